@@ -1,0 +1,43 @@
+# Credits: `make run` sets up and serves the site locally, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Local development runs with debug on; `make serve` runs production settings.
+LOCAL := CREDITS_DEBUG=1
+
+.PHONY: help run test lint format bench serve clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(BIN)/.installed ## Set up everything and serve the GPT-4V credits at http://127.0.0.1:8000
+	$(LOCAL) $(MANAGE) migrate --no-input
+	$(LOCAL) $(MANAGE) load_gpt4v
+	$(LOCAL) $(MANAGE) ensure_local_admin
+	$(LOCAL) $(MANAGE) runserver 127.0.0.1:8000
+
+test: $(BIN)/.installed ## Run the tests (on PostgreSQL when DATABASE_URL points there)
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed ## ruff, missing migrations, system checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(LOCAL) $(MANAGE) makemigrations --check --dry-run
+	$(LOCAL) $(MANAGE) check
+
+format: $(BIN)/.installed ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(BIN)/.installed ## Run the benchmarks in bench/ and print their figures
+	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+clean: ## Remove the virtual environment and the local database
+	rm -rf $(VENV) db.sqlite3 staticfiles

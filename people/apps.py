@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "people"
+    verbose_name = "Credits"
+
+    def ready(self):
+        from people.caching import connect_signals
+
+        connect_signals()

@@ -1,0 +1,357 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from people.sorting import normalize_name, sort_key
+
+
+class ProjectQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def visible_to(self, user):
+        if user.is_active and user.is_staff:
+            return self
+        return self.published()
+
+
+class Project(models.Model):
+    """A collaborative work and its credits page."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="The page's address: /credits/<slug>/."
+    )
+    intro = models.TextField(
+        blank=True, help_text="Opening paragraphs. Separate paragraphs with a blank line."
+    )
+    closing_text = models.TextField(
+        blank=True,
+        help_text="Text shown after the resource links and before the credits "
+        "(e.g. what the collection of works reflects).",
+    )
+    citation = models.CharField(
+        max_length=200, blank=True, help_text='How to cite the work, e.g. "OpenAI (2023)".'
+    )
+    ordering_note = models.CharField(
+        max_length=300,
+        blank=True,
+        default="Contributions are sorted alphabetically.",
+        help_text='Shown with the citation, e.g. "Contributions are sorted alphabetically."',
+    )
+    assembled_by = models.ForeignKey(
+        "Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assembled_projects",
+        help_text="The person who assembled the credits.",
+    )
+    is_published = models.BooleanField(
+        default=False, help_text="Only published projects are visible to the public."
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the project was first published."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("people:project-detail", kwargs={"slug": self.slug})
+
+    def publish(self):
+        self.is_published = True
+        if self.published_at is None:
+            self.published_at = timezone.now()
+
+
+class Resource(models.Model):
+    """A link to a related work listed in a project's introduction."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500)
+    position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Section(models.Model):
+    """A heading of a credits page, e.g. "Research contributions"."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "title"], name="unique_section_title"),
+        ]
+
+    def __str__(self):
+        return f"{self.project}: {self.title}"
+
+    @property
+    def anchor(self):
+        return f"section-{self.pk}"
+
+
+class Team(models.Model):
+    """A group of people within a section, e.g. "Architecture research".
+
+    A team with an empty name is the section's unheaded group.
+    """
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(
+        max_length=200, blank=True, help_text="Leave empty for a group shown without a heading."
+    )
+    position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["section", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "name"], name="unique_team_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.section.title}: {self.name or '(no heading)'}"
+
+    @property
+    def anchor(self):
+        return f"team-{self.pk}"
+
+
+class Person(models.Model):
+    """One human, across all projects."""
+
+    name = models.CharField(max_length=200, help_text="The name as shown on credits pages.")
+    sort_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='How the name sorts, family name first, e.g. "Almeida, Diogo Moitinho de". '
+        "Leave empty to sort by the family name worked out from the name.",
+    )
+    sort_key = models.CharField(max_length=200, editable=False, db_index=True)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The person's page: /people/<slug>/."
+    )
+    orcid = models.CharField(
+        "ORCID iD", max_length=19, blank=True, help_text="e.g. 0000-0002-1825-0097"
+    )
+    homepage = models.URLField(max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_key", "name", "id"]
+        verbose_name_plural = "people"
+        permissions = [
+            ("import_person", "Can import people"),
+            ("export_person", "Can export people"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The sort key is derived data kept in the row so that lists can be
+        # ordered by the database; it must follow every change of the name.
+        self.name = normalize_name(self.name)
+        self.sort_name = normalize_name(self.sort_name)
+        self.sort_key = sort_key(self.name, self.sort_name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("people:person-detail", kwargs={"slug": self.slug})
+
+
+class Alias(models.Model):
+    """Another spelling of a person's name, e.g. "Madelaine Boyd"."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "name"], name="unique_alias_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.Model):
+    """A person's credit: a member of a team, or a lead line directly under a section."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="roles")
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+        help_text="For a lead line shown directly under a section heading.",
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roles",
+        help_text="For a member of a team.",
+    )
+    title = models.CharField(
+        max_length=200, blank=True, help_text='Optional, e.g. "Optimization lead".'
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person__sort_key", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(section__isnull=False, team__isnull=True)
+                    | Q(section__isnull=True, team__isnull=False)
+                ),
+                name="check_role_in_section_or_team",
+                violation_error_message="A credit is either a lead line under a section "
+                "or a membership of a team, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(team__isnull=False) | ~Q(title=""),
+                name="check_lead_has_title",
+                violation_error_message="A lead line under a section needs a title.",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "team", "title"],
+                condition=Q(team__isnull=False),
+                name="unique_team_role",
+                violation_error_message="This person already has this credit in this team.",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "section", "title"],
+                condition=Q(section__isnull=False),
+                name="unique_section_role",
+                violation_error_message="This person already has this lead line in this section.",
+            ),
+        ]
+        permissions = [
+            ("import_role", "Can import credits"),
+            ("export_role", "Can export credits"),
+        ]
+
+    def __str__(self):
+        place = self.team.name if self.team_id else self.section.title
+        return f"{self.person} ({place}{': ' + self.title if self.title else ''})"
+
+    def clean(self):
+        if bool(self.section_id) == bool(self.team_id):
+            raise ValidationError("Choose either a section (for a lead line) or a team.")
+
+    @property
+    def place_section(self):
+        return self.team.section if self.team_id else self.section
+
+
+class Acknowledgment(models.Model):
+    """A paragraph of thanks, optionally followed by a list of named people."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="acknowledgments")
+    text = models.TextField(help_text="The paragraph. The named people are listed after it.")
+    position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+    people = models.ManyToManyField(
+        Person, through="Mention", related_name="acknowledgments", blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Mention(models.Model):
+    """A person named in an acknowledgment."""
+
+    acknowledgment = models.ForeignKey(
+        Acknowledgment, on_delete=models.CASCADE, related_name="mentions"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="mentions")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person__sort_key", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["acknowledgment", "person"], name="unique_mention"),
+        ]
+
+    def __str__(self):
+        return str(self.person)
+
+
+class PersonRedirect(models.Model):
+    """An old person-page address that now leads to another person, after a merge."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="redirects")
+
+    class Meta:
+        ordering = ["old_slug"]
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.person.slug}"
+
+
+class DistinctPair(models.Model):
+    """Two people with similar names whom an editor confirmed are different people."""
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="unique_distinct_pair"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="check_distinct_pair_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first} ≠ {self.second}"

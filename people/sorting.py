@@ -1,0 +1,54 @@
+"""Sort keys for people's names: family name first, case- and accent-insensitive."""
+
+import re
+import unicodedata
+
+from anyascii import anyascii
+
+# Lower-case particles that start a family name ("Diogo Moitinho de Almeida",
+# "Ludwig van Beethoven"). They are not sorted on: the page sorts under the name
+# that follows them. Capitalised ones ("De Vries") are part of the family name.
+PARTICLES = {
+    "al", "bin", "binti", "da", "das", "de", "degli", "dei", "del", "della", "der",
+    "di", "do", "dos", "du", "el", "la", "le", "st", "ten", "ter", "van", "von", "zu",
+}  # fmt: skip
+SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d."}
+BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|\"[^\"]*\"")
+
+
+def normalize_name(name):
+    """Return `name` as stored: NFC, trimmed, inner white space collapsed."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def fold(text):
+    """Return `text` for case- and accent-insensitive comparison ("Łukasz" -> "lukasz")."""
+    return anyascii(normalize_name(text)).casefold()
+
+
+def default_sort_name(name):
+    """Return "Family, Given" for a display name, e.g. "Almeida, Diogo Moitinho de"."""
+    words = BRACKETED.sub(" ", normalize_name(name)).split()
+    if not words:
+        return ""
+    while len(words) > 1 and words[-1].casefold().rstrip(",") in SUFFIXES:
+        words.pop()
+    if len(words) == 1:
+        return words[0]
+    family_start = len(words) - 1
+    for index in range(1, len(words) - 1):
+        if words[index] in PARTICLES:
+            family_start = index
+            break
+    particles = []
+    while family_start < len(words) - 1 and words[family_start] in PARTICLES:
+        particles.append(words[family_start])
+        family_start += 1
+    family = " ".join(words[family_start:])
+    given = " ".join(words[: len(words) - len(words[family_start:]) - len(particles)] + particles)
+    return f"{family}, {given}"
+
+
+def sort_key(name, sort_name=""):
+    """Return the key people are ordered by: the folded sort name."""
+    return fold(sort_name or default_sort_name(name))
