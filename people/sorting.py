@@ -37,7 +37,7 @@ def default_sort_name(name):
         return words[0]
     family_start = len(words) - 1
     for index in range(1, len(words) - 1):
-        if words[index] in PARTICLES:
+        if words[index].casefold() in PARTICLES:
             family_start = index
             break
     particles = []
