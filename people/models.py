@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from people.sorting import normalize_name, sort_key
@@ -114,7 +115,8 @@ class Section(models.Model):
 
     @property
     def anchor(self):
-        return f"section-{self.pk}"
+        """The id of the section on its page, stable across databases (from the title)."""
+        return slugify(self.title, allow_unicode=True) or f"section-{self.pk}"
 
 
 class Team(models.Model):
@@ -142,7 +144,9 @@ class Team(models.Model):
 
     @property
     def anchor(self):
-        return f"team-{self.pk}"
+        """The id of the team on its page; needs `section` loaded."""
+        name = slugify(self.name, allow_unicode=True) or ("unheaded" if not self.name else self.pk)
+        return f"{self.section.anchor}--{name}"
 
 
 class Person(models.Model):
