@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 # Local development runs with debug on; `make serve` runs production settings.
 LOCAL := CREDITS_DEBUG=1
 
-.PHONY: help run test lint format bench serve clean
+.PHONY: help setup run test lint format bench serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -17,10 +17,12 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(BIN)/.installed ## Set up everything and serve the GPT-4V credits at http://127.0.0.1:8000
+setup: $(BIN)/.installed ## Install, migrate, load the GPT-4V page, create a local admin login
 	$(LOCAL) $(MANAGE) migrate --no-input
 	$(LOCAL) $(MANAGE) load_gpt4v
 	$(LOCAL) $(MANAGE) ensure_local_admin
+
+run: setup ## Set up everything and serve the GPT-4V credits at http://127.0.0.1:8000
 	$(LOCAL) $(MANAGE) runserver 127.0.0.1:8000
 
 test: $(BIN)/.installed ## Run the tests (on PostgreSQL when DATABASE_URL points there)
