@@ -1,0 +1,177 @@
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import User
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTION_ENV = {
+    "CREDITS_SECRET_KEY": secrets.token_urlsafe(60),
+    "CREDITS_ALLOWED_HOSTS": "credits.example.org",
+    "CREDITS_DEBUG": "0",
+    "CREDITS_HTTPS": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def unhashed_static_files(settings):
+    # Production settings want collectstatic's manifest; the suite serves from the finders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def run_with_env(args, extra_env):
+    """Run a Python process in the project with the test environment replaced by `extra_env`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITS_")}
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def csp_directives(header):
+    return dict(part.strip().split(" ", 1) for part in header.split(";"))
+
+
+def test_check_deploy_prints_no_warnings_with_production_settings():
+    result = run_with_env(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_https_settings_are_off():
+    result = run_with_env(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION_ENV, "CREDITS_HTTPS": "0"},
+    )
+
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr  # no HSTS
+    assert "security.W012" in result.stderr  # session cookie not secure
+
+
+HEADERS_OVER_HTTPS = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+from django.test.utils import override_settings
+storage = "django.contrib.staticfiles.storage.StaticFilesStorage"
+override_settings(STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": storage}}).enable()
+client = Client(HTTP_HOST="credits.example.org")
+https = client.get("/admin/login/", secure=True)
+http = client.get("/admin/login/")
+print(json.dumps({
+    "https": dict(https.headers),
+    "csrf_cookie": {k: v for k, v in https.cookies["csrftoken"].items() if v},
+    "http_status": http.status_code,
+    "http_location": http.headers.get("Location"),
+    "session_cookie": [settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY],
+}))
+"""
+
+
+def test_production_headers_over_https():
+    env = {**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "creditsite.settings"}
+
+    result = run_with_env(["-c", HEADERS_OVER_HTTPS], env)
+
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    headers = seen["https"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert csp_directives(headers["Content-Security-Policy"])["script-src"] == "'self'"
+    assert seen["csrf_cookie"]["secure"] is True
+    assert seen["csrf_cookie"]["httponly"] is True
+    assert seen["session_cookie"] == [True, True]
+    assert seen["http_status"] == 301
+    assert seen["http_location"] == "https://credits.example.org/admin/login/"
+
+
+def test_every_response_carries_the_security_headers(client):
+    response = client.get("/admin/login/")
+
+    assert csp_directives(response.headers["Content-Security-Policy"]) == {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+RIGHT_PASSWORD = "the-right-password-123"
+
+
+def sign_in(client, password, address="10.0.0.9"):
+    return client.post(
+        "/admin/login/", {"username": "editor", "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_admin_sign_in_is_locked_after_repeated_failures(client):
+    User.objects.create_user("editor", password=RIGHT_PASSWORD, is_staff=True)
+    limit = django_settings.AXES_FAILURE_LIMIT
+    for _ in range(limit - 1):
+        response = sign_in(client, "guess")
+        assert response.status_code == 200
+        assert "Please enter the correct username and password" in response.text
+
+    sign_in(client, "guess")
+    response = sign_in(client, RIGHT_PASSWORD)
+
+    assert response.status_code == 429
+    assert "Sign-in locked" in response.text
+    assert f"locked after {limit} failed attempts" in response.text
+    assert "Try again in 15 minutes" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_is_per_address_and_username(client):
+    User.objects.create_user("editor", password=RIGHT_PASSWORD, is_staff=True)
+    for _ in range(django_settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "guess", address="10.0.0.9")
+
+    response = sign_in(client, RIGHT_PASSWORD, address="10.0.0.10")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(username="editor").pk)
+
+
+def test_a_successful_sign_in_resets_the_failure_count(client):
+    User.objects.create_user("editor", password=RIGHT_PASSWORD, is_staff=True)
+    limit = django_settings.AXES_FAILURE_LIMIT
+    for _ in range(limit - 1):
+        sign_in(client, "guess")
+    sign_in(client, RIGHT_PASSWORD)
+    client.logout()
+
+    for _ in range(limit - 1):
+        sign_in(client, "guess")
+    response = sign_in(client, RIGHT_PASSWORD)
+
+    assert response.status_code == 302
