@@ -33,6 +33,8 @@ def default_sort_name(name):
         return ""
     while len(words) > 1 and words[-1].casefold().rstrip(",") in SUFFIXES:
         words.pop()
+    # "John Smith, Jr." leaves "Smith," behind, which would sort after every other Smith.
+    words[-1] = words[-1].rstrip(",")
     if len(words) == 1:
         return words[0]
     family_start = len(words) - 1
