@@ -41,5 +41,11 @@ format: $(BIN)/.installed ## Format and fix what ruff can
 bench: $(BIN)/.installed ## Run the benchmarks in bench/ and print their figures
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
+serve: $(BIN)/.installed ## Serve with production settings: gunicorn, whitenoise, debug off (needs CREDITS_SECRET_KEY)
+	$(MANAGE) check --deploy
+	$(MANAGE) collectstatic --no-input --verbosity 0
+	$(MANAGE) migrate --no-input
+	$(BIN)/gunicorn creditsite.wsgi --config creditsite/gunicorn.conf.py
+
 clean: ## Remove the virtual environment and the local database
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,25 @@
+"""gunicorn settings for `make serve` and production, read from CREDITS_* variables.
+
+Run: gunicorn creditsite.wsgi -c creditsite/gunicorn.conf.py
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("CREDITS_BIND", "127.0.0.1:8000")
+# Pages are rendered from the cache or the database, never waiting on other
+# services for long, so plain processes scale with the cores.
+workers = int(os.environ.get("CREDITS_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+timeout = int(os.environ.get("CREDITS_WORKER_TIMEOUT", "60"))
+graceful_timeout = 30
+# Recycle workers now and then so that a slow leak cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+# Several servers (or tests) on one machine must not share one control socket.
+control_socket_disable = True
+
+# Behind a load balancer, trust its X-Forwarded-* headers (the settings then
+# trust X-Forwarded-Proto too).
+if os.environ.get("CREDITS_BEHIND_PROXY", "").lower() in {"1", "true", "yes", "on"}:
+    forwarded_allow_ips = os.environ.get("CREDITS_PROXY_IPS", "*")
