@@ -1,1 +1,536 @@
-from django.contrib import admin  # noqa: F401
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, UniqueConstraint
+from django.db.models.functions import Coalesce
+from simple_history.admin import SimpleHistoryAdmin
+
+from people.models import (
+    Acknowledgment,
+    Alias,
+    DistinctPair,
+    Mention,
+    Person,
+    PersonRedirect,
+    Project,
+    Resource,
+    Role,
+    Section,
+    Team,
+)
+from people.sorting import fold
+
+PROJECT_OF_ROLE = Coalesce("team__section__project__title", "section__project__title")
+SECTION_OF_ROLE = Coalesce("team__section__title", "section__title")
+
+
+class InlineConstraintsForm(forms.ModelForm):
+    """Checks the unique constraints that involve the inline's parent.
+
+    Django leaves the parent's foreign key out of an inline form's constraint
+    checks, so a duplicate of a saved row would otherwise reach the database.
+    """
+
+    def validate_unique(self):
+        super().validate_unique()
+        exclude = self._get_validation_exclusions()
+        for constraint in self._meta.model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint):
+                try:
+                    constraint.validate(self._meta.model, self.instance, exclude=exclude)
+                except ValidationError as error:
+                    self._update_errors(error)
+
+
+class RoleForm(forms.ModelForm):
+    def validate_unique(self):
+        # Model.clean() already says that a credit goes in a section or a team;
+        # the constraints would repeat it in other words.
+        if bool(self.instance.section_id) == bool(self.instance.team_id):
+            return
+        super().validate_unique()
+
+
+class RoleInlineForm(InlineConstraintsForm, RoleForm):
+    pass
+
+
+class LeadInlineForm(RoleInlineForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = True
+
+
+class RoleInlineFormSet(forms.BaseInlineFormSet):
+    """Refuses the same credit twice in one submission.
+
+    Django compares the rows of a formset only for constraints without a
+    condition, and the role constraints have one.
+    """
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.is_valid() or (not form.has_changed() and form.instance.pk is None):
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            role = form.instance
+            credit = (role.person_id, role.section_id, role.team_id, role.title)
+            if credit in seen:
+                form.add_error(None, "This credit is listed twice.")
+                raise ValidationError("Please remove the credits listed twice.")
+            seen.add(credit)
+
+
+def select_place_related(db_field, kwargs):
+    # Team and section labels name their section or project: load them with the choices.
+    if db_field.name == "team":
+        kwargs["queryset"] = Team.objects.select_related("section__project")
+    elif db_field.name == "section":
+        kwargs["queryset"] = Section.objects.select_related("project")
+
+
+class ProjectFilter(admin.SimpleListFilter):
+    """Roles of one project, whether lead lines or team memberships."""
+
+    title = "project"
+    parameter_name = "project"
+
+    def lookups(self, request, model_admin):
+        return Project.objects.values_list("pk", "title")
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            raise IncorrectLookupParameters(f"Unknown project {value!r}.")
+        return queryset.filter(Q(team__section__project=value) | Q(section__project=value))
+
+
+# Inlines
+
+
+class ResourceInline(admin.TabularInline):
+    model = Resource
+    form = InlineConstraintsForm
+    fields = ["title", "url", "position"]
+    extra = 0
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    form = InlineConstraintsForm
+    fields = ["title", "position"]
+    extra = 0
+    show_change_link = True
+
+
+class AcknowledgmentInline(admin.TabularInline):
+    model = Acknowledgment
+    form = InlineConstraintsForm
+    fields = ["text", "position"]
+    extra = 0
+    show_change_link = True
+    formfield_overrides = {
+        # Tabular rows stay readable with paragraphs of thanks.
+        Acknowledgment._meta.get_field("text"): {"widget": forms.Textarea(attrs={"rows": 3})},
+    }
+
+
+class LeadInline(admin.TabularInline):
+    model = Role
+    fk_name = "section"
+    form = LeadInlineForm
+    formset = RoleInlineFormSet
+    fields = ["person", "title"]
+    autocomplete_fields = ["person"]
+    extra = 0
+    verbose_name = "lead line"
+    verbose_name_plural = "lead lines"
+
+
+class TeamInline(admin.TabularInline):
+    model = Team
+    form = InlineConstraintsForm
+    fields = ["name", "position"]
+    extra = 0
+    show_change_link = True
+
+
+class MemberInline(admin.TabularInline):
+    model = Role
+    fk_name = "team"
+    form = RoleInlineForm
+    formset = RoleInlineFormSet
+    fields = ["person", "title"]
+    autocomplete_fields = ["person"]
+    extra = 0
+    verbose_name = "member"
+    verbose_name_plural = "members"
+
+
+class PersonRoleInline(admin.TabularInline):
+    model = Role
+    fk_name = "person"
+    form = RoleInlineForm
+    formset = RoleInlineFormSet
+    fields = ["project", "section", "team", "title"]
+    readonly_fields = ["project"]
+    autocomplete_fields = ["section", "team"]
+    extra = 0
+    verbose_name = "credit"
+    verbose_name_plural = "credits"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("team__section__project", "section__project")
+            .order_by(
+                PROJECT_OF_ROLE,
+                Coalesce("team__section__position", "section__position"),
+                "team__position",
+                "id",
+            )
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        select_place_related(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="project")
+    def project(self, role):
+        if role.pk is None:
+            return "-"
+        return role.place_section.project
+
+
+class AliasInline(admin.TabularInline):
+    model = Alias
+    form = InlineConstraintsForm
+    fields = ["name"]
+    extra = 0
+
+
+class MentionInline(admin.TabularInline):
+    model = Mention
+    form = InlineConstraintsForm
+    fields = ["person"]
+    autocomplete_fields = ["person"]
+    extra = 0
+    verbose_name = "named person"
+    verbose_name_plural = "named people"
+
+
+# Model admins, in the order of people/models.py
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "slug", "is_published", "published_at", "updated_at"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "slug"]
+    ordering = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["assembled_by"]
+    list_select_related = ["assembled_by"]
+    # Publishing goes through the actions, which set the publication date and log it.
+    readonly_fields = ["is_published", "published_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "intro", "closing_text"]}),
+        ("Citation", {"fields": ["citation", "assembled_by", "ordering_note"]}),
+        (
+            "Publication",
+            {
+                "fields": ["is_published", "published_at", "updated_at"],
+                "description": "Use the “Publish” and “Unpublish” actions on the list of "
+                "projects to change whether the public sees the page.",
+            },
+        ),
+    ]
+    inlines = [ResourceInline, SectionInline, AcknowledgmentInline]
+    actions = ["publish", "unpublish"]
+    history_list_display = ["is_published"]
+
+    @admin.action(description="Publish selected projects", permissions=["change"])
+    def publish(self, request, queryset):
+        drafts = list(queryset.filter(is_published=False))
+        for project in drafts:
+            project.publish()
+            project._change_reason = "Published"
+            project.save()
+            self.log_change(request, project, "Published.")
+        if drafts:
+            self.message_user(request, f"Published {len(drafts)} project(s).", messages.SUCCESS)
+        else:
+            self.message_user(request, "The selected projects were already published.")
+
+    @admin.action(description="Unpublish selected projects (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        published = list(queryset.filter(is_published=True))
+        for project in published:
+            project.is_published = False
+            project._change_reason = "Unpublished"
+            project.save()
+            self.log_change(request, project, "Unpublished.")
+        if published:
+            self.message_user(
+                request, f"Unpublished {len(published)} project(s).", messages.SUCCESS
+            )
+        else:
+            self.message_user(request, "The selected projects were already drafts.")
+
+
+@admin.register(Resource)
+class ResourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "url", "project", "position"]
+    list_editable = ["position"]
+    list_filter = ["project"]
+    search_fields = ["title", "url"]
+    list_select_related = ["project"]
+    ordering = ["project__title", "position", "id"]
+
+
+@admin.register(Section)
+class SectionAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "project", "position", "team_count", "lead_count"]
+    list_editable = ["position"]
+    list_filter = ["project"]
+    search_fields = ["title", "project__title"]
+    list_select_related = ["project"]
+    ordering = ["project__title", "position", "id"]
+    inlines = [LeadInline, TeamInline]
+    history_list_display = ["title", "position"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("project")
+            .annotate(
+                team_count=Count("teams", distinct=True), lead_count=Count("leads", distinct=True)
+            )
+        )
+
+    @admin.display(description="teams", ordering="team_count")
+    def team_count(self, section):
+        return section.team_count
+
+    @admin.display(description="lead lines", ordering="lead_count")
+    def lead_count(self, section):
+        return section.lead_count
+
+
+@admin.register(Team)
+class TeamAdmin(SimpleHistoryAdmin):
+    list_display = ["heading", "section_title", "project", "position", "member_count"]
+    list_display_links = ["heading"]
+    list_editable = ["position"]
+    list_filter = ["section__project"]
+    search_fields = ["name", "section__title", "section__project__title"]
+    list_select_related = ["section__project"]
+    ordering = ["section__project__title", "section__position", "position", "id"]
+    autocomplete_fields = ["section"]
+    inlines = [MemberInline]
+    history_list_display = ["name", "position"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("section__project")
+            .annotate(member_count=Count("roles"))
+        )
+
+    @admin.display(description="name", ordering="name")
+    def heading(self, team):
+        return team.name or "(no heading)"
+
+    @admin.display(description="section", ordering="section__title")
+    def section_title(self, team):
+        return team.section.title
+
+    @admin.display(description="project", ordering="section__project__title")
+    def project(self, team):
+        return team.section.project
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, team):
+        return team.member_count
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "sort_key", "credit_count", "alias_names"]
+    search_fields = ["name", "aliases__name", "slug"]
+    ordering = ["sort_key", "name", "id"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["sort_key"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["name", "slug", "sort_name", "sort_key"],
+                "description": "Lists of people are ordered by the sort key. It is worked out "
+                "from the name (family name first), or from the sort name when one is given; "
+                "it is shown here once the person is saved.",
+            },
+        ),
+        ("Links", {"fields": ["orcid", "homepage"]}),
+    ]
+    inlines = [AliasInline, PersonRoleInline]
+    history_list_display = ["name", "sort_name", "slug"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(credit_count=Count("roles"))
+            .prefetch_related("aliases")
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # Each word is also matched, folded, against the sort key, so that "mely" or
+        # "MÉLÝ" finds "David Mélý" on every database.
+        for word in search_term.split():
+            match = Q(sort_key__contains=fold(word))
+            for field in self.search_fields:
+                match |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(match)
+        return queryset, bool(search_term.split())
+
+    @admin.display(description="credits", ordering="credit_count")
+    def credit_count(self, person):
+        return person.credit_count
+
+    @admin.display(description="other spellings")
+    def alias_names(self, person):
+        return ", ".join(alias.name for alias in person.aliases.all())
+
+
+@admin.register(Alias)
+class AliasAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "person"]
+    search_fields = ["name", "person__name"]
+    list_select_related = ["person"]
+    ordering = ["name", "id"]
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Role)
+class RoleAdmin(SimpleHistoryAdmin):
+    form = RoleForm
+    list_display = ["person", "project", "section_title", "team_name", "title"]
+    list_filter = [ProjectFilter]
+    search_fields = ["person__name", "title", "team__name", "section__title"]
+    list_select_related = ["person", "team__section__project", "section__project"]
+    ordering = ["person__sort_key", "id"]
+    autocomplete_fields = ["person", "section", "team"]
+    fieldsets = [
+        (None, {"fields": ["person"]}),
+        (
+            "Place",
+            {
+                "fields": ["section", "team", "title"],
+                "description": "Choose a section for a lead line shown under the section heading "
+                "(a title is required), or a team for a membership. Not both.",
+            },
+        ),
+    ]
+    history_list_display = ["person", "title"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        select_place_related(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="project", ordering=PROJECT_OF_ROLE)
+    def project(self, role):
+        return role.place_section.project
+
+    @admin.display(description="section", ordering=SECTION_OF_ROLE)
+    def section_title(self, role):
+        return role.place_section.title
+
+    @admin.display(description="team", ordering="team__name")
+    def team_name(self, role):
+        if role.team_id is None:
+            return "(lead line)"
+        return role.team.name or "(no heading)"
+
+
+@admin.register(Acknowledgment)
+class AcknowledgmentAdmin(SimpleHistoryAdmin):
+    list_display = ["short_text", "project", "position", "mention_count"]
+    list_editable = ["position"]
+    list_filter = ["project"]
+    search_fields = ["text"]
+    list_select_related = ["project"]
+    ordering = ["project__title", "position", "id"]
+    inlines = [MentionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(mention_count=Count("mentions"))
+
+    @admin.display(description="text", ordering="text")
+    def short_text(self, acknowledgment):
+        return str(acknowledgment)
+
+    @admin.display(description="named people", ordering="mention_count")
+    def mention_count(self, acknowledgment):
+        return acknowledgment.mention_count
+
+
+@admin.register(Mention)
+class MentionAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "acknowledgment", "project"]
+    list_filter = ["acknowledgment__project"]
+    search_fields = ["person__name", "acknowledgment__text"]
+    list_select_related = ["person", "acknowledgment__project"]
+    ordering = ["acknowledgment__project__title", "acknowledgment__position", "person__sort_key"]
+    autocomplete_fields = ["acknowledgment", "person"]
+
+    @admin.display(description="project", ordering="acknowledgment__project__title")
+    def project(self, mention):
+        return mention.acknowledgment.project
+
+
+@admin.register(PersonRedirect)
+class PersonRedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_slug", "person"]
+    search_fields = ["old_slug", "person__name", "person__slug"]
+    list_select_related = ["person"]
+    ordering = ["old_slug"]
+    autocomplete_fields = ["person"]
+
+
+class DistinctPairForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        first, second = cleaned_data.get("first"), cleaned_data.get("second")
+        if first and second:
+            if first == second:
+                raise ValidationError("Choose two different people.")
+            # The database stores each pair once, lower id first.
+            if first.pk > second.pk:
+                cleaned_data["first"], cleaned_data["second"] = second, first
+        return cleaned_data
+
+
+@admin.register(DistinctPair)
+class DistinctPairAdmin(admin.ModelAdmin):
+    form = DistinctPairForm
+    list_display = ["first", "second", "decided_by", "decided_at"]
+    search_fields = ["first__name", "second__name"]
+    list_select_related = ["first", "second", "decided_by"]
+    ordering = ["-decided_at"]
+    autocomplete_fields = ["first", "second"]
+    readonly_fields = ["decided_by", "decided_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.decided_by = request.user
+        super().save_model(request, obj, form, change)
