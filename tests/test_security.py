@@ -6,7 +6,24 @@ import sys
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib import admin
 from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from people.models import (
+    Acknowledgment,
+    Alias,
+    DistinctPair,
+    Mention,
+    Person,
+    PersonRedirect,
+    Project,
+    Resource,
+    Role,
+    Section,
+    Team,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +192,90 @@ def test_a_successful_sign_in_resets_the_failure_count(client):
     response = sign_in(client, RIGHT_PASSWORD)
 
     assert response.status_code == 302
+
+
+@pytest.fixture
+def one_of_everything(db):
+    """A draft project with one row of every model, for walking the admin."""
+    project = Project.objects.create(title="Secret draft", slug="secret-draft")
+    Resource.objects.create(project=project, title="Paper", url="https://example.org/paper")
+    section = Section.objects.create(project=project, title="Research")
+    team = Team.objects.create(section=section, name="Vision")
+    first = Person.objects.create(name="Ada Lovelace", slug="ada-lovelace")
+    second = Person.objects.create(name="Ada Lovelase", slug="ada-lovelase")
+    Alias.objects.create(person=first, name="Ada King")
+    Role.objects.create(person=first, team=team)
+    Role.objects.create(person=second, section=section, title="Lead")
+    thanks = Acknowledgment.objects.create(project=project, text="Thanks to")
+    Mention.objects.create(acknowledgment=thanks, person=first)
+    PersonRedirect.objects.create(old_slug="ada-old", person=first)
+    DistinctPair.objects.create(first=first, second=second)
+    User.objects.create_user("someone", password="someone-password-123")
+    return project
+
+
+def admin_urls():
+    """Every list, add, change, delete and history page of the admin, with the method to use."""
+    urls = [("get", reverse("admin:index")), ("get", reverse("admin:password_change"))]
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls += [
+            ("get", reverse(f"{prefix}_changelist")),
+            ("post", reverse(f"{prefix}_changelist")),
+        ]
+        urls.append(("post", reverse(f"{prefix}_add")))
+        instance = model._default_manager.first()
+        if instance is not None:
+            for page in ["change", "delete", "history"]:
+                urls.append(("post", reverse(f"{prefix}_{page}", args=[instance.pk])))
+        for page in ["import", "process_import", "export"]:
+            try:
+                urls.append(("post", reverse(f"{prefix}_{page}")))
+            except NoReverseMatch:
+                pass
+    return urls
+
+
+def test_anonymous_users_reach_no_admin_page(client, one_of_everything):
+    urls = admin_urls()
+
+    responses = {(method, url): getattr(client, method)(url) for method, url in urls}
+
+    assert len(urls) > 40
+    for (method, url), response in responses.items():
+        assert response.status_code == 302, (method, url)
+        assert response.url == f"/admin/login/?next={url}", (method, url)
+
+
+def test_anonymous_users_get_404_for_a_draft_project(client, one_of_everything):
+    response = client.get(one_of_everything.get_absolute_url())
+
+    assert response.status_code == 404
+    assert "Secret draft" not in response.text
+
+
+def test_every_admin_form_refuses_a_post_without_csrf_token(one_of_everything):
+    chief = User.objects.create_superuser("chief", password="chief-password-123")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(chief)
+    forms = [url for method, url in admin_urls() if method == "post"]
+    forms += [reverse("admin:password_change"), reverse("admin:logout")]
+
+    responses = {url: browser.post(url, {"name": "Changed", "title": "Changed"}) for url in forms}
+
+    assert len(forms) > 30
+    for url, response in responses.items():
+        assert response.status_code == 403, url
+        assert "CSRF verification failed" in response.text, url
+    assert not Project.objects.filter(title="Changed").exists()
+    assert not Person.objects.filter(name="Changed").exists()
+
+
+def test_the_sign_in_form_refuses_a_post_without_csrf_token():
+    User.objects.create_user("editor", password=RIGHT_PASSWORD, is_staff=True)
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post("/admin/login/", {"username": "editor", "password": RIGHT_PASSWORD})
+
+    assert response.status_code == 403
+    assert "_auth_user_id" not in browser.session
