@@ -1,0 +1,315 @@
+from itertools import count
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.urls import reverse
+from django.utils.text import slugify
+
+from people.duplicates import find_groups, spelling_rule
+from people.models import Alias, DistinctPair, Person, Project, Role, Section, Team
+from people.sorting import fold
+
+pytestmark = pytest.mark.django_db
+
+slug_numbers = count(1)
+DUPLICATES_URL = "/admin/people/person/duplicates/"
+DISTINCT_URL = "/admin/people/person/duplicates/different/"
+
+
+def make_person(name, *aliases):
+    person = Person.objects.create(name=name, slug=f"{slugify(fold(name))}-{next(slug_numbers)}")
+    for alias in aliases:
+        Alias.objects.create(person=person, name=alias)
+    return person
+
+
+def found():
+    """Return {frozenset of names: (confidence, [rule descriptions])} of every group."""
+    return {
+        frozenset(Person.objects.get(pk=pk).name for pk in group.person_ids): (
+            group.confidence,
+            [match.rule.description for match in group.matches],
+        )
+        for group in find_groups()
+    }
+
+
+@pytest.mark.parametrize(
+    ("names", "confidence", "rule"),
+    [
+        (
+            ["David Mély", "David Mélý"],
+            "high",
+            "Same name up to case, accents, spaces and punctuation",
+        ),
+        (
+            ["david mely", "David Mélý"],
+            "high",
+            "Same name up to case, accents, spaces and punctuation",
+        ),
+        (["Filippo Rasso", "Filippo Raso"], "high", "One letter apart"),
+        (["Mario Salterelli", "Mario Saltarelli"], "high", "One letter apart"),
+        (["Madeline Boyd", "Madelaine Boyd", "Madeleine Boyd"], "high", "One letter apart"),
+        (["Sam Altman", "Samuel Altman"], "medium", "Nickname form of the given name"),
+        (["Dan Smith", "Daniel Smith"], "medium", "Nickname form of the given name"),
+        (["Nick Ryder", "Nicholas Ryder"], "medium", "Nickname form of the given name"),
+        (
+            ["Michael (Rai) Pokorny", "Rai Pokorny"],
+            "high",
+            "Same name with or without the nickname in brackets",
+        ),
+        (
+            ["Felipe Such", "Felipe Petroski Such"],
+            "medium",
+            "Same first and last words, extra words in between",
+        ),
+        (
+            ["Diogo Almeida", "Diogo Moitinho de Almeida"],
+            "medium",
+            "Same first and last words, extra words in between",
+        ),
+        (["Justin Jay Wang", "Wang Justin Jay"], "medium", "Same words in another order"),
+    ],
+)
+def test_finder_groups_spellings_of_one_person(names, confidence, rule):
+    for name in names:
+        make_person(name)
+    make_person("Greg Brockman")
+
+    groups = found()
+
+    assert groups == {frozenset(names): (confidence, [rule] * (len(names) * (len(names) - 1) // 2))}
+
+
+def test_an_alias_of_one_person_matching_another_persons_name_is_evidence():
+    make_person("Jong Wook Kim", "J. W. Kim")
+    make_person("JW Kim")
+    make_person("Jamie Kiros")
+
+    groups = found()
+
+    assert groups == {
+        frozenset(["Jong Wook Kim", "JW Kim"]): ("high", ["An alias of one is a name of the other"])
+    }
+
+
+def test_near_names_of_different_people_are_not_ranked_high():
+    make_person("Shantanu Jain")
+    make_person("Shawn Jain")
+    make_person("Jing Wang")
+    make_person("Jing Yang")
+    make_person("Wei Li")
+    make_person("Wei Liu")
+
+    groups = found()
+
+    assert groups == {
+        frozenset(["Jing Wang", "Jing Yang"]): (
+            "low",
+            ["One letter apart, in a short word or at its first letter"],
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("words", "other_words", "score"),
+    [
+        (("filippo", "rasso"), ("filippo", "raso"), 90),
+        (("alex", "chen"), ("alex", "chan"), 70),
+        (("christopher", "hesse"), ("kristopher", "hesse"), 50),
+        (("jonathan", "gordon"), ("jonathon", "gordan"), None),
+        (("shantanu", "jain"), ("shawn", "jain"), None),
+        (("wei", "lin"), ("wei", "liu"), 50),
+    ],
+)
+def test_spelling_rule_weighs_the_difference(words, other_words, score):
+    rule = spelling_rule(words, other_words)
+
+    assert (rule.score if rule else None) == score
+
+
+def test_weak_likeness_does_not_chain_different_people_into_one_group():
+    make_person("Jing Wang")
+    make_person("Jing Yang")
+    make_person("Jing Yan")
+
+    groups = found()
+
+    assert groups == {
+        frozenset(["Jing Yang", "Jing Yan"]): ("medium", ["One letter apart in a short word"]),
+        frozenset(["Jing Wang", "Jing Yang"]): (
+            "low",
+            ["One letter apart, in a short word or at its first letter"],
+        ),
+    }
+
+
+def test_duplicates_page_lists_groups_with_evidence_counts_and_projects(editor_client):
+    project = Project.objects.create(title="GPT-4V", slug="gpt-4v")
+    section = Section.objects.create(project=project, title="Additional contributions")
+    legal = Team.objects.create(section=section, name="Legal")
+    rasso = make_person("Filippo Rasso")
+    raso = make_person("Filippo Raso", "F. Raso")
+    Role.objects.create(person=rasso, team=legal)
+    Role.objects.create(person=raso, section=section, title="Legal lead")
+    make_person("Shantanu Jain")
+    make_person("Shawn Jain")
+
+    response = editor_client.get(DUPLICATES_URL)
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1 group of people who are probably one person" in text
+    assert "High confidence (90): Filippo Raso / Filippo Rasso" in text
+    assert "<strong>One letter apart</strong> (high, 90):" in text
+    assert "“Filippo Rasso” and “Filippo Raso”" in text
+    assert "F. Raso" in text
+    assert text.count("<td>GPT-4V</td>") == 2
+    assert "Shawn" not in text
+
+
+def test_duplicates_page_links_from_the_people_list(editor_client):
+    response = editor_client.get(reverse("admin:people_person_changelist"))
+
+    assert f'href="{DUPLICATES_URL}"' in response.content.decode()
+
+
+def test_marking_a_pair_as_different_people_hides_it(editor_client, editor):
+    shawn = make_person("Shawn Jain")
+    shaun = make_person("Shaun Jain")
+    make_person("Mario Salterelli")
+    make_person("Mario Saltarelli")
+
+    response = editor_client.post(DISTINCT_URL, {"first": shaun.pk, "second": shawn.pk})
+
+    assert response.status_code == 302
+    pair = DistinctPair.objects.get()
+    assert (pair.first, pair.second, pair.decided_by) == (shawn, shaun, editor)
+    page = editor_client.get(response.url).content.decode()
+    assert "recorded as different people" in page
+    assert "“Shawn Jain” and “Shaun Jain” are recorded as different people" in page
+    assert "Mario Salterelli" in page
+    assert page.count("Shaun Jain") == 1
+
+
+def test_a_pair_marked_different_leaves_the_rest_of_its_group(editor_client):
+    madeline = make_person("Madeline Boyd")
+    madelaine = make_person("Madelaine Boyd")
+    madeleine = make_person("Madeleine Boyd")
+
+    editor_client.post(DISTINCT_URL, {"first": madeline.pk, "second": madelaine.pk})
+
+    groups = find_groups()
+    assert [sorted(group.person_ids) for group in groups] == [
+        sorted([madeline.pk, madelaine.pk, madeleine.pk])
+    ]
+    assert {(match.first_id, match.second_id) for match in groups[0].matches} == {
+        tuple(sorted([madeline.pk, madeleine.pk])),
+        tuple(sorted([madelaine.pk, madeleine.pk])),
+    }
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        ("", "", "Choose two different people to mark as different."),
+        ("x", "someone", "Choose two different people to mark as different."),
+        ("someone", "someone", "Choose two different people to mark as different."),
+        ("someone", "999999", "One of these people no longer exists; nothing was recorded."),
+    ],
+)
+def test_marking_different_with_bad_input_says_so_and_records_nothing(
+    editor_client, first, second, message
+):
+    someone = str(make_person("Someone Else").pk)
+    data = {
+        "first": first.replace("someone", someone),
+        "second": second.replace("someone", someone),
+    }
+
+    response = editor_client.post(DISTINCT_URL, data, follow=True)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not DistinctPair.objects.exists()
+
+
+def test_marking_different_needs_a_post(editor_client):
+    response = editor_client.get(DISTINCT_URL)
+
+    assert response.status_code == 405
+
+
+def test_marking_different_twice_keeps_one_decision(editor_client):
+    first = make_person("Shawn Jain")
+    second = make_person("Shaun Jain")
+
+    editor_client.post(DISTINCT_URL, {"first": first.pk, "second": second.pk})
+    editor_client.post(DISTINCT_URL, {"first": second.pk, "second": first.pk})
+
+    assert DistinctPair.objects.count() == 1
+
+
+def test_staff_without_change_person_permission_gets_403(client):
+    viewer = User.objects.create_user("viewer", password="viewer-password-123", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_person"))
+    client.force_login(viewer)
+    first = make_person("Shawn Jain")
+    second = make_person("Shaun Jain")
+
+    page = client.get(DUPLICATES_URL)
+    decision = client.post(DISTINCT_URL, {"first": first.pk, "second": second.pk})
+
+    assert (page.status_code, decision.status_code) == (403, 403)
+    assert not DistinctPair.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client):
+    response = client.get(DUPLICATES_URL)
+
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+
+
+def far_apart_word(number):
+    """A word at least four letters away from the word of every other number below 676."""
+    return chr(97 + number % 26) * 4 + chr(97 + number // 26) * 4
+
+
+def test_duplicates_page_paginates_groups(editor_client):
+    for number in range(52):
+        make_person(f"Ada {far_apart_word(number)}")
+        make_person(f"ADA {far_apart_word(number)}")
+
+    first_page = editor_client.get(DUPLICATES_URL).content.decode()
+    last_page = editor_client.get(DUPLICATES_URL + "?page=2").content.decode()
+
+    assert "52 groups" in first_page
+    assert first_page.count('class="module duplicate-group"') == 50
+    assert last_page.count('class="module duplicate-group"') == 2
+    assert "Page 2 of 2" in last_page
+
+
+def make_groups(number, project):
+    section = Section.objects.create(project=project, title=f"Section {number}")
+    start = Person.objects.count() // 2
+    team = Team.objects.create(section=section, name="Team")
+    for index in range(start, start + number):
+        for name in (f"Ada {far_apart_word(index)}", f"ADA {far_apart_word(index)}"):
+            person = make_person(name, f"{name} Alias")
+            Role.objects.create(person=person, team=team)
+
+
+def test_duplicates_page_query_count_does_not_grow_with_groups(
+    editor_client, django_assert_max_num_queries
+):
+    project = Project.objects.create(title="GPT-4V", slug="gpt-4v")
+    make_groups(3, project)
+    with django_assert_max_num_queries(12) as few:
+        editor_client.get(DUPLICATES_URL)
+    make_groups(40, project)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = editor_client.get(DUPLICATES_URL)
+
+    assert response.content.decode().count('class="module duplicate-group"') == 43
