@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.core import serializers
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from people.models import Person, Project, Role
+
+FIXTURE = settings.BASE_DIR / "fixtures" / "gpt4v.json"
+SLUG = "gpt-4v"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the GPT-4V credits page (fixtures/gpt4v.json) unless a project with the slug "
+        "'gpt-4v' exists. Safe to run again: it never changes existing data."
+    )
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            if Project.objects.filter(slug=SLUG).exists():
+                self.stdout.write("The GPT-4V credits are already loaded; nothing changed.")
+                return
+            # The fixture has explicit ids; loaddata would silently overwrite other
+            # rows that happen to use them.
+            taken = self.rows_the_fixture_would_overwrite()
+            if taken:
+                self.stderr.write(
+                    f"Not loading the GPT-4V credits: the database already has {taken} with "
+                    "the fixture's ids, which loading would overwrite. Load it into an empty "
+                    "database instead."
+                )
+                return
+            try:
+                call_command("loaddata", FIXTURE, verbosity=0)
+            except IntegrityError as error:
+                raise CommandError(f"Could not load the GPT-4V credits: {error}") from error
+
+            project = Project.objects.get(slug=SLUG)
+            credits = Role.objects.filter(
+                Q(section__project=project) | Q(team__section__project=project)
+            )
+            people = Person.objects.filter(
+                Q(roles__in=credits) | Q(mentions__acknowledgment__project=project)
+            ).distinct()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded the GPT-4V credits: {people.count()} people, "
+                    f"{credits.count()} credits."
+                )
+            )
+
+    def rows_the_fixture_would_overwrite(self):
+        ids = {}
+        with open(FIXTURE, encoding="utf-8") as fixture:
+            for item in serializers.deserialize("json", fixture):
+                ids.setdefault(type(item.object), []).append(item.object.pk)
+        for model, pks in ids.items():
+            count = model.objects.filter(pk__in=pks).count()
+            if count:
+                return f"{count} {model._meta.verbose_name_plural}"
+        return ""
