@@ -6,6 +6,8 @@ from django.db.models import Count, Q, UniqueConstraint
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
 
+from people.duplicates import duplicate_urls
+from people.merging import merge_selected_people
 from people.models import (
     Acknowledgment,
     Alias,
@@ -384,6 +386,10 @@ class PersonAdmin(SimpleHistoryAdmin):
     ]
     inlines = [AliasInline, PersonRoleInline]
     history_list_display = ["name", "sort_name", "slug"]
+    actions = [merge_selected_people]
+
+    def get_urls(self):
+        return duplicate_urls(self) + super().get_urls()
 
     def get_queryset(self, request):
         return (

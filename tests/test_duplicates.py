@@ -23,6 +23,11 @@ def make_person(name, *aliases):
     return person
 
 
+def page_text(response):
+    """The page's HTML with runs of white space made single spaces."""
+    return " ".join(response.content.decode().split())
+
+
 def found():
     """Return {frozenset of names: (confidence, [rule descriptions])} of every group."""
     return {
@@ -81,16 +86,18 @@ def test_finder_groups_spellings_of_one_person(names, confidence, rule):
     assert groups == {frozenset(names): (confidence, [rule] * (len(names) * (len(names) - 1) // 2))}
 
 
-def test_an_alias_of_one_person_matching_another_persons_name_is_evidence():
+def test_an_alias_of_one_person_matching_another_persons_name_is_evidence(editor_client):
     make_person("Jong Wook Kim", "J. W. Kim")
     make_person("JW Kim")
     make_person("Jamie Kiros")
 
     groups = found()
+    text = page_text(editor_client.get(DUPLICATES_URL))
 
     assert groups == {
         frozenset(["Jong Wook Kim", "JW Kim"]): ("high", ["An alias of one is a name of the other"])
     }
+    assert "“J. W. Kim” (alias of Jong Wook Kim) and “JW Kim”" in text
 
 
 def test_near_names_of_different_people_are_not_ranked_high():
@@ -158,7 +165,7 @@ def test_duplicates_page_lists_groups_with_evidence_counts_and_projects(editor_c
     response = editor_client.get(DUPLICATES_URL)
 
     assert response.status_code == 200
-    text = response.content.decode()
+    text = page_text(response)
     assert "1 group of people who are probably one person" in text
     assert "High confidence (90): Filippo Raso / Filippo Rasso" in text
     assert "<strong>One letter apart</strong> (high, 90):" in text
@@ -185,7 +192,7 @@ def test_marking_a_pair_as_different_people_hides_it(editor_client, editor):
     assert response.status_code == 302
     pair = DistinctPair.objects.get()
     assert (pair.first, pair.second, pair.decided_by) == (shawn, shaun, editor)
-    page = editor_client.get(response.url).content.decode()
+    page = page_text(editor_client.get(response.url))
     assert "recorded as different people" in page
     assert "“Shawn Jain” and “Shaun Jain” are recorded as different people" in page
     assert "Mario Salterelli" in page
