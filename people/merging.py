@@ -1,0 +1,228 @@
+"""Merging several Person records into the one an editor keeps.
+
+Every credit moves to the kept person; credits that would then appear twice
+collapse into one. The other people's names become aliases and their page
+addresses redirect to the kept person's page.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.db import transaction
+from django.db.models import Count, ProtectedError, Q, RestrictedError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from people.caching import invalidate_pages
+from people.models import Alias, DistinctPair, Mention, Person, PersonRedirect, Project, Role
+from people.sorting import normalize_name
+
+
+class MergeError(Exception):
+    """A merge that cannot be done as asked; the message is for the editor."""
+
+
+@dataclass
+class MergePlan:
+    """What merging `removed` into `kept` changes, worked out before anything is written."""
+
+    kept: Person
+    removed: list
+    moved_roles: list = field(default_factory=list)
+    collapsed_roles: list = field(default_factory=list)
+    moved_mentions: list = field(default_factory=list)
+    collapsed_mentions: list = field(default_factory=list)
+    moved_aliases: list = field(default_factory=list)
+    dropped_aliases: list = field(default_factory=list)
+    new_aliases: list = field(default_factory=list)
+    moved_redirects: list = field(default_factory=list)
+    projects: list = field(default_factory=list)
+    distinct_pairs: list = field(default_factory=list)
+
+    @property
+    def alias_names(self):
+        """Every name the kept person gains as an alias."""
+        return sorted(self.new_aliases + [alias.name for alias in self.moved_aliases])
+
+    @property
+    def redirected_slugs(self):
+        """Every old page address that will lead to the kept person."""
+        return sorted(
+            [person.slug for person in self.removed]
+            + [redirect.old_slug for redirect in self.moved_redirects]
+        )
+
+
+def role_place(role):
+    return (role.team_id, role.section_id, role.title)
+
+
+def plan_merge(kept, removed):
+    """Return the MergePlan for merging the people `removed` into `kept`."""
+    if not removed:
+        raise MergeError("Choose at least one other person to merge into the kept one.")
+    if kept.pk in {person.pk for person in removed}:
+        raise MergeError("The kept person cannot also be one of the people merged into it.")
+    plan = MergePlan(kept=kept, removed=sorted(removed, key=lambda person: person.pk))
+    removed_ids = [person.pk for person in plan.removed]
+
+    places = set(map(role_place, Role.objects.filter(person=kept)))
+    roles = (
+        Role.objects.filter(person_id__in=removed_ids)
+        .select_related("person", "team__section__project", "section__project")
+        .order_by("person_id", "id")
+    )
+    for role in roles:
+        if role_place(role) in places:
+            plan.collapsed_roles.append(role)
+        else:
+            places.add(role_place(role))
+            plan.moved_roles.append(role)
+
+    acknowledgments = set(
+        Mention.objects.filter(person=kept).values_list("acknowledgment_id", flat=True)
+    )
+    mentions = (
+        Mention.objects.filter(person_id__in=removed_ids)
+        .select_related("person", "acknowledgment__project")
+        .order_by("person_id", "id")
+    )
+    for mention in mentions:
+        if mention.acknowledgment_id in acknowledgments:
+            plan.collapsed_mentions.append(mention)
+        else:
+            acknowledgments.add(mention.acknowledgment_id)
+            plan.moved_mentions.append(mention)
+
+    names = {normalize_name(kept.name)}
+    names.update(Alias.objects.filter(person=kept).values_list("name", flat=True))
+    aliases = Alias.objects.filter(person_id__in=removed_ids).order_by("person_id", "id")
+    for alias in aliases:
+        if alias.name in names:
+            plan.dropped_aliases.append(alias)
+        else:
+            names.add(alias.name)
+            plan.moved_aliases.append(alias)
+    for person in plan.removed:
+        if person.name not in names:
+            names.add(person.name)
+            plan.new_aliases.append(person.name)
+
+    plan.moved_redirects = list(PersonRedirect.objects.filter(person_id__in=removed_ids))
+    plan.projects = list(Project.objects.filter(assembled_by_id__in=removed_ids))
+    plan.distinct_pairs = list(
+        DistinctPair.objects.filter(Q(first_id__in=removed_ids) | Q(second_id__in=removed_ids))
+        .select_related("first", "second", "decided_by")
+        .order_by("first_id", "second_id")
+    )
+    return plan
+
+
+def _record(instance, user, reason):
+    # django-simple-history reads these to fill in who made the change and why.
+    instance._history_user = user
+    instance._change_reason = reason
+    return instance
+
+
+def merge_people(kept, removed, user=None):
+    """Merge the people `removed` into `kept` in one transaction and return what was done."""
+    with transaction.atomic():
+        ids = [kept.pk, *(person.pk for person in removed)]
+        locked = {
+            person.pk: person for person in Person.objects.select_for_update().filter(pk__in=ids)
+        }
+        if len(locked) != len(set(ids)):
+            raise MergeError("One of these people no longer exists; nothing was merged.")
+        kept = locked[kept.pk]
+        plan = plan_merge(kept, [locked[person.pk] for person in removed])
+        reason = f"Merged into {kept.name} (#{kept.pk})"
+
+        # Rows that would duplicate the kept person's go first, so that the
+        # moves never meet a unique constraint.
+        for row in plan.collapsed_roles + plan.collapsed_mentions + plan.dropped_aliases:
+            _record(row, user, reason).delete()
+        for row in plan.moved_roles + plan.moved_mentions + plan.moved_aliases:
+            row.person = kept
+            _record(row, user, reason).save()
+        for name in plan.new_aliases:
+            _record(Alias(person=kept, name=name), user, reason).save()
+        for redirect in plan.moved_redirects:
+            redirect.person = kept
+            redirect.save()
+        for person in plan.removed:
+            PersonRedirect.objects.update_or_create(old_slug=person.slug, defaults={"person": kept})
+        for project in plan.projects:
+            project.assembled_by = kept
+            _record(project, user, reason).save()
+        DistinctPair.objects.filter(pk__in=[pair.pk for pair in plan.distinct_pairs]).delete()
+
+        if user is not None:
+            LogEntry.objects.log_actions(user.pk, plan.removed, DELETION, change_message=reason)
+            names = ", ".join(f"{person.name} (#{person.pk})" for person in plan.removed)
+            LogEntry.objects.log_actions(
+                user.pk, [kept], CHANGE, change_message=f"Merged {names} into this person."
+            )
+        for person in plan.removed:
+            _record(person, user, reason).delete()
+        invalidate_pages()
+    return plan
+
+
+def credit_counts(queryset):
+    return queryset.annotate(
+        role_count=Count("roles", distinct=True), mention_count=Count("mentions", distinct=True)
+    )
+
+
+@admin.action(description="Merge selected people…", permissions=["change", "delete"])
+def merge_selected_people(modeladmin, request, queryset):
+    """Show what merging the selected people changes; merge once the editor confirms."""
+    people = list(credit_counts(queryset).prefetch_related("aliases").order_by("pk"))
+    if len(people) < 2:
+        modeladmin.message_user(request, "Select at least two people to merge.", messages.WARNING)
+        return None
+    by_id = {str(person.pk): person for person in people}
+    # By default the record with the most credits is kept: the fewest rows move.
+    kept = by_id.get(request.POST.get("keep")) or max(
+        people, key=lambda person: (person.role_count + person.mention_count, -person.pk)
+    )
+    removed = [person for person in people if person != kept]
+
+    confirmed = request.POST.get("confirm") == "yes"
+    if confirmed and request.POST.get("previewed") == str(kept.pk):
+        try:
+            plan = merge_people(kept, removed, user=request.user)
+        except MergeError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+        except (ProtectedError, RestrictedError) as error:
+            blocking = ", ".join(sorted({str(obj) for obj in error.protected_objects})[:5])
+            modeladmin.message_user(
+                request, f"Nothing was merged: still referenced by {blocking}.", messages.ERROR
+            )
+            return None
+        names = ", ".join(person.name for person in plan.removed)
+        modeladmin.message_user(request, f"Merged {names} into {plan.kept.name}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:people_person_change", args=[plan.kept.pk]))
+    if confirmed:
+        modeladmin.message_user(
+            request,
+            "You chose another record to keep: check what will change, then confirm.",
+            messages.WARNING,
+        )
+
+    plan = plan_merge(kept, removed)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.opts,
+        "title": "Merge people",
+        "people": people,
+        "plan": plan,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "action_name": "merge_selected_people",
+    }
+    return TemplateResponse(request, "admin/people/person/merge_preview.html", context)
