@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
 
 from people.models import (
     Acknowledgment,
@@ -279,3 +280,115 @@ def test_the_sign_in_form_refuses_a_post_without_csrf_token():
 
     assert response.status_code == 403
     assert "_auth_user_id" not in browser.session
+
+
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+RIGHT_TO_LEFT = "Mallory \u202eevil\u202c Smith"
+LONG_TEXT = "Thanks " + "x" * 10_000 + SCRIPT
+
+
+@pytest.fixture
+def hostile_project(db):
+    """A published project whose every shown text is an attack, and the same in a draft."""
+    person = Person.objects.create(name=SCRIPT, slug="script")
+    attribute = Person.objects.create(name=ATTRIBUTE, slug="attribute")
+    rtl = Person.objects.create(name=RIGHT_TO_LEFT, slug="rtl")
+    project = Project.objects.create(
+        title=f"Project {SCRIPT}",
+        slug="hostile",
+        intro=f"Intro {ATTRIBUTE}\n\n{LONG_TEXT}",
+        closing_text=f"Closing {SCRIPT}",
+        citation=f"Cite {ATTRIBUTE}",
+        ordering_note=f"Note {SCRIPT}",
+        assembled_by=attribute,
+        is_published=True,
+    )
+    Resource.objects.create(
+        project=project, title=f"Paper {SCRIPT}", url="https://example.org/?q=<script>"
+    )
+    section = Section.objects.create(project=project, title=f"Section {ATTRIBUTE}")
+    team = Team.objects.create(section=section, name=f"Team {SCRIPT}")
+    Alias.objects.create(person=person, name=f"Alias {ATTRIBUTE}")
+    Role.objects.create(person=person, team=team, title=f"Title {ATTRIBUTE}")
+    Role.objects.create(person=attribute, section=section, title=f"Lead {SCRIPT}")
+    Role.objects.create(person=rtl, team=team)
+    thanks = Acknowledgment.objects.create(project=project, text=LONG_TEXT)
+    Mention.objects.create(acknowledgment=thanks, person=attribute)
+    return project
+
+
+def assert_escaped(html, *values):
+    for value in values:
+        assert value not in html
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+
+
+def test_hostile_texts_are_escaped_in_the_admin(admin_client, hostile_project):
+    pages = [
+        reverse(f"admin:people_{model._meta.model_name}_changelist")
+        for model in [Project, Resource, Section, Team, Person, Alias, Role, Acknowledgment]
+    ]
+    pages += [
+        reverse(f"admin:people_{obj._meta.model_name}_change", args=[obj.pk])
+        for obj in [
+            hostile_project,
+            hostile_project.sections.get(),
+            Team.objects.get(),
+            Acknowledgment.objects.get(),
+            *Person.objects.all(),
+            *Role.objects.all(),
+        ]
+    ]
+
+    responses = {page: admin_client.get(page) for page in pages}
+
+    for page, response in responses.items():
+        assert response.status_code == 200, page
+        assert_escaped(response.text, SCRIPT, ATTRIBUTE)
+    person_list = responses[reverse("admin:people_person_changelist")].text
+    assert escape(SCRIPT) in person_list
+    assert escape(ATTRIBUTE) in person_list
+    assert RIGHT_TO_LEFT in person_list
+
+
+def test_a_name_longer_than_its_field_is_a_form_error_in_the_admin(admin_client):
+    response = admin_client.post(
+        reverse("admin:people_person_add"),
+        {
+            "name": "x" * 10_000,
+            "slug": "long",
+            "aliases-TOTAL_FORMS": "0",
+            "aliases-INITIAL_FORMS": "0",
+            "roles-TOTAL_FORMS": "0",
+            "roles-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Ensure this value has at most 200 characters (it has 10000)." in response.text
+    assert not Person.objects.exists()
+
+
+def test_a_javascript_link_is_refused_by_the_admin(admin_client, hostile_project):
+    person = Person.objects.get(slug="script")
+    page = reverse("admin:people_person_change", args=[person.pk])
+    form = admin_client.get(page).context["adminform"].form
+
+    response = admin_client.post(
+        page,
+        {
+            **{name: value for name, value in form.initial.items() if value is not None},
+            "homepage": "javascript:alert(1)",
+            "aliases-TOTAL_FORMS": "0",
+            "aliases-INITIAL_FORMS": "0",
+            "roles-TOTAL_FORMS": "0",
+            "roles-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Enter a valid URL." in response.text
+    person.refresh_from_db()
+    assert person.homepage == ""
