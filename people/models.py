@@ -359,3 +359,21 @@ class DistinctPair(models.Model):
 
     def __str__(self):
         return f"{self.first} ≠ {self.second}"
+
+
+class ImportUpload(models.Model):
+    """A credits file kept between an import's preview and its confirmation.
+
+    Stored in the database so that every worker process can read it back; deleted
+    once the import is confirmed, and purged when it expires.
+    """
+
+    name = models.CharField(max_length=32, unique=True)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
