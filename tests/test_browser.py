@@ -1,0 +1,134 @@
+"""The site in a real browser: Debian's chromium driven by Playwright against the live server.
+
+Screenshots go to test-artifacts/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from people.models import Person, Project, Role, Section, Team
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+# Playwright's sync API runs an event loop in this thread, and Django refuses
+# database access from a thread with a running loop unless told it is safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not shutil.which(CHROMIUM):
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def unhashed_static_files(settings):
+    # Production settings want collectstatic's manifest; the live server serves from the finders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+class Tab:
+    """A browser tab on the live server that records console errors and CSP violations."""
+
+    def __init__(self, browser, base_url, width=1280, height=900):
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=base_url
+        )
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.console_errors = []
+        self.page.on(
+            "console",
+            lambda message: message.type == "error" and self.console_errors.append(message.text),
+        )
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def csp_violations(self):
+        return [text for text in self.console_errors if "Content Security Policy" in text]
+
+    def screenshot(self, name):
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+    def sign_in(self, username, password):
+        self.page.goto("/admin/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        self.page.click("input[type=submit]")
+        self.page.wait_for_url("**/admin/")
+
+
+@pytest.fixture
+def tab(chromium, live_server):
+    tab = Tab(chromium, live_server.url)
+    yield tab
+    tab.context.close()
+
+
+@pytest.fixture
+def phone_tab(chromium, live_server):
+    tab = Tab(chromium, live_server.url, width=375, height=740)
+    yield tab
+    tab.context.close()
+
+
+def test_the_admin_works_under_the_content_security_policy(tab, editor):
+    project = Project.objects.create(title="Vision", slug="vision")
+    team = Team.objects.create(section=Section.objects.create(project=project, title="Research"))
+    ada = Person.objects.create(name="Ada Lovelace", slug="ada-lovelace")
+    Person.objects.create(name="Grace Hopper", slug="grace-hopper")
+    Role.objects.create(person=ada, team=team)
+
+    tab.sign_in("editor", "editor-password-123")
+    tab.page.goto(f"/admin/people/team/{team.pk}/change/")
+    # Inlines and autocomplete are JavaScript: add a member row and pick a person by typing.
+    tab.page.click(".inline-group .add-row a")
+    tab.page.locator(".dynamic-roles .select2-selection").last.click()
+    tab.page.fill(".select2-search__field", "grace")
+    tab.page.click(".select2-results__option:has-text('Grace Hopper')")
+    tab.screenshot("admin-team-change")
+    tab.page.click("input[name=_save]")
+    tab.page.wait_for_url("**/admin/people/team/")
+    tab.page.goto("/admin/people/person/")
+    tab.page.check("#action-toggle")
+    tab.screenshot("admin-person-list")
+
+    assert sorted(team.roles.values_list("person__name", flat=True)) == [
+        "Ada Lovelace",
+        "Grace Hopper",
+    ]
+    assert tab.page.locator(".action-counter").inner_text() == "2 of 2 selected"
+    assert tab.csp_violations() == []
