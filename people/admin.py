@@ -45,20 +45,7 @@ class InlineConstraintsForm(forms.ModelForm):
                     self._update_errors(error)
 
 
-class RoleForm(forms.ModelForm):
-    def validate_unique(self):
-        # Model.clean() already says that a credit goes in a section or a team;
-        # the constraints would repeat it in other words.
-        if bool(self.instance.section_id) == bool(self.instance.team_id):
-            return
-        super().validate_unique()
-
-
-class RoleInlineForm(InlineConstraintsForm, RoleForm):
-    pass
-
-
-class LeadInlineForm(RoleInlineForm):
+class LeadInlineForm(InlineConstraintsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title"].required = True
@@ -166,7 +153,7 @@ class TeamInline(admin.TabularInline):
 class MemberInline(admin.TabularInline):
     model = Role
     fk_name = "team"
-    form = RoleInlineForm
+    form = InlineConstraintsForm
     formset = RoleInlineFormSet
     fields = ["person", "title"]
     autocomplete_fields = ["person"]
@@ -178,7 +165,7 @@ class MemberInline(admin.TabularInline):
 class PersonRoleInline(admin.TabularInline):
     model = Role
     fk_name = "person"
-    form = RoleInlineForm
+    form = InlineConstraintsForm
     formset = RoleInlineFormSet
     fields = ["project", "section", "team", "title"]
     readonly_fields = ["project"]
@@ -308,6 +295,10 @@ class SectionAdmin(SimpleHistoryAdmin):
     inlines = [LeadInline, TeamInline]
     history_list_display = ["title", "position"]
 
+    def get_inlines(self, request, obj):
+        # Role.clean() needs the section saved first: lead lines are added once it exists.
+        return self.inlines if obj else [TeamInline]
+
     def get_queryset(self, request):
         return (
             super()
@@ -339,6 +330,10 @@ class TeamAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["section"]
     inlines = [MemberInline]
     history_list_display = ["name", "position"]
+
+    def get_inlines(self, request, obj):
+        # Role.clean() needs the team saved first: members are added once it exists.
+        return self.inlines if obj else []
 
     def get_queryset(self, request):
         return (
@@ -391,6 +386,10 @@ class PersonAdmin(SimpleHistoryAdmin):
     def get_urls(self):
         return duplicate_urls(self) + super().get_urls()
 
+    def has_merge_permission(self, request):
+        # A merge deletes the merged records, so it needs both permissions.
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
     def get_queryset(self, request):
         return (
             super()
@@ -429,7 +428,6 @@ class AliasAdmin(SimpleHistoryAdmin):
 
 @admin.register(Role)
 class RoleAdmin(SimpleHistoryAdmin):
-    form = RoleForm
     list_display = ["person", "project", "section_title", "team_name", "title"]
     list_filter = [ProjectFilter]
     search_fields = ["person__name", "title", "team__name", "section__title"]
@@ -519,9 +517,9 @@ class DistinctPairForm(forms.ModelForm):
         first, second = cleaned_data.get("first"), cleaned_data.get("second")
         if first and second:
             if first == second:
-                raise ValidationError("Choose two different people.")
+                self.add_error("second", "Choose two different people.")
             # The database stores each pair once, lower id first.
-            if first.pk > second.pk:
+            elif first.pk > second.pk:
                 cleaned_data["first"], cleaned_data["second"] = second, first
         return cleaned_data
 

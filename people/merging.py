@@ -178,7 +178,9 @@ def credit_counts(queryset):
     )
 
 
-@admin.action(description="Merge selected people…", permissions=["change", "delete"])
+# "merge" is PersonAdmin.has_merge_permission: change and delete (Django accepts
+# an action when any one of the listed permissions is held).
+@admin.action(description="Merge selected people…", permissions=["merge"])
 def merge_selected_people(modeladmin, request, queryset):
     """Show what merging the selected people changes; merge once the editor confirms."""
     people = list(credit_counts(queryset).prefetch_related("aliases").order_by("pk"))

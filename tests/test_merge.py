@@ -1,0 +1,330 @@
+import pytest
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.contrib.auth.models import Permission, User
+from django.db import DatabaseError, connection
+from django.urls import reverse
+
+from people.merging import MergeError, merge_people, plan_merge
+from people.models import (
+    Acknowledgment,
+    Alias,
+    DistinctPair,
+    Mention,
+    Person,
+    PersonRedirect,
+    Project,
+    Role,
+    Section,
+    Team,
+)
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST_URL = "/admin/people/person/"
+
+
+@pytest.fixture
+def credits():
+    """Three records of Filippo Raso with overlapping credits, and a bystander."""
+    kept = Person.objects.create(name="Filippo Raso", slug="filippo-raso")
+    rasso = Person.objects.create(name="Filippo Rasso", slug="filippo-rasso")
+    rasso_accent = Person.objects.create(name="Filippo Rassó", slug="filippo-rasso-2")
+    stasi = Person.objects.create(name="Thomas Stasi", slug="thomas-stasi")
+    project = Project.objects.create(title="GPT-4V", slug="gpt-4v", assembled_by=rasso)
+    section = Section.objects.create(project=project, title="Additional contributions")
+    legal = Team.objects.create(section=section, name="Legal")
+    communications = Team.objects.create(section=section, name="Communications")
+    red_teamers = Acknowledgment.objects.create(project=project, text="We thank our red-teamers.")
+    microsoft = Acknowledgment.objects.create(project=project, text="We thank Microsoft.")
+
+    Role.objects.create(person=kept, team=legal)
+    Role.objects.create(person=kept, section=section, title="Legal lead")
+    Mention.objects.create(person=kept, acknowledgment=red_teamers)
+    Alias.objects.create(person=kept, name="F. Raso")
+
+    Role.objects.create(person=rasso, team=legal)
+    Role.objects.create(person=rasso, team=communications)
+    Role.objects.create(person=rasso, section=section, title="Legal lead")
+    Mention.objects.create(person=rasso, acknowledgment=red_teamers)
+    Mention.objects.create(person=rasso, acknowledgment=microsoft)
+    Alias.objects.create(person=rasso, name="F. Raso")
+    Alias.objects.create(person=rasso, name="Filippo Raso")
+    Alias.objects.create(person=rasso, name="Phil Rasso")
+
+    Role.objects.create(person=rasso_accent, team=communications)
+    Role.objects.create(person=rasso_accent, team=legal, title="Counsel")
+    PersonRedirect.objects.create(old_slug="filippo-r", person=rasso_accent)
+    DistinctPair.objects.create(first=kept, second=rasso_accent)
+
+    Role.objects.create(person=stasi, team=legal)
+    Mention.objects.create(person=stasi, acknowledgment=red_teamers)
+    DistinctPair.objects.create(first=kept, second=stasi)
+    return {"kept": kept, "removed": [rasso, rasso_accent], "stasi": stasi, "project": project}
+
+
+def snapshot():
+    """Every row a merge may touch, for comparing before and after."""
+    return {
+        "people": list(Person.objects.values_list("id", "name", "slug").order_by("id")),
+        "roles": list(
+            Role.objects.values_list("id", "person_id", "team_id", "title").order_by("id")
+        ),
+        "mentions": list(Mention.objects.values_list("id", "person_id").order_by("id")),
+        "aliases": list(Alias.objects.values_list("id", "person_id", "name").order_by("id")),
+        "redirects": list(PersonRedirect.objects.values_list("old_slug", "person_id")),
+        "distinct": list(DistinctPair.objects.values_list("first_id", "second_id")),
+        "assembled_by": list(Project.objects.values_list("assembled_by_id", flat=True)),
+        "log": LogEntry.objects.count(),
+        "history": [model.history.count() for model in (Person, Role, Mention, Alias, Project)],
+    }
+
+
+def credit_places(person):
+    return sorted(
+        (role.team.name if role.team_id else role.section.title, role.title)
+        for role in person.roles.select_related("team", "section")
+    )
+
+
+def test_merge_moves_credits_and_collapses_identical_ones(credits):
+    kept = credits["kept"]
+
+    merge_people(kept, credits["removed"])
+
+    assert list(Person.objects.values_list("name", flat=True)) == ["Filippo Raso", "Thomas Stasi"]
+    assert credit_places(kept) == [
+        ("Additional contributions", "Legal lead"),
+        ("Communications", ""),
+        ("Legal", ""),
+        ("Legal", "Counsel"),
+    ]
+    assert Role.objects.count() == 5
+    assert sorted(kept.mentions.values_list("acknowledgment__text", flat=True)) == [
+        "We thank Microsoft.",
+        "We thank our red-teamers.",
+    ]
+    assert Mention.objects.count() == 3
+    assert credit_places(credits["stasi"]) == [("Legal", "")]
+
+
+def test_merge_turns_other_names_into_aliases_without_duplicates(credits):
+    kept = credits["kept"]
+
+    merge_people(kept, credits["removed"])
+
+    assert sorted(kept.aliases.values_list("name", flat=True)) == [
+        "F. Raso",
+        "Filippo Rasso",
+        "Filippo Rassó",
+        "Phil Rasso",
+    ]
+    assert Alias.objects.count() == 4
+
+
+def test_merge_redirects_old_addresses_and_repoints_projects_and_decisions(credits):
+    kept = credits["kept"]
+
+    merge_people(kept, credits["removed"])
+
+    assert dict(PersonRedirect.objects.values_list("old_slug", "person_id")) == {
+        "filippo-r": kept.pk,
+        "filippo-rasso": kept.pk,
+        "filippo-rasso-2": kept.pk,
+    }
+    credits["project"].refresh_from_db()
+    assert credits["project"].assembled_by == kept
+    assert list(DistinctPair.objects.values_list("first_id", "second_id")) == [
+        (kept.pk, credits["stasi"].pk)
+    ]
+
+
+def test_old_person_page_redirects_permanently_to_the_kept_one(client, credits):
+    merge_people(credits["kept"], credits["removed"])
+
+    response = client.get("/people/filippo-rasso/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/people/filippo-raso/"
+
+
+def test_merge_is_recorded_in_the_history(credits, editor):
+    kept, (rasso, rasso_accent) = credits["kept"], credits["removed"]
+
+    merge_people(kept, credits["removed"], user=editor)
+
+    entries = LogEntry.objects.order_by("id")
+    assert [(entry.object_id, entry.action_flag, entry.change_message) for entry in entries] == [
+        (str(rasso.pk), DELETION, f"Merged into Filippo Raso (#{kept.pk})"),
+        (str(rasso_accent.pk), DELETION, f"Merged into Filippo Raso (#{kept.pk})"),
+        (
+            str(kept.pk),
+            CHANGE,
+            f"Merged Filippo Rasso (#{rasso.pk}), Filippo Rassó (#{rasso_accent.pk}) "
+            "into this person.",
+        ),
+    ]
+    reason = f"Merged into Filippo Raso (#{kept.pk})"
+    role_history = Role.history.filter(history_change_reason=reason)
+    assert sorted(role_history.values_list("history_type", flat=True)) == ["-", "-", "-", "~", "~"]
+    assert set(role_history.values_list("history_user", flat=True)) == {editor.pk}
+    removed_history = Person.history.filter(history_type="-").values_list("name", flat=True)
+    assert sorted(removed_history) == ["Filippo Rasso", "Filippo Rassó"]
+    assert Alias.history.filter(history_type="+", name="Filippo Rasso").exists()
+
+
+def test_merge_that_fails_halfway_changes_nothing(credits):
+    # A trigger makes the last step (deleting the merged people) fail for real,
+    # after the credits, aliases and redirects have already been written.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'people cannot be deleted'; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_person_delete BEFORE DELETE ON people_person "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_delete()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_person_delete BEFORE DELETE ON people_person "
+                "BEGIN SELECT RAISE(ABORT, 'people cannot be deleted'); END"
+            )
+    before = snapshot()
+
+    with pytest.raises(DatabaseError, match="people cannot be deleted"):
+        merge_people(credits["kept"], credits["removed"])
+
+    assert snapshot() == before
+
+
+def test_merge_refuses_a_person_who_no_longer_exists(credits):
+    gone = Person.objects.create(name="Filippo Raso", slug="gone")
+    Person.objects.filter(pk=gone.pk).delete()
+    before = snapshot()
+
+    with pytest.raises(MergeError, match="no longer exists"):
+        merge_people(credits["kept"], [*credits["removed"], gone])
+
+    assert snapshot() == before
+
+
+def test_plan_refuses_keeping_a_person_who_is_also_merged(credits):
+    kept = credits["kept"]
+
+    with pytest.raises(MergeError, match="cannot also be one of the people merged"):
+        plan_merge(kept, [kept])
+
+
+def select(client, people, **data):
+    return client.post(
+        CHANGELIST_URL,
+        {"action": "merge_selected_people", "_selected_action": [p.pk for p in people], **data},
+    )
+
+
+def page_text(response):
+    return " ".join(response.content.decode().split())
+
+
+def test_merge_preview_shows_every_change_and_writes_nothing(editor_client, credits):
+    kept, removed = credits["kept"], credits["removed"]
+    before = snapshot()
+
+    response = select(editor_client, [kept, *removed], keep=kept.pk)
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert f'<input type="radio" name="keep" value="{kept.pk}" checked> Filippo Raso' in text
+    moved = text.split("Credits that move to Filippo Raso</h3>")[1].split("</ul>")[0]
+    assert moved.count("<li>") == 2
+    assert "Filippo Rasso: GPT-4V › Additional contributions › Communications</li>" in moved
+    assert "Filippo Rassó: GPT-4V › Additional contributions › Legal — Counsel</li>" in moved
+    collapsed = text.split("Credits that collapse into one")[1].split("</ul>")[0]
+    assert collapsed.count("<li>") == 3
+    assert "Filippo Rasso: GPT-4V › Additional contributions — Legal lead</li>" in collapsed
+    assert "Filippo Rassó: GPT-4V › Additional contributions › Communications</li>" in collapsed
+    mentions = text.split("Acknowledgment mentions that move</h3>")[1].split("</ul>")[0]
+    assert "Filippo Rasso: GPT-4V › “We thank Microsoft.”" in mentions
+    aliases = text.split("Names that become aliases of Filippo Raso</h3>")[1].split("</ul>")[0]
+    assert aliases == (
+        ' <ul class="new-aliases"> <li>Filippo Rasso</li> <li>Filippo Rassó</li> '
+        "<li>Phil Rasso</li> "
+    )
+    redirects = text.split("will redirect to /people/filippo-raso/</h3>")[1].split("</ul>")[0]
+    assert redirects.count("<li>") == 3
+    assert "<li>/people/filippo-r/</li>" in redirects
+    assert "<li>GPT-4V</li>" in text.split("now by Filippo Raso</h3>")[1]
+    assert "<li>Filippo Raso and Filippo Rassó on " in text
+    assert snapshot() == before
+
+
+def test_merge_preview_keeps_the_record_with_most_credits_by_default(editor_client, credits):
+    kept, (rasso, rasso_accent) = credits["kept"], credits["removed"]
+
+    response = select(editor_client, [kept, rasso, rasso_accent])
+
+    assert f'value="{rasso.pk}" checked> Filippo Rasso' in page_text(response)
+
+
+def test_confirming_the_merge_merges_and_shows_the_kept_person(editor_client, credits):
+    kept, removed = credits["kept"], credits["removed"]
+
+    response = select(
+        editor_client, [kept, *removed], keep=kept.pk, previewed=kept.pk, confirm="yes"
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:people_person_change", args=[kept.pk])
+    page = editor_client.get(response.url)
+    assert "Merged Filippo Rasso, Filippo Rassó into Filippo Raso." in page.content.decode()
+    assert list(Person.objects.values_list("name", flat=True)) == ["Filippo Raso", "Thomas Stasi"]
+    assert LogEntry.objects.get(action_flag=CHANGE).user == page.wsgi_request.user
+
+
+def test_confirming_after_choosing_another_record_shows_the_preview_again(editor_client, credits):
+    kept, (rasso, rasso_accent) = credits["kept"], credits["removed"]
+    before = snapshot()
+
+    response = select(
+        editor_client, [kept, rasso, rasso_accent], keep=rasso.pk, previewed=kept.pk, confirm="yes"
+    )
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "You chose another record to keep: check what will change, then confirm." in text
+    assert "What merging into Filippo Rasso changes" in text
+    assert snapshot() == before
+
+
+def test_merging_one_person_asks_for_more(editor_client, credits):
+    response = select(editor_client, [credits["kept"]])
+
+    assert response.status_code == 302
+    assert "Select at least two people to merge." in page_text(editor_client.get(response.url))
+    assert Person.objects.count() == 4
+
+
+def test_merge_action_needs_the_delete_permission(client, credits):
+    user = User.objects.create_user("changer", password="changer-password-123", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_person", "change_person"])
+    )
+    client.force_login(user)
+    kept, removed = credits["kept"], credits["removed"]
+
+    listing = client.get(CHANGELIST_URL)
+    response = select(client, [kept, *removed], keep=kept.pk, previewed=kept.pk, confirm="yes")
+
+    assert "Merge selected people" not in listing.content.decode()
+    assert response.status_code == 200
+    assert "<title>Select person to change" in response.content.decode()
+    assert Person.objects.count() == 4
+
+
+def test_merge_action_is_offered_to_editors(editor_client, credits):
+    response = editor_client.get(CHANGELIST_URL)
+
+    assert '<option value="merge_selected_people">Merge selected people…</option>' in (
+        response.content.decode()
+    )
