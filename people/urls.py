@@ -7,5 +7,5 @@ app_name = "people"
 urlpatterns = [
     path("", views.home, name="home"),
     path("credits/<slug:slug>/", views.project_detail, name="project-detail"),
-    path("people/<slug:slug>/", views.person_detail, name="person-detail"),
+    path("people/<str:slug>/", views.person_detail, name="person-detail"),
 ]

@@ -1,0 +1,254 @@
+"""The data of the public pages, built in Python so that templates only loop.
+
+Each page runs a fixed number of queries whatever its size: rows come back as
+plain values and are grouped and sorted here. People are sorted in Python by
+their sort key, never by the database, whose collation may ignore spaces and
+punctuation.
+"""
+
+import re
+
+from django.db.models import Max, Q, Subquery, Value
+from django.urls import reverse
+
+from people.models import (
+    Acknowledgment,
+    Mention,
+    Person,
+    Project,
+    Resource,
+    Role,
+    Section,
+    Team,
+)
+
+PERSON_FIELDS = ["person_id", "person__name", "person__slug", "person__sort_key"]
+
+
+def paragraphs(text):
+    """Split text into paragraphs at blank lines."""
+    return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
+
+
+class PersonLinks:
+    """Person entries {name, url, title} with each page address worked out once."""
+
+    def __init__(self):
+        self.urls = {}
+
+    def url(self, slug):
+        if slug not in self.urls:
+            self.urls[slug] = reverse("people:person-detail", kwargs={"slug": slug})
+        return self.urls[slug]
+
+    def grouped(self, rows):
+        """Return one entry per person from (id, name, slug, sort_key, title) rows, sorted.
+
+        A person credited twice in one place (two titles) is listed once, with
+        the titles joined.
+        """
+        by_person = {}
+        for person_id, name, slug, key, title in rows:
+            entry = by_person.get(person_id)
+            if entry is None:
+                by_person[person_id] = entry = {
+                    "sort": (key, name, person_id),
+                    "name": name,
+                    "url": self.url(slug),
+                    "titles": [],
+                }
+            if title and title not in entry["titles"]:
+                entry["titles"].append(title)
+        entries = sorted(by_person.values(), key=lambda entry: entry["sort"])
+        return [
+            {"name": e["name"], "url": e["url"], "title": ", ".join(e["titles"])} for e in entries
+        ]
+
+
+def project_page(project):
+    """Return everything the project page shows, as plain lists and dicts."""
+    links = PersonLinks()
+    resources = list(Resource.objects.filter(project=project).values("title", "url"))
+    sections = list(Section.objects.filter(project=project))
+    sections_by_pk = {section.pk: section for section in sections}
+    teams = list(Team.objects.filter(section__project=project))
+    section_ids = [section.pk for section in sections]
+    team_ids = [team.pk for team in teams]
+    lead_rows = {section.pk: [] for section in sections}
+    member_rows = {team.pk: [] for team in teams}
+    roles = (
+        Role.objects.filter(Q(section_id__in=section_ids) | Q(team_id__in=team_ids))
+        .order_by()
+        .values_list("section_id", "team_id", *PERSON_FIELDS, "title")
+    )
+    for section_id, team_id, *person_and_title in roles:
+        if team_id is None:
+            lead_rows[section_id].append(person_and_title)
+        else:
+            member_rows[team_id].append(person_and_title)
+
+    sections_by_id = {}
+    for section in sections:
+        sections_by_id[section.pk] = {
+            "title": section.title,
+            "anchor": section.anchor,
+            "leads": links.grouped(lead_rows[section.pk]),
+            "teams": [],
+        }
+    for team in teams:
+        team.section = sections_by_pk[team.section_id]
+        people = links.grouped(member_rows[team.pk])
+        sections_by_id[team.section_id]["teams"].append(
+            {"name": team.name, "anchor": team.anchor, "people": people}
+        )
+
+    acknowledgments = list(Acknowledgment.objects.filter(project=project))
+    mention_rows = {ack.pk: [] for ack in acknowledgments}
+    mentions = (
+        Mention.objects.filter(acknowledgment_id__in=mention_rows)
+        .order_by()
+        .values_list("acknowledgment_id", *PERSON_FIELDS, Value(""))
+    )
+    for acknowledgment_id, *person in mentions:
+        mention_rows[acknowledgment_id].append(person)
+
+    assembler = project.assembled_by
+    return {
+        "title": project.title,
+        "slug": project.slug,
+        "is_published": project.is_published,
+        "published_at": project.published_at,
+        "updated_at": last_change(project, section_ids, team_ids, list(mention_rows)),
+        "intro": paragraphs(project.intro),
+        "resources": resources,
+        "closing": paragraphs(project.closing_text),
+        "citation": project.citation,
+        "ordering_note": project.ordering_note,
+        "assembled_by": (
+            {"name": assembler.name, "url": links.url(assembler.slug)} if assembler else None
+        ),
+        "sections": list(sections_by_id.values()),
+        "acknowledgments": [
+            {
+                "id": f"acknowledgment-{ack.pk}",
+                "paragraphs": paragraphs(ack.text),
+                "people": links.grouped(mention_rows[ack.pk]),
+            }
+            for ack in acknowledgments
+        ],
+    }
+
+
+def _newest(history):
+    """A subquery for the newest history_date of the historical records `history`."""
+    return Subquery(
+        history.order_by()
+        .values(grouping=Value(1))
+        .annotate(newest=Max("history_date"))
+        .values("newest")
+    )
+
+
+def last_change(project, section_ids, team_ids, acknowledgment_ids):
+    """Return when anything shown on the project's page last changed, in one query.
+
+    Project.updated_at only follows edits of the project row; adding a credit,
+    renaming a team or a person shows on the page too, so the change history of
+    those is consulted. Rows written without history (bulk loads) count from
+    the project's own date.
+    """
+    people_shown = Role.objects.filter(
+        Q(section_id__in=section_ids) | Q(team_id__in=team_ids)
+    ).values("person_id")
+    people_named = Mention.objects.filter(acknowledgment_id__in=acknowledgment_ids).values(
+        "person_id"
+    )
+    changes = {
+        "resources": Resource.history.filter(project_id=project.pk),
+        "sections": Section.history.filter(project_id=project.pk),
+        "teams": Team.history.filter(section_id__in=section_ids),
+        "roles": Role.history.filter(Q(section_id__in=section_ids) | Q(team_id__in=team_ids)),
+        "acknowledgments": Acknowledgment.history.filter(project_id=project.pk),
+        "mentions": Mention.history.filter(acknowledgment_id__in=acknowledgment_ids),
+        "people": Person.history.filter(
+            Q(id__in=people_shown) | Q(id__in=people_named) | Q(id=project.assembled_by_id)
+        ),
+    }
+    newest = (
+        Project.objects.filter(pk=project.pk)
+        .annotate(**{f"newest_{name}": _newest(qs) for name, qs in changes.items()})
+        .values_list(*[f"newest_{name}" for name in changes])
+    )
+    dates = [date for date in newest.get() if date is not None]
+    return max([project.updated_at, *dates])
+
+
+def person_page(person, projects):
+    """Return the person's credits and mentions in `projects` (a Project queryset)."""
+    visible = projects.values("pk")
+    roles = (
+        Role.objects.filter(person=person)
+        .filter(Q(section__project__in=visible) | Q(team__section__project__in=visible))
+        .select_related("section__project", "team__section__project")
+        .order_by()
+    )
+    credits = []
+    for role in roles:
+        section = role.place_section
+        project = section.project
+        team = role.team
+        credits.append(
+            {
+                "sort": (
+                    project.title,
+                    project.pk,
+                    section.position,
+                    section.pk,
+                    team is not None,
+                    team.position if team else 0,
+                    team.pk if team else 0,
+                    role.title,
+                ),
+                "project": project,
+                "section": section.title,
+                "team": team.name if team else None,
+                "is_lead": team is None,
+                "title": role.title,
+                "url": f"{project.get_absolute_url()}#{team.anchor if team else section.anchor}",
+            }
+        )
+    credits.sort(key=lambda credit: credit["sort"])
+
+    mentions = (
+        Mention.objects.filter(person=person, acknowledgment__project__in=visible)
+        .select_related("acknowledgment__project")
+        .order_by("acknowledgment__project__title", "acknowledgment__position", "acknowledgment")
+    )
+    assembled = list(projects.filter(assembled_by=person).order_by("title", "pk"))
+    return {
+        "name": person.name,
+        "aliases": [alias.name for alias in person.aliases.all()],
+        "orcid_url": f"https://orcid.org/{person.orcid}" if person.orcid else "",
+        "orcid": person.orcid,
+        "homepage": person.homepage,
+        "projects": _by_project(credits),
+        "mentions": [
+            {
+                "project": mention.acknowledgment.project,
+                "text": mention.acknowledgment.text,
+                "url": f"{mention.acknowledgment.project.get_absolute_url()}"
+                f"#acknowledgment-{mention.acknowledgment_id}",
+            }
+            for mention in mentions
+        ],
+        "assembled": assembled,
+    }
+
+
+def _by_project(credits):
+    groups = []
+    for credit in credits:
+        if not groups or groups[-1]["project"] != credit["project"]:
+            groups.append({"project": credit["project"], "credits": []})
+        groups[-1]["credits"].append(credit)
+    return groups
