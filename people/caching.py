@@ -21,11 +21,18 @@ def generation():
 
 
 def invalidate_pages():
-    """Start a new generation once the current transaction commits."""
-    transaction.on_commit(_bump_generation)
+    """Start a new generation now, and again once the current transaction commits.
+
+    The first bump makes the writer's own next read fresh (tests never commit);
+    the second drops pages that other requests rendered from the old rows while
+    the transaction was still open.
+    """
+    new_generation()
+    transaction.on_commit(new_generation)
 
 
-def _bump_generation():
+def new_generation():
+    """Start a new generation at once: every page is rendered afresh."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
