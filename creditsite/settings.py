@@ -115,6 +115,16 @@ else:
     }
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", str(60 * 60 * 24)))
 
+# Credits import and export (people/resources.py). Each of import and export needs
+# its own permission (people.import_role, people.export_person, ...), which the
+# Editors group has; without these settings any staff user could do both.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# An upload waits for its confirmation in the database, which every worker shares.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "people.resources.DatabaseUploadStorage"
+IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+IMPORT_UPLOAD_EXPIRY = int(env("IMPORT_UPLOAD_EXPIRY", str(60 * 60 * 24)))
+
 AUTHENTICATION_BACKENDS = [
     # Axes first, so that a locked-out sign-in is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",

@@ -1,0 +1,261 @@
+"""The credits spreadsheet format: reading and checking a file, writing an export.
+
+One row per credit, columns `section`, `team`, `person`, `role` and optionally
+`sort_name`. Planning and applying an import is in people/credits_import.py.
+"""
+
+import codecs
+import csv
+import io
+import re
+import string
+from dataclasses import dataclass
+
+from people.models import Person, Role, Section, Team
+from people.sorting import normalize_name
+
+COLUMNS = ("section", "team", "person", "role")
+OPTIONAL_COLUMNS = ("sort_name",)
+MAX_LENGTHS = {
+    "section": Section._meta.get_field("title").max_length,
+    "team": Team._meta.get_field("name").max_length,
+    "person": Person._meta.get_field("name").max_length,
+    "role": Role._meta.get_field("title").max_length,
+    "sort_name": Person._meta.get_field("sort_name").max_length,
+}
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_PROBLEMS = 50
+SAVE_AS_UTF8 = 'In your spreadsheet, save the file as "CSV UTF-8 (comma-delimited)".'
+NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a file, located as a spreadsheet shows it (the header is row 1)."""
+
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self):
+        if self.row and self.column:
+            return f"Row {self.row}, column {self.column}: {self.message}"
+        if self.row:
+            return f"Row {self.row}: {self.message}"
+        return self.message
+
+
+class CreditsError(Exception):
+    """The file cannot be imported; nothing was written."""
+
+    def __init__(self, problems):
+        if isinstance(problems, str | Problem):
+            problems = [problems]
+        self.problems = [p if isinstance(p, Problem) else Problem(p) for p in problems]
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRow:
+    """One credit as read from a file, with its cells cleaned."""
+
+    row: int
+    section: str
+    team: str
+    person: str
+    role: str
+    sort_name: str = ""
+
+    @property
+    def is_lead(self):
+        return not self.team and bool(self.role)
+
+
+def read_credits(data):
+    """Return the credit rows of a CSV file given as bytes, or raise CreditsError."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CreditsError(f"The file must be UTF-8 encoded; this one is UTF-16. {SAVE_AS_UTF8}")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+        is_utf8 = True
+    except UnicodeDecodeError:
+        # Decoded anyway to find the cell to blame; any such cell is refused below.
+        text = data.decode("utf-8", errors="surrogateescape")
+        is_utf8 = False
+
+    records = _records(text)
+    header_row, header = next(records, (None, None))
+    if header is None:
+        raise CreditsError("The file is empty.")
+    if not is_utf8:
+        _refuse_non_utf8(header_row, header, dict(enumerate(header)))
+    columns = _read_header(header_row, header)
+
+    rows = []
+    problems = []
+    for number, cells in records:
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(Problem("More problems follow; fix these first."))
+            break
+        if not is_utf8:
+            _refuse_non_utf8(number, cells, columns)
+        row, row_problems = _read_row(number, cells, columns)
+        problems.extend(row_problems)
+        if row is not None:
+            rows.append(row)
+    if problems:
+        raise CreditsError(problems)
+    if not rows:
+        raise CreditsError("The file has a header but no rows of credits.")
+    return rows
+
+
+def _records(text):
+    """Yield (row number, cells) for each row that has a value; blank rows still count."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise CreditsError(
+                Problem(f"this is not valid CSV ({error}); check the quotes in this row.", number)
+            ) from error
+        if any(cell.strip() for cell in cells):
+            yield number, cells
+
+
+def _refuse_non_utf8(number, cells, columns):
+    for index, cell in enumerate(cells):
+        if NOT_UTF8.search(cell):
+            column = columns.get(index) or column_letter(index)
+            raise CreditsError(
+                f"The file must be UTF-8 encoded: row {number}, column {column} has characters "
+                f"that are not UTF-8. {SAVE_AS_UTF8}"
+            )
+
+
+def _read_header(number, header):
+    """Return {cell index: column name} for the header, or raise CreditsError."""
+    names = [cell.strip().casefold() for cell in header]
+    named = [name for name in names if name]
+    if len(named) == 1:
+        for separator, word in ((";", "semicolon"), ("\t", "tab")):
+            if separator in named[0]:
+                raise CreditsError(
+                    Problem(
+                        f"the file looks {word}-separated; columns must be separated by commas. "
+                        + SAVE_AS_UTF8,
+                        number,
+                    )
+                )
+    expected = ", ".join(COLUMNS) + " (and optionally " + ", ".join(OPTIONAL_COLUMNS) + ")"
+    problems = []
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            problems.append(Problem(f'the column "{name}" appears twice.', number))
+        seen.add(name)
+    unknown = [name for name in names if name and name not in COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        problems.append(
+            Problem(f"unknown {_columns(unknown)}. The columns are {expected}.", number)
+        )
+    missing = [name for name in COLUMNS if name not in names]
+    if missing:
+        problems.append(
+            Problem(
+                f"missing {_columns(missing)}. The first row must name the columns: {expected}.",
+                number,
+            )
+        )
+    if problems:
+        raise CreditsError(problems)
+    return {index: name for index, name in enumerate(names) if name}
+
+
+def _columns(names):
+    quoted = ", ".join(f'"{name}"' for name in names)
+    return f"column {quoted}" if len(names) == 1 else f"columns {quoted}"
+
+
+def _read_row(number, cells, columns):
+    values = dict.fromkeys(COLUMNS + OPTIONAL_COLUMNS, "")
+    problems = []
+    for index, cell in enumerate(cells):
+        name = columns.get(index)
+        if name is None:
+            if cell.strip():
+                problems.append(
+                    Problem(
+                        "a value in a column without a name in the header; "
+                        "quote values that contain commas.",
+                        number,
+                        column_letter(index),
+                    )
+                )
+            continue
+        value = clean_cell(cell)
+        if "\x00" in value:
+            problems.append(
+                Problem(
+                    "the cell contains a NUL byte; the file must be a plain UTF-8 CSV file.",
+                    number,
+                    name,
+                )
+            )
+        if len(value) > MAX_LENGTHS[name]:
+            problems.append(
+                Problem(
+                    f"{len(value)} characters; at most {MAX_LENGTHS[name]} are allowed.",
+                    number,
+                    name,
+                )
+            )
+        values[name] = value
+    for name in ("section", "person"):
+        if not values[name]:
+            problems.append(Problem(f"the {name} is empty.", number, name))
+    if problems:
+        return None, problems
+    return CreditRow(number, **values), []
+
+
+def column_letter(index):
+    """Return the spreadsheet letter of a zero-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = string.ascii_uppercase[remainder] + letters
+    return letters
+
+
+def clean_cell(value):
+    """Return a cell as stored: NFC, trimmed, spaces collapsed, export escaping undone."""
+    value = normalize_name(value)
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
+        value = value[1:]
+    return value
+
+
+def escape_cell(value):
+    """Return a value safe from formula injection when a spreadsheet opens it."""
+    if value.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(headers, rows):
+    """Return CSV text: UTF-8 without BOM once encoded, LF line endings, minimal quoting."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue()
