@@ -1,0 +1,158 @@
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from people.caching import invalidate_pages
+from people.models import Acknowledgment, Alias, Person, Project, Role, Section, Team
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project(make_project, make_person):
+    project = make_project(title="Vision credits", slug="vision")
+    section = Section.objects.create(project=project, title="Research contributions")
+    team = Team.objects.create(section=section, name="Data")
+    for name in ["Ada Lovelace", "Grace Hopper"]:
+        Role.objects.create(person=make_person(name), team=team)
+    Acknowledgment.objects.create(project=project, text="We thank our testers.")
+    return project
+
+
+@pytest.fixture
+def superuser_client():
+    client = Client()
+    client.force_login(User.objects.create_superuser("admin", password="admin-password-123"))
+    return client
+
+
+def test_a_cached_page_is_served_without_queries(client, project, django_assert_num_queries):
+    first = client.get("/credits/vision/")
+
+    with django_assert_num_queries(0):
+        second = client.get("/credits/vision/")
+
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_a_cached_person_page_is_served_without_queries(client, project, django_assert_num_queries):
+    first = client.get("/people/ada-lovelace/")
+
+    with django_assert_num_queries(0):
+        second = client.get("/people/ada-lovelace/")
+
+    assert second.content == first.content
+
+
+def test_staff_get_a_fresh_page_that_is_not_shown_to_the_public(client, project):
+    staff = Client()
+    staff.force_login(User.objects.create_user("staff", is_staff=True))
+    staff.get("/credits/vision/")
+
+    staff_page = staff.get("/credits/vision/")
+    public_page = client.get("/credits/vision/")
+
+    assert b"Edit in the admin" in staff_page.content
+    assert b"Edit in the admin" not in public_page.content
+    assert b"Ada Lovelace" in public_page.content
+
+
+def test_a_rename_in_the_admin_shows_on_the_next_public_request(
+    client, superuser_client, project, form_data
+):
+    assert "Ada Lovelace" in client.get("/credits/vision/").content.decode()
+    ada = Person.objects.get(name="Ada Lovelace")
+    change_url = f"/admin/people/person/{ada.pk}/change/"
+    data = form_data(superuser_client.get(change_url))
+    data["name"] = "Ada King"
+
+    saved = superuser_client.post(change_url, data)
+
+    assert saved.status_code == 302
+    page = client.get("/credits/vision/").content.decode()
+    assert "Ada King" in page
+    assert "Ada Lovelace" not in page
+    assert "Ada King" in client.get("/people/ada-lovelace/").content.decode()
+
+
+def test_a_rename_through_the_models_shows_at_once(client, project):
+    client.get("/credits/vision/")
+    ada = Person.objects.get(name="Ada Lovelace")
+    ada.name = "Ada King"
+    ada.save()
+
+    page = client.get("/credits/vision/").content.decode()
+
+    assert "Ada King" in page
+    assert "Ada Lovelace" not in page
+
+
+def test_an_added_credit_shows_at_once(client, project, make_person):
+    client.get("/credits/vision/")
+
+    Role.objects.create(person=make_person("Alan Turing"), team=Team.objects.get(name="Data"))
+
+    assert "Alan Turing" in client.get("/credits/vision/").content.decode()
+
+
+def test_a_changed_section_title_shows_at_once(client, project):
+    client.get("/credits/vision/")
+    section = Section.objects.get(title="Research contributions")
+    section.title = "Science contributions"
+    section.save()
+
+    page = client.get("/credits/vision/").content.decode()
+
+    assert "<h2>Science contributions</h2>" in page
+    assert 'id="science-contributions"' in page
+
+
+def test_a_deleted_credit_disappears_at_once(client, project):
+    client.get("/credits/vision/")
+
+    Role.objects.get(person__name="Grace Hopper").delete()
+
+    assert "Grace Hopper" not in client.get("/credits/vision/").content.decode()
+
+
+def test_a_new_alias_shows_on_the_cached_person_page(client, project):
+    client.get("/people/ada-lovelace/")
+
+    Alias.objects.create(person=Person.objects.get(name="Ada Lovelace"), name="Ada King")
+
+    assert "Also credited as" in client.get("/people/ada-lovelace/").content.decode()
+
+
+def test_bulk_writes_show_after_invalidate_pages(client, project):
+    client.get("/credits/vision/")
+    Person.objects.filter(name="Ada Lovelace").update(name="Ada King")
+
+    stale = client.get("/credits/vision/").content.decode()
+    invalidate_pages()
+    fresh = client.get("/credits/vision/").content.decode()
+
+    assert "Ada Lovelace" in stale
+    assert "Ada King" in fresh
+
+
+def test_a_draft_is_not_cached_and_appears_when_published(client, project):
+    Project.objects.filter(pk=project.pk).update(is_published=False)
+    invalidate_pages()
+    assert client.get("/credits/vision/").status_code == 404
+
+    project.refresh_from_db()
+    project.publish()
+    project.save()
+
+    assert client.get("/credits/vision/").status_code == 200
+
+
+def test_unpublishing_removes_the_cached_page(client, project):
+    client.get("/credits/vision/")
+
+    project.is_published = False
+    project.save()
+
+    assert client.get("/credits/vision/").status_code == 404

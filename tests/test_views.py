@@ -1,0 +1,574 @@
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from people.models import (
+    Acknowledgment,
+    Alias,
+    Mention,
+    Person,
+    PersonRedirect,
+    Project,
+    Resource,
+    Role,
+    Section,
+    Team,
+)
+from people.sorting import sort_key
+
+pytestmark = pytest.mark.django_db
+
+# An anonymous reader's project page: the project, resources, sections, teams,
+# credits, acknowledgments, their named people, and the date of the last change.
+PROJECT_PAGE_QUERIES = 8
+# The person with aliases, their credits, mentions, and the projects they assembled.
+PERSON_PAGE_QUERIES = 5
+
+
+class Node:
+    def __init__(self, tag, attrs):
+        self.tag, self.attrs, self.children = tag, dict(attrs), []
+
+    @property
+    def classes(self):
+        return (self.attrs.get("class") or "").split()
+
+    def find_all(self, tag, cls=None):
+        found = []
+        for child in self.children:
+            if isinstance(child, Node):
+                if child.tag == tag and (cls is None or cls in child.classes):
+                    found.append(child)
+                found.extend(child.find_all(tag, cls))
+        return found
+
+    def find(self, tag, cls=None):
+        found = self.find_all(tag, cls)
+        assert len(found) == 1, f"expected one <{tag} class={cls}>, found {len(found)}"
+        return found[0]
+
+    def by_id(self, id_):
+        for node in self._all():
+            if node.attrs.get("id") == id_:
+                return node
+        raise AssertionError(f"no element with id {id_!r}")
+
+    def _all(self):
+        for child in self.children:
+            if isinstance(child, Node):
+                yield child
+                yield from child._all()
+
+    def text(self):
+        """The text as a reader copying it gets it: white space collapsed."""
+        raw = "".join(c if isinstance(c, str) else c.text() for c in self.children)
+        return " ".join(raw.split())
+
+
+class TreeBuilder(HTMLParser):
+    VOID = {"meta", "link", "input", "br", "img", "hr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("document", [])
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, attrs)
+        self.stack[-1].children.append(node)
+        if tag not in self.VOID:
+            self.stack.append(node)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+
+def parse(response):
+    builder = TreeBuilder()
+    builder.feed(response.content.decode())
+    builder.close()
+    return builder.root
+
+
+def names(node):
+    return [link.text() for link in node.find_all("a", "person")]
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(User.objects.create_user("staff", is_staff=True))
+    return client
+
+
+@pytest.fixture
+def page_project(make_project, make_person):
+    """A small published project, its credits entered out of alphabetical order."""
+    assembler = make_person("Raul Puri")
+    project = make_project(
+        title="Vision credits",
+        slug="vision",
+        intro="First paragraph.\n\nOur work consists of:",
+        closing_text="These credits reflect many people.",
+        citation="Example Lab (2023)",
+        assembled_by=assembler,
+    )
+    Resource.objects.create(
+        project=project, title="Report", url="https://example.org/report", position=1
+    )
+    Resource.objects.create(
+        project=project, title="System card", url="https://example.org/card", position=2
+    )
+    research = Section.objects.create(project=project, title="Research contributions", position=1)
+    safety = Section.objects.create(project=project, title="Safety contributions", position=2)
+    data = Team.objects.create(section=research, name="Data", position=2)
+    architecture = Team.objects.create(section=research, name="Architecture research", position=1)
+    unheaded = Team.objects.create(section=safety, name="", position=1)
+    for name in ["Paul Röttger", "Zoe Zed", "Diogo Moitinho de Almeida", "Łukasz Kondraciuk"]:
+        Role.objects.create(person=make_person(name), team=data)
+    Role.objects.create(person=assembler, team=architecture)
+    Role.objects.create(person=Person.objects.get(name="Zoe Zed"), team=unheaded)
+    Role.objects.create(person=assembler, section=research, title="Research engineering lead")
+    Role.objects.create(
+        person=make_person("Hyeonwoo Noh"), section=research, title="Pretraining lead"
+    )
+    thanks = Acknowledgment.objects.create(project=project, text="We thank our red teamers:")
+    for name in ["Uwe Peters", "Sally Applin"]:
+        Mention.objects.create(acknowledgment=thanks, person=make_person(name))
+    Acknowledgment.objects.create(project=project, text="We thank Microsoft.", position=1)
+    return project
+
+
+def test_home_lists_published_projects_only(client, make_project):
+    make_project(title="Published work", slug="published")
+    make_project(title="Secret draft", slug="secret", is_published=False)
+
+    page = parse(client.get("/"))
+
+    links = page.find("ul", "project-list").find_all("a")
+    assert [(a.text(), a.attrs["href"]) for a in links] == [
+        ("Published work", "/credits/published/")
+    ]
+    assert "Secret draft" not in page.text()
+
+
+def test_home_shows_drafts_to_staff_marked_as_drafts(staff_client, make_project):
+    make_project(title="Published work", slug="published")
+    make_project(title="Secret draft", slug="secret", is_published=False)
+
+    items = parse(staff_client.get("/")).find("ul", "project-list").find_all("li")
+
+    assert [item.text() for item in items][1] == "Secret draft Draft"
+    assert items[1].find("a").attrs["href"] == "/credits/secret/"
+
+
+def test_draft_project_is_not_found_for_the_public(client, make_project):
+    make_project(slug="secret", is_published=False)
+    client.force_login(User.objects.create_user("reader"))
+
+    response = client.get("/credits/secret/")
+
+    assert response.status_code == 404
+    assert "Page not found" in parse(response).find("h1").text()
+
+
+def test_staff_see_a_draft_with_a_banner(staff_client, make_project):
+    make_project(title="Secret draft", slug="secret", is_published=False)
+
+    response = staff_client.get("/credits/secret/")
+
+    assert response.status_code == 200
+    assert "Draft. This page is not published" in parse(response).find("p", "draft-banner").text()
+
+
+def test_published_page_has_no_draft_banner(client, page_project):
+    page = parse(client.get("/credits/vision/"))
+
+    assert page.find_all("p", "draft-banner") == []
+
+
+def test_unknown_project_is_not_found(client):
+    assert client.get("/credits/nothing-here/").status_code == 404
+
+
+def test_page_outline_one_h1_then_sections_in_order(client, page_project):
+    page = parse(client.get("/credits/vision/"))
+
+    assert [h1.text() for h1 in page.find_all("h1")] == ["Vision credits"]
+    assert [h2.text() for h2 in page.find_all("h2")] == [
+        "Authorship, credit attribution, and acknowledgments",
+        "Research contributions",
+        "Safety contributions",
+        "Acknowledgments",
+    ]
+    research = page.by_id("research-contributions")
+    assert [h3.text() for h3 in research.find_all("h3")] == ["Architecture research", "Data"]
+
+
+def test_intro_resources_and_closing_text(client, page_project):
+    intro = parse(client.get("/credits/vision/")).find("div", "intro")
+
+    assert [p.text() for p in intro.find_all("p")] == [
+        "First paragraph.",
+        "Our work consists of:",
+        "These credits reflect many people.",
+    ]
+    links = intro.find("ul", "resources").find_all("a")
+    assert [(a.text(), a.attrs["href"]) for a in links] == [
+        ("Report", "https://example.org/report"),
+        ("System card", "https://example.org/card"),
+    ]
+
+
+def test_citation_block_names_the_citation_and_the_assembler(client, page_project):
+    authorship = parse(client.get("/credits/vision/")).by_id("authorship")
+
+    text = authorship.find("p", "citation").text()
+    assert "please cite it as “Example Lab (2023)”." in text
+    assert "Contributions are sorted alphabetically. Assembled by Raul Puri." in text
+    assembler = authorship.find("a", "person")
+    assert (assembler.text(), assembler.attrs["href"]) == ("Raul Puri", "/people/raul-puri/")
+
+
+def test_team_names_in_family_name_order_whatever_the_entry_order(client, page_project):
+    team = parse(client.get("/credits/vision/")).by_id("research-contributions--data")
+
+    assert names(team) == [
+        "Diogo Moitinho de Almeida",
+        "Łukasz Kondraciuk",
+        "Paul Röttger",
+        "Zoe Zed",
+    ]
+
+
+def test_a_copied_team_list_reads_comma_separated(client, page_project):
+    team = parse(client.get("/credits/vision/")).by_id("research-contributions--data")
+
+    assert team.find("ul", "names").text() == (
+        "Diogo Moitinho de Almeida, Łukasz Kondraciuk, Paul Röttger, Zoe Zed"
+    )
+
+
+def test_names_sort_by_sort_key_not_by_database_collation(client, make_project, make_person):
+    team = Team.objects.create(
+        section=Section.objects.create(project=make_project(), title="Credits"), name="Team"
+    )
+    # A collation that ignores spaces would put "Vance" before "Van Dyke".
+    for name in ["Bob Vance", "Anna Van Dyke"]:
+        Role.objects.create(person=make_person(name), team=team)
+
+    page = parse(client.get("/credits/example/"))
+
+    assert names(page.by_id("credits--team")) == ["Anna Van Dyke", "Bob Vance"]
+
+
+def test_an_editors_sort_name_moves_the_person(client, page_project):
+    zoe = Person.objects.get(name="Zoe Zed")
+    zoe.sort_name = "Aardvark, Zoe"
+    zoe.save()
+
+    team = parse(client.get("/credits/vision/")).by_id("research-contributions--data")
+
+    assert names(team)[0] == "Zoe Zed"
+
+
+def test_lead_lines_with_titles_sorted_under_their_section(client, page_project):
+    research = parse(client.get("/credits/vision/")).by_id("research-contributions")
+
+    leads = research.find("ul", "leads").find_all("li", "lead")
+    assert [lead.text() for lead in leads] == [
+        "Hyeonwoo Noh Pretraining lead",
+        "Raul Puri Research engineering lead",
+    ]
+    assert [lead.find("span", "role-title").text() for lead in leads] == [
+        "Pretraining lead",
+        "Research engineering lead",
+    ]
+
+
+def test_a_member_title_follows_the_name(client, page_project):
+    Role.objects.create(
+        person=Person.objects.get(name="Zoe Zed"),
+        team=Team.objects.get(name="Data"),
+        title="Overall lead, data lead",
+    )
+
+    team = parse(client.get("/credits/vision/")).by_id("research-contributions--data")
+
+    assert team.find("ul", "names").text().endswith("Zoe Zed Overall lead, data lead")
+    assert names(team).count("Zoe Zed") == 1
+
+
+def test_unheaded_team_has_no_heading(client, page_project):
+    safety = parse(client.get("/credits/vision/")).by_id("safety-contributions")
+
+    team = safety.find("section", "team")
+    assert team.attrs["id"] == "safety-contributions--unheaded"
+    assert team.find_all("h3") == []
+    assert names(team) == ["Zoe Zed"]
+
+
+def test_sections_and_teams_carry_anchors_with_self_links(client, page_project):
+    page = parse(client.get("/credits/vision/"))
+
+    sections = page.find_all("section", "credits-section")
+    assert [s.attrs["id"] for s in sections] == ["research-contributions", "safety-contributions"]
+    teams = page.by_id("research-contributions").find_all("section", "team")
+    assert [t.attrs["id"] for t in teams] == [
+        "research-contributions--architecture-research",
+        "research-contributions--data",
+    ]
+    self_links = [a.attrs["href"] for a in page.find_all("a", "self-link")]
+    assert "#research-contributions" in self_links
+    assert "#research-contributions--data" in self_links
+
+
+def test_every_name_links_to_the_person_page(client, page_project):
+    page = parse(client.get("/credits/vision/"))
+
+    links = {(a.text(), a.attrs["href"]) for a in page.find_all("a", "person")}
+
+    assert ("Łukasz Kondraciuk", "/people/lukasz-kondraciuk/") in links
+    assert all(href == Person.objects.get(name=name).get_absolute_url() for name, href in links)
+
+
+def test_acknowledgments_with_their_named_people_sorted(client, page_project):
+    section = parse(client.get("/credits/vision/")).by_id("acknowledgments")
+
+    acknowledgments = section.find_all("div", "acknowledgment")
+    assert [ack.find_all("p")[0].text() for ack in acknowledgments] == [
+        "We thank our red teamers:",
+        "We thank Microsoft.",
+    ]
+    assert acknowledgments[0].find("ul", "names").text() == "Sally Applin, Uwe Peters"
+    assert acknowledgments[1].find_all("ul") == []
+
+
+def test_page_shows_published_and_last_updated_dates(client, make_project):
+    project = make_project(published_at=datetime(2023, 9, 25, tzinfo=UTC))
+    Project.objects.filter(pk=project.pk).update(updated_at=datetime(2023, 10, 2, tzinfo=UTC))
+
+    text = parse(client.get("/credits/example/")).find("p", "page-dates").text()
+
+    assert text == "Published 25 September 2023 · Last updated 2 October 2023"
+
+
+def test_last_updated_follows_a_change_of_the_credits(client, make_project, make_person):
+    project = make_project(published_at=datetime(2023, 9, 25, tzinfo=UTC))
+    team = Team.objects.create(
+        section=Section.objects.create(project=project, title="Credits"), name="Team"
+    )
+    ada = make_person("Ada Lovelace")
+    Project.objects.filter(pk=project.pk).update(updated_at=datetime(2023, 10, 2, tzinfo=UTC))
+    for model in [Section, Team, Person]:
+        model.history.update(history_date=datetime(2023, 10, 1, tzinfo=UTC))
+    Role.objects.create(person=ada, team=team)
+    Role.history.update(history_date=datetime(2024, 3, 1, 12, tzinfo=UTC))
+
+    text = parse(client.get("/credits/example/")).find("p", "page-dates").text()
+
+    assert text.endswith("Last updated 1 March 2024")
+
+
+def test_text_from_the_database_is_escaped(client, make_project, make_person):
+    attack = "<script>alert(1)</script>"
+    project = make_project(title=f"Title {attack}", intro=attack, citation=attack)
+    section = Section.objects.create(project=project, title=f"Section {attack}")
+    team = Team.objects.create(section=section, name=f"Team {attack}")
+    person = make_person(f"Eve {attack}", slug="eve")
+    Role.objects.create(person=person, team=team, title=attack)
+    Role.objects.create(person=person, section=section, title=attack)
+    Acknowledgment.objects.create(project=project, text=attack).people.add(person)
+
+    html = client.get("/credits/example/").content.decode()
+    person_html = client.get("/people/eve/").content.decode()
+
+    assert "<script>alert" not in html and "<script>alert" not in person_html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 8
+    assert "Eve &lt;script&gt;" in person_html
+
+
+def test_pages_have_landmarks_and_no_inline_script_or_style(client, page_project):
+    for url in ["/", "/credits/vision/", "/people/raul-puri/", "/credits/missing/"]:
+        html = client.get(url).content.decode()
+        page = TreeBuilder()
+        page.feed(html)
+
+        assert '<html lang="en">' in html
+        assert '<a class="skip-link" href="#content">' in html
+        assert '<main id="content"' in html
+        assert len(page.root.find_all("h1")) == 1
+        assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
+        assert re.search(r"\s(style|on[a-z]+)=", html) is None
+
+
+def test_person_page_lists_credits_across_published_projects(client, page_project, make_project):
+    other = make_project(title="Another work", slug="another")
+    team = Team.objects.create(
+        section=Section.objects.create(project=other, title="Engineering"), name="Backend"
+    )
+    raul = Person.objects.get(name="Raul Puri")
+    Role.objects.create(person=raul, team=team, title="Backend lead")
+    draft = make_project(title="Hidden work", slug="hidden", is_published=False)
+    hidden_team = Team.objects.create(
+        section=Section.objects.create(project=draft, title="Hidden"), name="Secret team"
+    )
+    Role.objects.create(person=raul, team=hidden_team)
+
+    page = parse(client.get("/people/raul-puri/"))
+
+    assert page.find("h1").text() == "Raul Puri"
+    projects = page.find_all("section", "person-project")
+    assert [p.find("h3").text() for p in projects] == ["Another work", "Vision credits"]
+    credits = [
+        (li.text(), li.find("a").attrs["href"])
+        for project in projects
+        for li in project.find_all("li", "credit")
+    ]
+    assert credits == [
+        ("Engineering › Backend — Backend lead", "/credits/another/#engineering--backend"),
+        (
+            "Research contributions — Research engineering lead",
+            "/credits/vision/#research-contributions",
+        ),
+        (
+            "Research contributions › Architecture research",
+            "/credits/vision/#research-contributions--architecture-research",
+        ),
+    ]
+    assert "Hidden" not in page.text()
+    assembled = page.find("section", "person-assembled").find_all("a")
+    assert [a.text() for a in assembled] == ["Vision credits"]
+
+
+def test_person_page_shows_aliases_and_links(client, make_person, page_project):
+    person = Person.objects.get(name="Zoe Zed")
+    person.orcid = "0000-0002-1825-0097"
+    person.homepage = "https://zoe.example.org/"
+    person.save()
+    Alias.objects.create(person=person, name="Zoë Zedd")
+    Alias.objects.create(person=person, name="Z. Zed")
+
+    page = parse(client.get(person.get_absolute_url()))
+
+    assert page.find("p", "aliases").text() == "Also credited as Z. Zed, Zoë Zedd."
+    links = [(a.text(), a.attrs["href"]) for a in page.find("ul", "person-links").find_all("a")]
+    assert links == [
+        ("https://orcid.org/0000-0002-1825-0097", "https://orcid.org/0000-0002-1825-0097"),
+        ("https://zoe.example.org/", "https://zoe.example.org/"),
+    ]
+
+
+def test_person_page_lists_acknowledgments(client, page_project):
+    page = parse(client.get("/people/sally-applin/"))
+
+    mention = page.find("section", "person-mentions").find("li")
+    assert mention.text() == "Vision credits: “We thank our red teamers:”"
+    ack = Acknowledgment.objects.get(text="We thank our red teamers:")
+    assert mention.find("a").attrs["href"] == f"/credits/vision/#acknowledgment-{ack.pk}"
+
+
+def test_merged_person_address_redirects_permanently(client, page_project):
+    raul = Person.objects.get(name="Raul Puri")
+    PersonRedirect.objects.create(old_slug="raul-puri-2", person=raul)
+
+    response = client.get("/people/raul-puri-2/")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/people/raul-puri/"
+
+
+def test_unknown_person_is_not_found(client):
+    assert client.get("/people/nobody/").status_code == 404
+
+
+def test_person_credited_only_on_a_draft_is_hidden_from_the_public(
+    client, staff_client, make_project, make_person
+):
+    team = Team.objects.create(
+        section=Section.objects.create(
+            project=make_project(slug="secret", is_published=False), title="Hidden"
+        ),
+        name="Secret team",
+    )
+    Role.objects.create(person=make_person("Ada Lovelace"), team=team)
+
+    public = Client().get("/people/ada-lovelace/")
+    staff = staff_client.get("/people/ada-lovelace/")
+
+    assert public.status_code == 404
+    assert staff.status_code == 200
+    assert "Hidden › Secret team" in parse(staff).text()
+
+
+def build_credits(project, people, teams, sections=2):
+    """Give `project` `people` people spread over `teams` teams, plus leads and mentions."""
+    section_rows = Section.objects.bulk_create(
+        Section(project=project, title=f"Section {number}", position=number)
+        for number in range(sections)
+    )
+    team_rows = Team.objects.bulk_create(
+        Team(section=section_rows[number % sections], name=f"Team {number}", position=number)
+        for number in range(teams)
+    )
+    names = [f"Person Número{number:04d}" for number in range(people)]
+    person_rows = Person.objects.bulk_create(
+        Person(name=name, slug=f"{project.slug}-{number}", sort_key=sort_key(name))
+        for number, name in enumerate(names)
+    )
+    Role.objects.bulk_create(
+        Role(person=person, team=team_rows[number % teams])
+        for number, person in enumerate(person_rows)
+    )
+    Role.objects.bulk_create(
+        Role(person=person_rows[number], section=section, title="Lead")
+        for number, section in enumerate(section_rows)
+    )
+    acknowledgment = Acknowledgment.objects.create(project=project, text="Thanks to:")
+    Mention.objects.bulk_create(
+        Mention(acknowledgment=acknowledgment, person=person) for person in person_rows[:20]
+    )
+    Resource.objects.create(project=project, title="Report", url="https://example.org/")
+    return person_rows
+
+
+@pytest.mark.parametrize(("people", "teams"), [(5, 2), (320, 12)])
+def test_project_page_query_count_does_not_grow(
+    client, make_project, django_assert_num_queries, people, teams
+):
+    project = make_project(slug="sized", assembled_by=Person.objects.create(name="A B", slug="a"))
+    build_credits(project, people, teams)
+
+    with django_assert_num_queries(PROJECT_PAGE_QUERIES):
+        response = client.get("/credits/sized/")
+
+    assert len(parse(response).find_all("a", "person")) == people + 2 + min(people, 20) + 1
+
+
+@pytest.mark.parametrize(("projects", "teams"), [(1, 2), (6, 40)])
+def test_person_page_query_count_does_not_grow(
+    client, make_project, django_assert_num_queries, projects, teams
+):
+    person = Person.objects.create(name="Many Credits", slug="many")
+    Alias.objects.create(person=person, name="M. Credits")
+    for number in range(projects):
+        project = make_project(title=f"Work {number}", slug=f"work-{number}", assembled_by=person)
+        build_credits(project, 3, teams)
+        Role.objects.bulk_create(
+            Role(person=person, team=team) for team in Team.objects.filter(section__project=project)
+        )
+        Acknowledgment.objects.get(project=project).people.add(person)
+
+    with django_assert_num_queries(PERSON_PAGE_QUERIES):
+        response = client.get("/people/many/")
+
+    assert len(parse(response).find_all("li", "credit")) == projects * teams
