@@ -53,7 +53,8 @@ def import_credits(
                     "The credits in the database changed since the preview, so nothing was "
                     "imported. Upload the file again to see what it would change now."
                 )
-            apply_plan(plan, user=user, reason=f"Imported from {source}" if source else "Import")
+            reason = f"Imported from {source}" if source else "Import"
+            apply_plan(plan, user=user, reason=reason, progress=progress)
             if user is not None:
                 LogEntry.objects.log_actions(
                     user.pk,
