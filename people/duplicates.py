@@ -27,12 +27,29 @@ from rapidfuzz.distance import OSA
 from people.models import Alias, DistinctPair, Mention, Person, Role
 from people.sorting import BRACKETED, fold
 
-NICKNAMES = NickNamer()
+
+def nickname_tables():
+    """Return ({name: its shorter nicknames}, {nickname: its names}, every given name listed)."""
+    lookup = NickNamer().nickname_lookup
+    # The dataset also lists translations and alternatives ("miguel" has
+    # "michael", "andrea" has "andrew"); only a shorter form is a nickname here.
+    nicknames = {name: {n for n in forms if len(n) < len(name)} for name, forms in lookup.items()}
+    names_of = defaultdict(set)
+    for name, forms in nicknames.items():
+        for nickname in forms:
+            names_of[nickname].add(name)
+    known = set(lookup).union(*lookup.values())
+    return nicknames, dict(names_of), known
+
+
+NICKNAMES, NAMES_OF_NICKNAME, GIVEN_NAMES = nickname_tables()
 GROUPS_PER_PAGE = 50
 # Matches at or above this score join people into one group; weaker ones are
 # shown as a pair on their own, so that a chain of weak likenesses never
 # gathers many different people into one group.
 GROUPING_SCORE = 70
+# A word in the names of this many people is a name of its own, not a misspelling.
+COMMON_WORD_PEOPLE = 3
 
 
 @dataclass(frozen=True)
@@ -52,11 +69,10 @@ ONE_LETTER = Rule(90, "One letter apart")
 NICKNAME = Rule(85, "Nickname form of the given name")
 REORDERED = Rule(80, "Same words in another order")
 CONTAINED = Rule(75, "Same first and last words, extra words in between")
-ONE_LETTER_SHORT_WORD = Rule(70, "One letter apart in a short word")
-TWO_LETTERS = Rule(70, "Two letters apart")
-NICKNAME_SIBLINGS = Rule(60, "Given names are nicknames of the same name")
-ONE_LETTER_WEAK = Rule(50, "One letter apart, in a short word or at its first letter")
-TWO_LETTERS_LOW = Rule(50, "Two letters apart in a short word")
+ONE_LETTER_GIVEN_NAMES = Rule(70, "One letter apart, but each is a usual given name")
+ONE_LETTER_COMMON = Rule(60, "One letter apart, but several people use each spelling")
+ONE_LETTER_SHORT_WORD = Rule(60, "One letter apart in a short word")
+TWO_LETTERS = Rule(55, "Two letters apart")
 
 
 def confidence(score):
@@ -118,7 +134,8 @@ def words_of(text):
 
 def spellings_of(person_id, text, is_alias=False):
     """Return the ways a name is spelled: "Michael (Rai) Pokorny" is also "Rai Pokorny"."""
-    folded = fold(text)
+    # Folding ASCII is only lower-casing: skipping anyascii keeps large lists fast.
+    folded = text.casefold() if text.isascii() else fold(text)
     bracket = BRACKETED.search(folded)
     if bracket is None:
         words = words_of(folded)
@@ -133,30 +150,50 @@ def spellings_of(person_id, text, is_alias=False):
     return spellings
 
 
-def spelling_rule(words, other_words):
-    """Return the rule for two names whose words differ in one word by a letter or two."""
-    if len(words) != len(other_words):
-        return None
-    differences = [(a, b) for a, b in zip(words, other_words, strict=True) if a != b]
-    if len(differences) != 1:
-        return None
-    word, other = differences[0]
-    distance = OSA.distance(word, other)
-    longest, shortest = max(len(word), len(other)), min(len(word), len(other))
+def spelling_rule(word, other, common_words=frozenset()):
+    """Return the rule for two names that are the same but for `word` and `other`."""
     # Misspellings keep the first letter; names that differ there are usually
     # different names ("Wang" / "Yang").
-    same_start = word[0] == other[0]
-    if distance == 1 and same_start and longest >= 5:
-        return ONE_LETTER
-    if distance == 1 and same_start and longest == 4:
+    if word[0] != other[0]:
+        return None
+    distance = OSA.distance(word, other)
+    longest, shortest = max(len(word), len(other)), min(len(word), len(other))
+    if distance == 1 and longest >= 5:
+        # A misspelling is rare; two spellings that several people use are two
+        # names ("Zhang" / "Zheng"), as are two usual given names ("Andrew" / "Andrea").
+        if word in common_words and other in common_words:
+            return ONE_LETTER_COMMON
+        return ONE_LETTER_GIVEN_NAMES if {word, other} <= GIVEN_NAMES else ONE_LETTER
+    if distance == 1 and longest == 4:
         return ONE_LETTER_SHORT_WORD
-    if distance == 2 and same_start and shortest >= 6:
+    if distance == 2 and shortest >= 6:
         return TWO_LETTERS
-    if distance == 1 and shortest >= 3:
-        return ONE_LETTER_WEAK
-    if distance == 2 and shortest >= 5:
-        return TWO_LETTERS_LOW
     return None
+
+
+def near_words(words):
+    """Return {word: the words one or two letters away from it with the same first letter}."""
+    by_start_and_length = defaultdict(list)
+    for word in words:
+        by_start_and_length[word[0], len(word)].append(word)
+    near = defaultdict(set)
+    for (start, length), bucket in by_start_and_length.items():
+        # Words two edits apart differ in length by two at most; looking only at
+        # longer ones finds each pair once.
+        candidates = [
+            other
+            for extra in range(3)
+            for other in by_start_and_length.get((start, length + extra), ())
+        ]
+        for word in bucket:
+            found = process.extract(
+                word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None
+            )
+            for other, _distance, _index in found:
+                if other != word:
+                    near[word].add(other)
+                    near[other].add(word)
+    return near
 
 
 def is_contained(shorter, longer):
@@ -170,9 +207,9 @@ def is_contained(shorter, longer):
 
 
 def nickname_rule(given, other_given):
-    if other_given in NICKNAMES.nicknames_of(given) or given in NICKNAMES.nicknames_of(other_given):
+    if other_given in NICKNAMES.get(given, ()) or given in NICKNAMES.get(other_given, ()):
         return NICKNAME
-    return NICKNAME_SIBLINGS
+    return None
 
 
 def exact_rule(spelling, other):
@@ -207,19 +244,26 @@ class Finder:
             for spelling, other in combinations(block, 2):
                 self.add(spelling, other, rule_for(spelling, other))
 
-    def compare_spelling(self, blocks):
+    def compare_one_word_apart(self, blocks, spellings):
+        """Compare names that are the same but for one word, when those words are near."""
+        people_with_word = defaultdict(set)
+        for spelling in spellings:
+            for word in spelling.words:
+                people_with_word[word].add(spelling.person_id)
+        common_words = {
+            w for w, people in people_with_word.items() if len(people) >= COMMON_WORD_PEOPLE
+        }
+        near = near_words(people_with_word)
         for block in blocks.values():
             if len(block) < 2:
                 continue
-            choices = [" ".join(spelling.words) for spelling in block]
-            for index, spelling in enumerate(block):
-                near = process.extract(
-                    choices[index], choices, scorer=OSA.distance, score_cutoff=2, limit=None
-                )
-                for _choice, _distance, other_index in near:
-                    if other_index > index:
-                        other = block[other_index]
-                        self.add(spelling, other, spelling_rule(spelling.words, other.words))
+            for word, block_spellings in block.items():
+                for other in near.get(word, ()):
+                    if word < other and other in block:
+                        rule = spelling_rule(word, other, common_words)
+                        for spelling in block_spellings:
+                            for other_spelling in block[other]:
+                                self.add(spelling, other_spelling, rule)
 
 
 def find_matches(names, aliases, distinct_pairs=frozenset()):
@@ -235,8 +279,7 @@ def find_matches(names, aliases, distinct_pairs=frozenset()):
     same_words = defaultdict(list)
     same_ends = defaultdict(list)
     same_family_nickname = defaultdict(list)
-    same_first = defaultdict(list)
-    same_last = defaultdict(list)
+    one_word_apart = defaultdict(lambda: defaultdict(list))
     for spelling in spellings:
         words = spelling.words
         same_letters["".join(words)].append(spelling)
@@ -244,10 +287,10 @@ def find_matches(names, aliases, distinct_pairs=frozenset()):
             continue
         same_words[tuple(sorted(words))].append(spelling)
         same_ends[words[0], words[-1]].append(spelling)
-        for given in {words[0], *NICKNAMES.canonicals_of(words[0])}:
+        for given in {words[0], *NAMES_OF_NICKNAME.get(words[0], ())}:
             same_family_nickname[given, words[1:]].append(spelling)
-        same_first[words[0]].append(spelling)
-        same_last[words[-1]].append(spelling)
+        for index, word in enumerate(words):
+            one_word_apart[index, words[:index] + words[index + 1 :]][word].append(spelling)
 
     finder = Finder(distinct_pairs)
     finder.compare_exact(same_letters, exact_rule)
@@ -268,8 +311,7 @@ def find_matches(names, aliases, distinct_pairs=frozenset()):
             else None
         ),
     )
-    finder.compare_spelling(same_first)
-    finder.compare_spelling(same_last)
+    finder.compare_one_word_apart(one_word_apart, spellings)
     return finder.matches
 
 
