@@ -392,3 +392,24 @@ def test_a_javascript_link_is_refused_by_the_admin(admin_client, hostile_project
     assert "Enter a valid URL." in response.text
     person.refresh_from_db()
     assert person.homepage == ""
+
+
+def public_pages(project):
+    return [
+        "/",
+        project.get_absolute_url(),
+        *[person.get_absolute_url() for person in Person.objects.all()],
+    ]
+
+
+def test_hostile_texts_are_escaped_on_every_public_page(client, hostile_project):
+    responses = {page: client.get(page) for page in public_pages(hostile_project)}
+
+    for page, response in responses.items():
+        assert response.status_code == 200, page
+        assert_escaped(response.text, SCRIPT, ATTRIBUTE)
+    project_page = responses[hostile_project.get_absolute_url()].text
+    for text in [SCRIPT, ATTRIBUTE, f"Title {ATTRIBUTE}", f"Lead {SCRIPT}", f"Team {SCRIPT}"]:
+        assert escape(text) in project_page
+    assert escape(LONG_TEXT) in project_page
+    assert RIGHT_TO_LEFT in project_page
