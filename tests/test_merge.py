@@ -4,6 +4,8 @@ from django.contrib.auth.models import Permission, User
 from django.db import DatabaseError, connection
 from django.urls import reverse
 
+from people.credits_csv import read_credits
+from people.credits_import import import_credits
 from people.merging import MergeError, merge_people, plan_merge
 from people.models import (
     Acknowledgment,
@@ -145,6 +147,28 @@ def test_old_person_page_redirects_permanently_to_the_kept_one(client, credits):
 
     assert response.status_code == 301
     assert response["Location"] == "/people/filippo-raso/"
+
+
+def test_a_later_import_using_any_merged_name_lands_on_the_kept_person(credits):
+    merge_people(credits["kept"], credits["removed"])
+    data = (
+        "section,team,person,role\n"
+        "Additional contributions,Policy,Filippo Rasso,\n"
+        "Additional contributions,Policy,FILIPPO RASSÓ,Adviser\n"
+        "Additional contributions,Policy,Phil Rasso,Reviewer\n"
+    ).encode()
+
+    plan = import_credits(credits["project"], read_credits(data))
+
+    assert plan.new_people == []
+    assert list(Person.objects.values_list("name", flat=True)) == ["Filippo Raso", "Thomas Stasi"]
+    assert sorted(
+        Role.objects.filter(team__name="Policy").values_list("person__name", "title")
+    ) == [
+        ("Filippo Raso", ""),
+        ("Filippo Raso", "Adviser"),
+        ("Filippo Raso", "Reviewer"),
+    ]
 
 
 def test_merge_is_recorded_in_the_history(credits, editor):
