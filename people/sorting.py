@@ -13,6 +13,7 @@ PARTICLES = {
     "di", "do", "dos", "du", "el", "la", "le", "st", "ten", "ter", "van", "von", "zu",
 }  # fmt: skip
 SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d."}
+FAMILY_SEPARATOR = re.compile(r"\s*,\s*")
 BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|\"[^\"]*\"")
 
 
@@ -52,5 +53,9 @@ def default_sort_name(name):
 
 
 def sort_key(name, sort_name=""):
-    """Return the key people are ordered by: the folded sort name."""
-    return fold(sort_name or default_sort_name(name))
+    """Return the key people are ordered by: the folded sort name, family first.
+
+    The comma between family and given names becomes a tab, which sorts before
+    every letter and space, so "Oliveira, Ana" comes before "Oliveira Pinto, H".
+    """
+    return FAMILY_SEPARATOR.sub("\t", fold(sort_name or default_sort_name(name)), count=1)
