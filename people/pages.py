@@ -7,6 +7,8 @@ punctuation.
 """
 
 import re
+from itertools import chain
+from urllib.parse import quote
 
 from django.db.models import Max, Q, Subquery, Value
 from django.urls import reverse
@@ -30,55 +32,55 @@ def paragraphs(text):
     return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
 
 
-class PersonLinks:
-    """Person entries {name, url, title} with each page address worked out once."""
+class PersonEntries:
+    """Makes the entries {name, url, title} of the people a page lists, in sort-key order."""
 
-    def __init__(self):
-        self.urls = {}
+    def __init__(self, rows):
+        """Rank once every person of `rows` ((id, name, slug, sort_key, title) tuples).
 
-    def url(self, slug):
-        if slug not in self.urls:
-            self.urls[slug] = reverse("people:person-detail", kwargs={"slug": slug})
-        return self.urls[slug]
+        Lists are then sorted by an integer rank, and each page address is
+        worked out once: reverse() for each of thousands of names would cost as
+        much as rendering the page.
+        """
+        people = {row[0]: row for row in rows}
+        ordered = sorted(people.values(), key=lambda row: (row[3], row[1], row[0]))
+        self.rank = {row[0]: rank for rank, row in enumerate(ordered)}
+        marker = "person-slug"
+        before, after = reverse("people:person-detail", kwargs={"slug": marker}).split(marker)
+        self.urls = {row[0]: f"{before}{quote(row[2])}{after}" for row in ordered}
 
     def grouped(self, rows):
-        """Return one entry per person from (id, name, slug, sort_key, title) rows, sorted.
+        """Return one entry per person of `rows`, sorted.
 
         A person credited twice in one place (two titles) is listed once, with
-        the titles joined.
+        the titles joined in the order the rows come.
         """
         by_person = {}
-        for person_id, name, slug, key, title in rows:
+        for person_id, name, _slug, _key, title in rows:
             entry = by_person.get(person_id)
             if entry is None:
-                by_person[person_id] = entry = {
-                    "sort": (key, name, person_id),
-                    "name": name,
-                    "url": self.url(slug),
-                    "titles": [],
-                }
-            if title and title not in entry["titles"]:
-                entry["titles"].append(title)
-        entries = sorted(by_person.values(), key=lambda entry: entry["sort"])
-        return [
-            {"name": e["name"], "url": e["url"], "title": ", ".join(e["titles"])} for e in entries
-        ]
+                by_person[person_id] = {"name": name, "url": self.urls[person_id], "title": title}
+            elif title:
+                entry["title"] = f"{entry['title']}, {title}" if entry["title"] else title
+        rank = self.rank
+        return [by_person[person_id] for person_id in sorted(by_person, key=rank.__getitem__)]
 
 
 def project_page(project):
     """Return everything the project page shows, as plain lists and dicts."""
-    links = PersonLinks()
     resources = list(Resource.objects.filter(project=project).values("title", "url"))
     sections = list(Section.objects.filter(project=project))
-    sections_by_pk = {section.pk: section for section in sections}
     teams = list(Team.objects.filter(section__project=project))
+    acknowledgments = list(Acknowledgment.objects.filter(project=project))
     section_ids = [section.pk for section in sections]
     team_ids = [team.pk for team in teams]
-    lead_rows = {section.pk: [] for section in sections}
-    member_rows = {team.pk: [] for team in teams}
+    acknowledgment_ids = [ack.pk for ack in acknowledgments]
+
+    lead_rows = {pk: [] for pk in section_ids}
+    member_rows = {pk: [] for pk in team_ids}
     roles = (
         Role.objects.filter(Q(section_id__in=section_ids) | Q(team_id__in=team_ids))
-        .order_by()
+        .order_by("pk")
         .values_list("section_id", "team_id", *PERSON_FIELDS, "title")
     )
     for section_id, team_id, *person_and_title in roles:
@@ -86,53 +88,61 @@ def project_page(project):
             lead_rows[section_id].append(person_and_title)
         else:
             member_rows[team_id].append(person_and_title)
-
-    sections_by_id = {}
-    for section in sections:
-        sections_by_id[section.pk] = {
-            "title": section.title,
-            "anchor": section.anchor,
-            "leads": links.grouped(lead_rows[section.pk]),
-            "teams": [],
-        }
-    for team in teams:
-        team.section = sections_by_pk[team.section_id]
-        people = links.grouped(member_rows[team.pk])
-        sections_by_id[team.section_id]["teams"].append(
-            {"name": team.name, "anchor": team.anchor, "people": people}
-        )
-
-    acknowledgments = list(Acknowledgment.objects.filter(project=project))
-    mention_rows = {ack.pk: [] for ack in acknowledgments}
+    mention_rows = {pk: [] for pk in acknowledgment_ids}
     mentions = (
-        Mention.objects.filter(acknowledgment_id__in=mention_rows)
+        Mention.objects.filter(acknowledgment_id__in=acknowledgment_ids)
         .order_by()
         .values_list("acknowledgment_id", *PERSON_FIELDS, Value(""))
     )
     for acknowledgment_id, *person in mentions:
         mention_rows[acknowledgment_id].append(person)
-
     assembler = project.assembled_by
+    assembler_row = (
+        [(assembler.pk, assembler.name, assembler.slug, assembler.sort_key, "")]
+        if assembler
+        else []
+    )
+    entries = PersonEntries(
+        chain(assembler_row, *lead_rows.values(), *member_rows.values(), *mention_rows.values())
+    )
+
+    page_sections = {}
+    for section in sections:
+        page_sections[section.pk] = {
+            "title": section.title,
+            "anchor": section.anchor,
+            "leads": entries.grouped(lead_rows[section.pk]),
+            "teams": [],
+        }
+    sections_by_pk = {section.pk: section for section in sections}
+    for team in teams:
+        team.section = sections_by_pk[team.section_id]
+        page_sections[team.section_id]["teams"].append(
+            {
+                "name": team.name,
+                "anchor": team.anchor,
+                "people": entries.grouped(member_rows[team.pk]),
+            }
+        )
+
     return {
         "title": project.title,
         "slug": project.slug,
         "is_published": project.is_published,
         "published_at": project.published_at,
-        "updated_at": last_change(project, section_ids, team_ids, list(mention_rows)),
+        "updated_at": last_change(project, section_ids, team_ids, acknowledgment_ids),
         "intro": paragraphs(project.intro),
         "resources": resources,
         "closing": paragraphs(project.closing_text),
         "citation": project.citation,
         "ordering_note": project.ordering_note,
-        "assembled_by": (
-            {"name": assembler.name, "url": links.url(assembler.slug)} if assembler else None
-        ),
-        "sections": list(sections_by_id.values()),
+        "assembled_by": entries.grouped(assembler_row)[0] if assembler else None,
+        "sections": list(page_sections.values()),
         "acknowledgments": [
             {
                 "id": f"acknowledgment-{ack.pk}",
                 "paragraphs": paragraphs(ack.text),
-                "people": links.grouped(mention_rows[ack.pk]),
+                "people": entries.grouped(mention_rows[ack.pk]),
             }
             for ack in acknowledgments
         ],
