@@ -194,7 +194,7 @@ def merge_selected_people(modeladmin, request, queryset):
     )
     removed = [person for person in people if person != kept]
 
-    confirmed = request.POST.get("confirm") == "yes"
+    confirmed = "confirm" in request.POST
     if confirmed and request.POST.get("previewed") == str(kept.pk):
         try:
             plan = merge_people(kept, removed, user=request.user)

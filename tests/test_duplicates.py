@@ -339,3 +339,13 @@ def test_duplicates_page_query_count_does_not_grow_with_groups(
         response = editor_client.get(DUPLICATES_URL)
 
     assert response.content.decode().count('class="module duplicate-group"') == 43
+
+
+def test_names_on_the_duplicates_page_are_escaped(editor_client):
+    make_person("Eve <script>alert(1)</script> Adams")
+    make_person("EVE <script>alert(1)</script> ADAMS")
+
+    text = editor_client.get(DUPLICATES_URL).content.decode()
+
+    assert "<script>alert(1)</script>" not in text
+    assert "Eve &lt;script&gt;alert(1)&lt;/script&gt; Adams" in text

@@ -352,3 +352,14 @@ def test_merge_action_is_offered_to_editors(editor_client, credits):
     assert '<option value="merge_selected_people">Merge selected people…</option>' in (
         response.content.decode()
     )
+
+
+def test_merge_preview_escapes_names(editor_client):
+    first = Person.objects.create(name="<b>Eve</b> Adams", slug="eve-adams")
+    second = Person.objects.create(name="Eve Adams", slug="eve-adams-2")
+
+    response = select(editor_client, [first, second], keep=second.pk)
+
+    text = response.content.decode()
+    assert "<b>Eve</b>" not in text
+    assert "<li>&lt;b&gt;Eve&lt;/b&gt; Adams</li>" in text
