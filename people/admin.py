@@ -6,6 +6,7 @@ from django.db.models import Count, Q, UniqueConstraint
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
 
+from people.credits_admin import CreditsImportExportMixin
 from people.duplicates import duplicate_urls
 from people.merging import merge_selected_people
 from people.models import (
@@ -21,6 +22,7 @@ from people.models import (
     Section,
     Team,
 )
+from people.resources import CreditResource, PersonCreditResource
 from people.sorting import fold
 
 PROJECT_OF_ROLE = Coalesce("team__section__project__title", "section__project__title")
@@ -215,11 +217,17 @@ class MentionInline(admin.TabularInline):
     verbose_name_plural = "named people"
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Per-object history: who changed what and when, and a revert to any version."""
+
+    object_history_list_template = "admin/people/object_history_list.html"
+
+
 # Model admins, in the order of people/models.py
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(HistoryAdmin):
     list_display = ["title", "slug", "is_published", "published_at", "updated_at"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug"]
@@ -243,7 +251,6 @@ class ProjectAdmin(SimpleHistoryAdmin):
     ]
     inlines = [ResourceInline, SectionInline, AcknowledgmentInline]
     actions = ["publish", "unpublish"]
-    history_list_display = ["is_published"]
 
     @admin.action(description="Publish selected projects", permissions=["change"])
     def publish(self, request, queryset):
@@ -275,7 +282,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(SimpleHistoryAdmin):
+class ResourceAdmin(HistoryAdmin):
     list_display = ["title", "url", "project", "position"]
     list_editable = ["position"]
     list_filter = ["project"]
@@ -285,7 +292,7 @@ class ResourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(SimpleHistoryAdmin):
+class SectionAdmin(HistoryAdmin):
     list_display = ["title", "project", "position", "team_count", "lead_count"]
     list_editable = ["position"]
     list_filter = ["project"]
@@ -293,7 +300,6 @@ class SectionAdmin(SimpleHistoryAdmin):
     list_select_related = ["project"]
     ordering = ["project__title", "position", "id"]
     inlines = [LeadInline, TeamInline]
-    history_list_display = ["title", "position"]
 
     def get_inlines(self, request, obj):
         # Role.clean() needs the section saved first: lead lines are added once it exists.
@@ -319,7 +325,7 @@ class SectionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(HistoryAdmin):
     list_display = ["heading", "section_title", "project", "position", "member_count"]
     list_display_links = ["heading"]
     list_editable = ["position"]
@@ -329,7 +335,6 @@ class TeamAdmin(SimpleHistoryAdmin):
     ordering = ["section__project__title", "section__position", "position", "id"]
     autocomplete_fields = ["section"]
     inlines = [MemberInline]
-    history_list_display = ["name", "position"]
 
     def get_inlines(self, request, obj):
         # Role.clean() needs the team saved first: members are added once it exists.
@@ -361,7 +366,8 @@ class TeamAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
+    resource_classes = [PersonCreditResource]
     list_display = ["name", "sort_key", "credit_count", "alias_names"]
     search_fields = ["name", "aliases__name", "slug"]
     ordering = ["sort_key", "name", "id"]
@@ -380,7 +386,6 @@ class PersonAdmin(SimpleHistoryAdmin):
         ("Links", {"fields": ["orcid", "homepage"]}),
     ]
     inlines = [AliasInline, PersonRoleInline]
-    history_list_display = ["name", "sort_name", "slug"]
     actions = [merge_selected_people]
 
     def get_urls(self):
@@ -418,7 +423,7 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Alias)
-class AliasAdmin(SimpleHistoryAdmin):
+class AliasAdmin(HistoryAdmin):
     list_display = ["name", "person"]
     search_fields = ["name", "person__name"]
     list_select_related = ["person"]
@@ -427,7 +432,8 @@ class AliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(SimpleHistoryAdmin):
+class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
+    resource_classes = [CreditResource]
     list_display = ["person", "project", "section_title", "team_name", "title"]
     list_filter = [ProjectFilter]
     search_fields = ["person__name", "title", "team__name", "section__title"]
@@ -445,7 +451,6 @@ class RoleAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
-    history_list_display = ["person", "title"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         select_place_related(db_field, kwargs)
@@ -467,7 +472,7 @@ class RoleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Acknowledgment)
-class AcknowledgmentAdmin(SimpleHistoryAdmin):
+class AcknowledgmentAdmin(HistoryAdmin):
     list_display = ["short_text", "project", "position", "mention_count"]
     list_editable = ["position"]
     list_filter = ["project"]
@@ -489,7 +494,7 @@ class AcknowledgmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Mention)
-class MentionAdmin(SimpleHistoryAdmin):
+class MentionAdmin(HistoryAdmin):
     list_display = ["person", "acknowledgment", "project"]
     list_filter = ["acknowledgment__project"]
     search_fields = ["person__name", "acknowledgment__text"]

@@ -30,7 +30,7 @@ def admin_form_data(response):
     """
     forms = [response.context["adminform"].form]
     data = {}
-    for inline in response.context["inline_admin_formsets"]:
+    for inline in response.context.get("inline_admin_formsets", []):
         management = inline.formset.management_form
         for name in management.fields:
             data[management.add_prefix(name)] = management[name].value()
