@@ -13,8 +13,8 @@ workers = int(os.environ.get("CREDITS_WORKERS", multiprocessing.cpu_count() * 2 
 timeout = int(os.environ.get("CREDITS_WORKER_TIMEOUT", "60"))
 graceful_timeout = 30
 # Recycle workers now and then so that a slow leak cannot grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 accesslog = "-"
 # Several servers (or tests) on one machine must not share one control socket.
 control_socket_disable = True
