@@ -55,6 +55,12 @@ def import_credits(
                 )
             reason = f"Imported from {source}" if source else "Import"
             apply_plan(plan, user=user, reason=reason, progress=progress)
+            if plan.has_changes:
+                # The page's "last updated" moves, and the project's history says why.
+                if user is not None:
+                    locked._history_user = user
+                locked._change_reason = f"Credits import ({mode}): {plan.short_summary()}"[:100]
+                locked.save(update_fields=["updated_at"])
             if user is not None:
                 LogEntry.objects.log_actions(
                     user.pk,

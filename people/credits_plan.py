@@ -117,6 +117,13 @@ class ImportPlan:
         extra = [part for part in extra if not part.startswith("0 ")]
         return ", ".join(parts) + ("; " + ", ".join(extra) if extra else "")
 
+    def short_summary(self):
+        """Counts that fit a history record's reason."""
+        return (
+            f"{len(self.new_credits)} new, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed credits, {len(self.new_people)} new people"
+        )
+
     def digest(self):
         """A fingerprint of the changes, to tell whether the database moved since a preview."""
         changes = (

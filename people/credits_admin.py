@@ -1,0 +1,220 @@
+"""Credits import and export in the admin: django-import-export's screens on our engine.
+
+django-import-export 4.4 reports "Import finished" even when the confirm step
+failed, keeps uploads in a local temporary folder and logs one entry per row;
+this mixin confirms only what was written, keeps uploads in the database and
+logs one entry per import on the project.
+"""
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import select_template
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
+from import_export.signals import post_import
+
+from people.credits_csv import CreditsError, read_credits
+from people.credits_plan import ADD, MODES
+from people.models import Project
+from people.resources import CreditsCSV, CreditsXLSX, UploadExpired
+
+# Each list of the preview is drawn row by row up to this length, else summarised.
+PREVIEW_ROWS = 500
+UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
+
+
+def projects():
+    return Project.objects.order_by("title", "pk")
+
+
+class CreditsImportForm(ImportForm):
+    project = forms.ModelChoiceField(projects(), help_text="The project whose credits change.")
+    mode = forms.ChoiceField(choices=MODES, initial=ADD, widget=forms.RadioSelect)
+    field_order = ["project", "mode", "import_file", "format", "resource"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects()
+        self.fields["import_file"].help_text = (
+            "A CSV file, UTF-8, with the header section,team,person,role (optionally "
+            "sort_name) and one row per credit. Largest size: "
+            f"{filesizeformat(settings.IMPORT_MAX_BYTES)}."
+        )
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {filesizeformat(upload.size)}; the largest file you can import is "
+                f"{filesizeformat(settings.IMPORT_MAX_BYTES)}. Split it into smaller files."
+            )
+        data = b"".join(upload.chunks())
+        try:
+            read_credits(data)
+        except CreditsError as error:
+            raise forms.ValidationError([str(problem) for problem in error.problems]) from error
+        upload.seek(0)
+        return upload
+
+
+class CreditsConfirmImportForm(ConfirmImportForm):
+    project = forms.ModelChoiceField(Project.objects.all(), widget=forms.HiddenInput)
+    mode = forms.ChoiceField(choices=MODES, widget=forms.HiddenInput)
+    digest = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_import_file_name(self):
+        name = super().clean_import_file_name()
+        if not UPLOAD_NAME.match(name):
+            raise forms.ValidationError("Unknown upload.")
+        return name
+
+
+class CreditsExportForm(ExportForm):
+    project = forms.ModelChoiceField(projects(), help_text="The project whose credits to export.")
+    field_order = ["project", "format", "resource"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects()
+        if "project" not in self.initial and len(self.fields["project"].queryset[:2]) == 1:
+            self.initial["project"] = self.fields["project"].queryset.get()
+
+
+class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
+    """Import and export of a project's credits in the spreadsheet format."""
+
+    import_form_class = CreditsImportForm
+    confirm_form_class = CreditsConfirmImportForm
+    export_form_class = CreditsExportForm
+    import_template_name = "admin/import_export/credits_import.html"
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+    import_formats = [CreditsCSV]
+    export_formats = [CreditsCSV, CreditsXLSX]
+    # The engine logs one entry per import, on the project, in its own transaction.
+    skip_admin_log = True
+    # Exporting one credit from its change form is of no use; keep the admin's form.
+    change_form_template = None
+    show_change_form_export = False
+
+    def init_change_list_template(self):
+        # Keep the model's own change list template (e.g. the people list's extra
+        # links) under the import and export buttons.
+        opts = self.model._meta
+        self.ie_base_change_list_template = (
+            self.change_list_template
+            or select_template(
+                [
+                    f"admin/{opts.app_label}/{opts.model_name}/change_list.html",
+                    f"admin/{opts.app_label}/change_list.html",
+                    "admin/change_list.html",
+                ]
+            ).origin.template_name
+        )
+        self.change_list_template = self.import_export_change_list_template
+
+    def get_import_resource_kwargs(self, request, form=None, **kwargs):
+        data = getattr(form, "cleaned_data", None) or {}
+        if "project" not in data:
+            return {}
+        return {
+            "project": data["project"],
+            "mode": data["mode"],
+            "expected_digest": data.get("digest"),
+        }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["project"] = import_form.cleaned_data["project"].pk
+            initial["mode"] = import_form.cleaned_data["mode"]
+        return initial
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is None:
+            return response
+        result = context.get("result")
+        plan = getattr(result, "plan", None)
+        context["plan"] = plan
+        context["preview_rows"] = PREVIEW_ROWS
+        if context.get("confirm_form") is not None and plan is not None:
+            context["confirm_form"].initial["digest"] = plan.digest()
+        if result is not None and result.has_errors():
+            context["credits_errors"] = [
+                str(problem)
+                for error in result.base_errors
+                for problem in getattr(error.error, "problems", [error.error])
+            ]
+            upload = context["form"].cleaned_data["import_file"]
+            self.tmp_storage(getattr(upload, "tmp_storage_name", None)).remove()
+        return response
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """Write the confirmed import; report success only for what was written."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        name = request.POST.get("import_file_name", "")
+        storage = self.tmp_storage(name if UPLOAD_NAME.match(name) else None)
+        if not confirm_form.is_valid():
+            storage.remove()
+            if "project" in confirm_form.errors:
+                return self.import_failed(
+                    request, ["The project of this import no longer exists; nothing was imported."]
+                )
+            return self.import_failed(request, ["The confirmation was incomplete; upload again."])
+        try:
+            dataset = CreditsCSV().create_dataset(storage.read())
+            result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        except (UploadExpired, CreditsError) as error:
+            return self.import_failed(request, [str(error)])
+        finally:
+            storage.remove()
+        if result.has_errors():
+            return self.import_failed(request, [str(error.error) for error in result.base_errors])
+        return self.process_result(result, request)
+
+    def tmp_storage(self, name):
+        return self.get_tmp_storage_class()(name=name, read_mode="rb")
+
+    def import_failed(self, request, errors):
+        """The import page again, with why nothing was imported and a fresh upload form."""
+        form = self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import",
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+            "credits_errors": errors,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    def process_result(self, result, request):
+        plan = result.plan
+        messages.success(request, f'Import finished for "{plan.project}": {plan.summary()}.')
+        post_import.send(sender=None, model=self.model)
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("export_form")
+        return {"project": form.cleaned_data["project"]} if form is not None else {}
+
+    def get_export_filename(self, request, queryset, file_format):
+        date = timezone.localdate().isoformat()
+        return f"credits-{date}.{file_format.get_extension()}"
