@@ -10,11 +10,12 @@ import re
 from itertools import chain
 from urllib.parse import quote
 
-from django.db.models import Max, Q, Subquery, Value
+from django.db.models import Exists, Max, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 
 from people.models import (
     Acknowledgment,
+    Alias,
     Mention,
     Person,
     Project,
@@ -23,6 +24,7 @@ from people.models import (
     Section,
     Team,
 )
+from people.sorting import fold
 
 PERSON_FIELDS = ["person_id", "person__name", "person__slug", "person__sort_key"]
 
@@ -33,7 +35,7 @@ def paragraphs(text):
 
 
 class PersonEntries:
-    """Makes the entries {name, url, title} of the people a page lists, in sort-key order."""
+    """Makes the entries {id, name, url, title} of the people a page lists, in sort-key order."""
 
     def __init__(self, rows):
         """Rank once every person of `rows` ((id, name, slug, sort_key, title) tuples).
@@ -59,7 +61,12 @@ class PersonEntries:
         for person_id, name, _slug, _key, title in rows:
             entry = by_person.get(person_id)
             if entry is None:
-                by_person[person_id] = {"name": name, "url": self.urls[person_id], "title": title}
+                by_person[person_id] = {
+                    "id": person_id,
+                    "name": name,
+                    "url": self.urls[person_id],
+                    "title": title,
+                }
             elif title:
                 entry["title"] = f"{entry['title']}, {title}" if entry["title"] else title
         rank = self.rank
@@ -262,3 +269,79 @@ def _by_project(credits):
             groups.append({"project": credit["project"], "credits": []})
         groups[-1]["credits"].append(credit)
     return groups
+
+
+SEARCH_RESULTS = 50
+SEARCH_MAX_LENGTH = 100
+
+
+def _letter_variants():
+    """Map each ASCII letter to a regex class of the letters that fold to it ("e" -> "[eEéÉ…]").
+
+    Aliases have no folded column to compare with, so the search matches them
+    with these classes, which PostgreSQL and SQLite (Django's REGEXP) both read.
+    """
+    variants = {letter: {letter, letter.upper()} for letter in "abcdefghijklmnopqrstuvwxyz"}
+    latin = [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]
+    for character in map(chr, latin):
+        folded = fold(character)
+        if len(folded) == 1 and folded in variants:
+            variants[folded].update({character, character.upper(), character.lower()})
+    return {letter: "[" + "".join(sorted(chars)) + "]" for letter, chars in variants.items()}
+
+
+LETTER_VARIANTS = _letter_variants()
+
+
+def accent_insensitive_pattern(folded_word):
+    """Return a regex matching `folded_word` whatever the accents and case of the text."""
+    return "".join(
+        LETTER_VARIANTS.get(character, re.escape(character)) for character in folded_word
+    )
+
+
+def search_people(query, people):
+    """Return (people matching every word of `query` by any spelling, whether there are more).
+
+    A word matches when it is part of the person's sort key (folded: case and
+    accents ignored, family name included even when the display name spells it
+    otherwise), or of the name or an alias compared accent- and case-insensitively.
+    `people` is the Person queryset the reader may find.
+    """
+    words = fold(query).split()
+    if not words:
+        return [], False
+    patterns = [accent_insensitive_pattern(word) for word in words]
+    in_sort_key = Q()
+    in_name = Q()
+    alias_matches = Alias.objects.filter(person=OuterRef("pk"))
+    for word, pattern in zip(words, patterns, strict=True):
+        in_sort_key &= Q(sort_key__contains=word)
+        in_name &= Q(name__iregex=pattern)
+        alias_matches = alias_matches.filter(name__iregex=pattern)
+    found = list(
+        people.filter(in_sort_key | in_name | Exists(alias_matches))
+        .prefetch_related("aliases")
+        .order_by("sort_key", "name", "pk")[: SEARCH_RESULTS + 1]
+    )
+    found.sort(key=lambda person: (person.sort_key, person.name, person.pk))
+    return found[:SEARCH_RESULTS], len(found) > SEARCH_RESULTS
+
+
+def findable_people(user):
+    """People the reader may find: for the public, those credited on a published page."""
+    people = Person.objects.all()
+    if user.is_active and user.is_staff:
+        return people
+    published = Project.objects.published()
+    return people.filter(
+        Exists(
+            Role.objects.filter(person=OuterRef("pk")).filter(
+                Q(section__project__in=published) | Q(team__section__project__in=published)
+            )
+        )
+        | Exists(
+            Mention.objects.filter(person=OuterRef("pk"), acknowledgment__project__in=published)
+        )
+        | Exists(published.filter(assembled_by=OuterRef("pk")))
+    )

@@ -2,10 +2,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 
-from people import pages
+from people import exports, pages
 from people.caching import page_cache_key
 from people.models import Person, PersonRedirect, Project
+from people.resources import export_credits_csv
 
 
 def is_staff(user):
@@ -42,6 +44,17 @@ def home(request):
     return render(request, "people/home.html", {"projects": projects})
 
 
+def search(request):
+    query = " ".join(request.GET.get("q", "").split())
+    context = {"search_query": query, "results": [], "has_more": False, "error": ""}
+    if len(query) > pages.SEARCH_MAX_LENGTH:
+        context["error"] = f"Search for at most {pages.SEARCH_MAX_LENGTH} characters."
+    elif query:
+        people = pages.findable_people(request.user)
+        context["results"], context["has_more"] = pages.search_people(query, people)
+    return render(request, "people/search.html", context)
+
+
 def visible_project(request, slug):
     projects = Project.objects.visible_to(request.user).select_related("assembled_by")
     return get_object_or_404(projects, slug=slug)
@@ -73,3 +86,55 @@ def person_detail(request, slug):
         return render(request, "people/person_detail.html", context)
 
     return cached_response(request, ["person", slug], build)
+
+
+def project_file(request, slug, make_content, content_type, filename, as_attachment=True):
+    """Serve a file made by make_content(project) from a project the reader may see."""
+
+    def build():
+        project = visible_project(request, slug)
+        disposition = content_disposition_header(as_attachment, filename.format(slug=slug))
+        return HttpResponse(
+            make_content(project),
+            headers={"Content-Type": content_type, "Content-Disposition": disposition},
+        )
+
+    # Files hold absolute addresses, which follow the host and scheme the reader used.
+    key = ["file", filename, request.scheme, request.get_host(), slug]
+    return cached_response(request, key, build)
+
+
+def project_json(request, slug):
+    def make_content(project):
+        page = pages.project_page(project)
+        return exports.credits_json(project, page, request.build_absolute_uri)
+
+    json_type = "application/json; charset=utf-8"
+    return project_file(request, slug, make_content, json_type, "{slug}-credits.json", False)
+
+
+def project_csv(request, slug):
+    return project_file(
+        request, slug, export_credits_csv, "text/csv; charset=utf-8", "{slug}-credits.csv"
+    )
+
+
+def project_cff(request, slug):
+    def make_content(project):
+        page = pages.project_page(project)
+        details = exports.person_details(project)
+        return exports.citation_cff(project, page, details, request.build_absolute_uri)
+
+    return project_file(
+        request, slug, make_content, "application/yaml; charset=utf-8", "CITATION.cff"
+    )
+
+
+def project_bibtex(request, slug):
+    def make_content(project):
+        page = pages.project_page(project)
+        details = exports.person_details(project)
+        return exports.citation_bibtex(project, page, details, request.build_absolute_uri)
+
+    bibtex_type = "application/x-bibtex; charset=utf-8"
+    return project_file(request, slug, make_content, bibtex_type, "{slug}.bib")

@@ -492,7 +492,7 @@ def test_unknown_person_is_not_found(client):
 
 
 def test_person_credited_only_on_a_draft_is_hidden_from_the_public(
-    client, staff_client, make_project, make_person
+    staff_client, make_project, make_person
 ):
     team = Team.objects.create(
         section=Section.objects.create(
@@ -572,3 +572,93 @@ def test_person_page_query_count_does_not_grow(
         response = client.get("/people/many/")
 
     assert len(parse(response).find_all("li", "credit")) == projects * teams
+
+
+@pytest.fixture
+def searchable(page_project, make_person):
+    """People credited on the published page, some with other spellings."""
+    team = Team.objects.get(name="Data")
+    for name in ["David Mélý", "Filippo Rasso", "Michael (Rai) Pokorny", "Dave Melville"]:
+        Role.objects.create(person=make_person(name), team=team)
+    Alias.objects.create(person=Person.objects.get(name="Filippo Rasso"), name="Filippo Raso")
+    Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Zoë Zedd-Ångström")
+
+
+def search_results(client, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    results = parse(response).find_all("ol", "search-results")
+    return [item.find("a").text() for item in results[0].find_all("li")] if results else []
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("mely", ["David Mélý"]),
+        ("MÉLÝ", ["David Mélý"]),
+        ("david  mely", ["David Mélý"]),
+        ("mel", ["Dave Melville", "David Mélý"]),
+        ("lukasz", ["Łukasz Kondraciuk"]),
+        ("Łukasz kondraciuk", ["Łukasz Kondraciuk"]),
+        ("Raso", ["Filippo Rasso"]),
+        ("rasso", ["Filippo Rasso"]),
+        ("angstrom", ["Zoe Zed"]),
+        ("zoë zedd", ["Zoe Zed"]),
+        ("rai", ["Michael (Rai) Pokorny"]),
+        ("moitinho de almeida", ["Diogo Moitinho de Almeida"]),
+        ("nobody", []),
+    ],
+)
+def test_search_finds_people_by_any_spelling(client, searchable, query, found):
+    assert search_results(client, query) == found
+
+
+def test_search_shows_other_spellings_and_links_to_the_person(client, searchable):
+    response = client.get("/search/", {"q": "raso"})
+
+    item = parse(response).find("ol", "search-results").find("li")
+    assert item.text() == "Filippo Rasso (also Filippo Raso)"
+    assert item.find("a").attrs["href"] == "/people/filippo-rasso/"
+    assert 'value="raso"' in response.content.decode()
+
+
+def test_search_finds_people_of_drafts_for_staff_only(staff_client, make_project, make_person):
+    draft = make_project(slug="secret", is_published=False)
+    team = Team.objects.create(section=Section.objects.create(project=draft, title="S"), name="T")
+    Role.objects.create(person=make_person("Ada Lovelace"), team=team)
+
+    assert search_results(Client(), "lovelace") == []
+    assert search_results(staff_client, "lovelace") == ["Ada Lovelace"]
+
+
+def test_search_escapes_the_query(client, searchable):
+    html = client.get("/search/", {"q": '<script>alert(1)</script>"'}).content.decode()
+
+    assert "<script>alert" not in html
+    assert "No one matches “&lt;script&gt;alert(1)&lt;/script&gt;&quot;”." in html
+
+
+def test_search_without_a_query_asks_for_one(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/search/")
+
+    assert "Type a name" in parse(response).find("p", "search-message").text()
+
+
+def test_a_too_long_search_is_refused_with_a_message(client):
+    response = client.get("/search/", {"q": "a" * 101})
+
+    assert response.status_code == 200
+    assert parse(response).find("p", "search-message").text() == (
+        "Search for at most 100 characters."
+    )
+
+
+@pytest.mark.parametrize("people", [3, 120])
+def test_search_query_count_does_not_grow(client, make_project, django_assert_num_queries, people):
+    build_credits(make_project(), people, 4)
+
+    with django_assert_num_queries(2):
+        found = search_results(client, "numero")
+
+    assert len(found) == min(people, 50)
