@@ -2,8 +2,10 @@
 
 Names are never compared all with all: each spelling (a name, an alias, or the
 nickname form of a name with a bracketed nickname) is put into blocks of
-spellings that share a key (the same letters, the same first and last words,
-the same family name, ...), and only spellings within a block are compared.
+spellings that share a key (the same letters, the same words in any order, the
+same first and last words, the same words but the given name's nickname, the
+same words but one), and only spellings within a block are compared. Spelling
+differences are found between the distinct words of all names, not the names.
 """
 
 import re
