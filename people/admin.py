@@ -132,14 +132,30 @@ class AcknowledgmentInline(admin.TabularInline):
     }
 
 
-class LeadInline(admin.TabularInline):
+class RoleInline(admin.TabularInline):
     model = Role
+    form = InlineConstraintsForm
+    formset = RoleInlineFormSet
+    extra = 0
+
+    def get_queryset(self, request):
+        # Each row is labelled with the role's person and place.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("person", "team__section__project", "section__project")
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        select_place_related(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class LeadInline(RoleInline):
     fk_name = "section"
     form = LeadInlineForm
-    formset = RoleInlineFormSet
     fields = ["person", "title"]
     autocomplete_fields = ["person"]
-    extra = 0
     verbose_name = "lead line"
     verbose_name_plural = "lead lines"
 
@@ -152,27 +168,19 @@ class TeamInline(admin.TabularInline):
     show_change_link = True
 
 
-class MemberInline(admin.TabularInline):
-    model = Role
+class MemberInline(RoleInline):
     fk_name = "team"
-    form = InlineConstraintsForm
-    formset = RoleInlineFormSet
     fields = ["person", "title"]
     autocomplete_fields = ["person"]
-    extra = 0
     verbose_name = "member"
     verbose_name_plural = "members"
 
 
-class PersonRoleInline(admin.TabularInline):
-    model = Role
+class PersonRoleInline(RoleInline):
     fk_name = "person"
-    form = InlineConstraintsForm
-    formset = RoleInlineFormSet
     fields = ["project", "section", "team", "title"]
     readonly_fields = ["project"]
     autocomplete_fields = ["section", "team"]
-    extra = 0
     verbose_name = "credit"
     verbose_name_plural = "credits"
 
@@ -180,7 +188,6 @@ class PersonRoleInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("team__section__project", "section__project")
             .order_by(
                 PROJECT_OF_ROLE,
                 Coalesce("team__section__position", "section__position"),
@@ -188,10 +195,6 @@ class PersonRoleInline(admin.TabularInline):
                 "id",
             )
         )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        select_place_related(db_field, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="project")
     def project(self, role):

@@ -767,6 +767,20 @@ def test_view_on_site_leads_to_the_public_page(editor_client, sample, model, pat
     assert response["Location"].endswith(path)
 
 
+def test_view_on_site_shows_a_draft_project_to_the_editor(editor_client, sample):
+    project = sample[Project]
+    change = editor_client.get(url(Project, "change", project.pk))
+
+    response = editor_client.get(
+        reverse("admin:view_on_site", args=[change.context["content_type_id"], project.pk]),
+        follow=True,
+    )
+
+    assert not project.is_published
+    assert response.status_code == 200
+    assert "GPT-4V" in response.content.decode()
+
+
 # Who may enter
 
 
