@@ -5,7 +5,7 @@ The same code serves the admin (preview, then confirm) and `manage.py import_cre
 
 from anyascii import anyascii
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
@@ -149,9 +149,37 @@ def apply_plan(plan, *, user=None, reason="Import", progress=None):
 
 
 def _create(model, objects, stamp):
-    if objects:
-        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-        model.history.bulk_history_create(objects, batch_size=BATCH_SIZE, **stamp)
+    """bulk_create, then the "+" history rows, copied by the database from the new rows.
+
+    Building a Python object per history row (simple-history's bulk_history_create)
+    took longer than the insert itself.
+    """
+    if not objects:
+        return
+    model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+    history = model.history.model
+    field = history._meta.get_field
+    quote = connection.ops.quote_name
+    copied = [quote(tracked.column) for tracked in history.tracked_fields]
+    stamps = {
+        "history_date": field("history_date").get_db_prep_value(stamp["default_date"], connection),
+        "history_change_reason": stamp["default_change_reason"],
+        "history_type": "+",
+        "history_user": getattr(stamp["default_user"], "pk", None),
+    }
+    columns = copied + [quote(field(name).column) for name in stamps]
+    values = list(stamps.values())
+    pks = [obj.pk for obj in objects]
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), BATCH_SIZE):
+            chunk = pks[start : start + BATCH_SIZE]
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "
+                f"SELECT {', '.join(copied)}, %s, %s, %s, %s "
+                f"FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
+                [*values, *chunk],
+            )
 
 
 def _move(model, positions, stamp):

@@ -301,12 +301,20 @@ def test_an_import_is_recorded_in_history_with_who_and_why(project, django_user_
         "Imported credits from team.csv (add mode): "
         "1 new credit, 0 unchanged; 1 new person, 1 new section, 1 new team.",
     )
-    record = Role.history.get()
+    role, record = Role.objects.get(), Role.history.get()
     assert (record.history_type, record.history_user, record.history_change_reason) == (
         "+",
         user,
         "Imported from team.csv",
     )
+    assert (record.id, record.person_id, record.team_id, record.title) == (
+        role.pk,
+        role.person_id,
+        role.team_id,
+        "",
+    )
+    assert record.history_date == Person.history.get().history_date
+    assert list(Person.history.values_list("name", "history_type")) == [("Ann Beta", "+")]
 
 
 def test_a_database_error_while_applying_rolls_back_everything(project):

@@ -1,0 +1,380 @@
+"""Credits import speed on PostgreSQL: our engine against the usual ways of writing it.
+
+    python bench/bench_import.py [--rows 50000] [--keep]
+
+Creates the database named by DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/credits_bench_import), migrates it, generates a
+file of 50,000 credits (10,000 people with non-ASCII names, 60 teams, 6 sections)
+and measures, each time on an emptied database:
+
+1. a plain django-import-export ModelResource with ForeignKeyWidgets, row by row,
+   as a typical project writes it, on the first 5,000 rows;
+2. a hand-written bulk_create of the same 50,000 rows: the lower bound;
+3. `manage.py import_credits` (the admin's engine) on the 50,000 rows, in a child
+   process whose peak resident memory (VmHWM: the whole process, Python and Django
+   included) is reported;
+4. the same import again, when nothing changes.
+
+Then it drops the database (unless --keep) and prints PASS or FAIL per target.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/credits_bench_import"
+PLAIN_ROWS = 5000
+SECTIONS = 6
+TEAMS_PER_SECTION = 10
+CREDITS_PER_PERSON = 5
+LEADS = 60
+
+GIVEN = [
+    "Łukasz", "Zoë", "José", "Søren", "Ingrid", "Amélie", "Jürgen", "Chloé", "Ñico", "Björn",
+    "Ana", "Şebnem", "Dvořák", "Renée", "Mihály", "Éowyn", "Kōji", "Ólafur", "Zuzana", "Ülkü",
+    "Aiko", "Thảo", "Ramón", "Małgorzata", "Hélène", "Göran", "Iñaki", "Zsófia", "Đorđe", "Noël",
+    "Priya", "Wei", "Fatima", "Kwame", "Olga", "Pedro", "Sanna", "Yusuf", "Chiara", "Lars",
+    "Mei", "Tomás", "Aoife", "Raúl", "Ebru", "Jakub", "Leïla", "Nikolaj", "Ximena", "Ådne",
+]  # fmt: skip
+FAMILY_STEMS = [
+    "Kowal", "Nguy", "Müll", "Ström", "Garc", "Ağa", "Dvoř", "Hernánd", "Łuk", "Öz",
+    "Brønd", "Sánch", "Kirch", "Petr", "Žil", "Vázq", "Ólaf", "Svens", "Mart", "Łęcz",
+]  # fmt: skip
+FAMILY_ENDINGS = ["ski", "ễn", "er", "öm", "ía", "oğlu", "áková", "ez", "sen", "ić"]
+
+
+def family_names():
+    return [stem + ending for stem in FAMILY_STEMS for ending in FAMILY_ENDINGS]
+
+
+def generate(people):
+    """Return the CSV bytes: every person in CREDITS_PER_PERSON places, some as leads."""
+    names = [f"{given} {family}" for family in family_names() for given in GIVEN]
+    if people > len(names):
+        names += [f"{n} {i}" for i, n in enumerate(names[: people - len(names)])]
+    sections = [f"Séction {number + 1}: contributions" for number in range(SECTIONS)]
+    teams = [f"Téam {number + 1}" for number in range(TEAMS_PER_SECTION)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "team", "person", "role"])
+    for index, name in enumerate(names[:people]):
+        for credit in range(CREDITS_PER_PERSON):
+            place = (index * 7 + credit * 13) % (SECTIONS * TEAMS_PER_SECTION)
+            section, team = divmod(place, TEAMS_PER_SECTION)
+            if index < LEADS and credit == 0:
+                writer.writerow([sections[section], "", name, f"Lead, {teams[team]}"])
+            else:
+                writer.writerow([sections[section], teams[team], name, ""])
+    return out.getvalue().encode()
+
+
+def configure(url):
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "creditsite.settings"
+    os.environ.setdefault("CREDITS_SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("CREDITS_HTTPS", "0")
+    os.environ.setdefault("CREDITS_LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+def recreate_database(url):
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server, name
+
+
+def drop_database(server, name):
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty_database():
+    """Remove every credit, person and history row; a new project to import into."""
+    from django.apps import apps
+    from django.db import connection
+
+    from people.models import Project
+
+    tables = [model._meta.db_table for model in apps.get_app_config("people").get_models()]
+    tables.append("django_admin_log")
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    return Project.objects.create(title="Bench credits", slug="bench")
+
+
+def plain_resource_import(data):
+    """A ModelResource as a typical project writes it: lookups and saves, row by row."""
+    import tablib
+    from django.utils.text import slugify
+    from import_export import fields, resources, widgets
+
+    from people.models import Person, Project, Role, Section, Team
+
+    project = Project.objects.get(slug="bench")
+
+    class PlainCreditResource(resources.ModelResource):
+        person = fields.Field("person", "person_id", widgets.ForeignKeyWidget(Person))
+        section = fields.Field("section", "section_id", widgets.ForeignKeyWidget(Section))
+        team = fields.Field("team", "team_id", widgets.ForeignKeyWidget(Team))
+        title = fields.Field("title", "role")
+
+        class Meta:
+            model = Role
+            fields = ("person", "section", "team", "title")
+            import_id_fields = ("person", "section", "team", "title")
+            skip_unchanged = True
+
+        def before_import_row(self, row, **kwargs):
+            section, _ = Section.objects.get_or_create(project=project, title=row["section"])
+            person = Person.objects.filter(name=row["person"]).first()
+            if person is None:
+                person = Person.objects.create(
+                    name=row["person"], slug=f"{slugify(row['person'])}-{Person.objects.count()}"
+                )
+            row["person_id"] = person.pk
+            if row["team"] or not row["role"]:
+                team, _ = Team.objects.get_or_create(section=section, name=row["team"])
+                row["team_id"], row["section_id"] = team.pk, None
+            else:
+                row["team_id"], row["section_id"] = None, section.pk
+
+    dataset = tablib.Dataset().load(data.decode(), format="csv")
+    dataset.headers = ["section", "team", "person", "role"]
+    for column in ("person_id", "section_id", "team_id"):
+        dataset.append_col([None] * len(dataset), header=column)
+    started = time.perf_counter()
+    result = PlainCreditResource().import_data(dataset, dry_run=False, use_transactions=True)
+    seconds = time.perf_counter() - started
+    assert not result.has_errors() and not result.has_validation_errors(), result.base_errors
+    return seconds
+
+
+def bulk_create_import(data):
+    """The lower bound: read the rows and bulk_create them, no matching, no history."""
+    from django.db import transaction
+    from django.utils.text import slugify
+
+    from people.models import Person, Project, Role, Section, Team
+    from people.sorting import sort_key
+
+    started = time.perf_counter()
+    project = Project.objects.get(slug="bench")
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    with transaction.atomic():
+        sections, teams, people = {}, {}, {}
+        for row in rows:
+            sections.setdefault(row["section"], Section(project=project, title=row["section"]))
+            people.setdefault(
+                row["person"],
+                Person(
+                    name=row["person"],
+                    slug=slugify(row["person"]) + f"-{len(people)}",
+                    sort_key=sort_key(row["person"]),
+                ),
+            )
+        Section.objects.bulk_create(sections.values())
+        Person.objects.bulk_create(people.values(), batch_size=1000)
+        for row in rows:
+            if row["team"] or not row["role"]:
+                key = (row["section"], row["team"])
+                teams.setdefault(key, Team(section=sections[row["section"]], name=row["team"]))
+        Team.objects.bulk_create(teams.values())
+        roles = []
+        for row in rows:
+            is_lead = row["role"] and not row["team"]
+            roles.append(
+                Role(
+                    person=people[row["person"]],
+                    section=sections[row["section"]] if is_lead else None,
+                    team=None if is_lead else teams[(row["section"], row["team"])],
+                    title=row["role"],
+                )
+            )
+        Role.objects.bulk_create(roles, batch_size=1000)
+    return time.perf_counter() - started
+
+
+def child_import(path):
+    """Run in a child process: the command-line import, timed, with its peak memory."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    baseline = peak_memory_kb()
+    out = io.StringIO()
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        call_command("import_credits", path, "--project", "bench", stdout=out)
+    seconds = time.perf_counter() - started
+    peak = peak_memory_kb()
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "baseline_kb": baseline,
+                "peak_kb": peak,
+                "queries": queries,
+                "summary": out.getvalue().strip().splitlines()[-1],
+            }
+        )
+    )
+
+
+def peak_memory_kb():
+    """This process's peak resident memory: VmHWM on Linux, else ru_maxrss.
+
+    ru_maxrss of a child can start at its parent's peak (it survives exec on Linux);
+    VmHWM belongs to the new program's memory only.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_child(path):
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", str(path)],
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode:
+        sys.exit(f"The import failed:\n{completed.stderr}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def counts():
+    from django.apps import apps
+
+    return {
+        model._meta.object_name: model.objects.count()
+        for model in apps.get_app_config("people").get_models()
+        if model.objects.exists()
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50000, help="credits in the file")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    if args.child:
+        configure(url)
+        child_import(args.child)
+        return
+
+    server, name = recreate_database(url)
+    configure(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    try:
+        report(args.rows)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop_database(server, name)
+
+
+def report(rows):
+    import tempfile
+
+    data = generate(rows // CREDITS_PER_PERSON)
+    lines = data.decode().splitlines(keepends=True)
+    plain_data = "".join(lines[: PLAIN_ROWS + 1]).encode()
+    print(
+        f"PostgreSQL, {rows:,} credits ({rows // CREDITS_PER_PERSON:,} people, "
+        f"{SECTIONS * TEAMS_PER_SECTION} teams, {SECTIONS} sections), file {len(data) / 1e6:.1f} MB"
+    )
+
+    empty_database()
+    plain_seconds = plain_resource_import(plain_data)
+    plain_rate = PLAIN_ROWS / plain_seconds
+    print(f"plain ModelResource, row by row ({PLAIN_ROWS:,} rows): {plain_rate:10,.0f} rows/s")
+
+    empty_database()
+    bulk_seconds = bulk_create_import(data)
+    bulk_rate = rows / bulk_seconds
+    print(f"hand-written bulk_create:                {bulk_rate:10,.0f} rows/s")
+
+    empty_database()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "credits.csv"
+        path.write_bytes(data)
+        first = run_child(path)
+        after_first = counts()
+        again = run_child(path)
+        after_again = counts()
+    first_rate = rows / first["seconds"]
+    again_rate = rows / again["seconds"]
+    print(
+        f"import_credits (our engine):             {first_rate:10,.0f} rows/s "
+        f"({first['seconds']:.2f} s, {first['queries']} queries)"
+    )
+    print(
+        f"import_credits again, nothing changes:   {again_rate:10,.0f} rows/s "
+        f"({again['seconds']:.2f} s, {again['queries']} queries)"
+    )
+    print(f"  {first['summary']}")
+    print(f"  {again['summary']}")
+    assert after_first["Role"] == rows and after_first["HistoricalRole"] == rows, after_first
+    assert after_again == after_first, (after_first, after_again)
+
+    peak_mb = first["peak_kb"] / 1024
+    baseline_mb = first["baseline_kb"] / 1024
+    print(
+        f"peak resident memory of the importing process (VmHWM): {peak_mb:.0f} MB "
+        f"({baseline_mb:.0f} MB after Django start-up, before the import)"
+    )
+    print(f"ours / plain ModelResource: {first_rate / plain_rate:6.1f}x")
+    print(f"ours / bulk_create:         {first_rate / bulk_rate:6.2f}x")
+    print(f"re-import / first import:   {again_rate / first_rate:6.2f}x")
+    targets = [
+        ("ours at least 50x the plain ModelResource", first_rate >= 50 * plain_rate),
+        ("ours at least half the bulk_create rate", first_rate >= 0.5 * bulk_rate),
+        ("re-import at least as fast as the first import", again_rate >= first_rate),
+        ("peak memory under 250 MB", peak_mb < 250),
+    ]
+    for label, passed in targets:
+        print(f"{'PASS' if passed else 'FAIL'}  {label}")
+    if not all(passed for _label, passed in targets):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
