@@ -4,11 +4,15 @@ Screenshots go to test-artifacts/.
 """
 
 import os
+import re
 import shutil
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
 
 from people.models import Person, Project, Role, Section, Team
 
@@ -41,8 +45,6 @@ def chromium():
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -79,9 +81,9 @@ class Tab:
     def csp_violations(self):
         return [text for text in self.console_errors if "Content Security Policy" in text]
 
-    def screenshot(self, name):
+    def screenshot(self, name, full_page=True):
         ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+        self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
 
     def sign_in(self, username, password):
         self.page.goto("/admin/login/")
@@ -132,3 +134,87 @@ def test_the_admin_works_under_the_content_security_policy(tab, editor):
     ]
     assert tab.page.locator(".action-counter").inner_text() == "2 of 2 selected"
     assert tab.csp_violations() == []
+
+
+@pytest.fixture
+def gpt4v(db):
+    call_command("load_gpt4v", stdout=StringIO())
+    return Project.objects.get(slug="gpt-4v")
+
+
+def in_view(page, selector):
+    """Whether the element's top edge is inside the viewport."""
+    return page.evaluate(
+        "(selector) => { const top = document.querySelector(selector).getBoundingClientRect().top;"
+        " return top >= 0 && top < window.innerHeight; }",
+        selector,
+    )
+
+
+def test_section_anchors_scroll_to_their_section(tab, gpt4v):
+    section = gpt4v.sections.order_by("position").last()
+
+    tab.page.goto(f"{gpt4v.get_absolute_url()}#{section.anchor}")
+    deep_linked = in_view(tab.page, f"[id='{section.anchor}'] h2")
+    tab.page.goto(gpt4v.get_absolute_url())
+    before_click = in_view(tab.page, "#acknowledgments h2")
+    tab.page.click("#acknowledgments .self-link")
+    after_click = in_view(tab.page, "#acknowledgments h2")
+
+    assert deep_linked
+    assert not before_click
+    assert after_click
+    assert tab.page.url.endswith("#acknowledgments")
+    assert tab.csp_violations() == []
+
+
+def test_names_link_to_person_pages(tab, gpt4v):
+    tab.page.goto(gpt4v.get_absolute_url())
+
+    tab.page.click("a.person:text-is('Łukasz Kondraciuk')")
+
+    tab.page.wait_for_url("**/people/lukasz-kondraciuk/")
+    assert tab.page.locator("h1").inner_text() == "Łukasz Kondraciuk"
+    assert "Distributed training infrastructure" in tab.page.locator("main").inner_text()
+    assert tab.csp_violations() == []
+
+
+def test_the_filter_narrows_the_names_as_one_types(tab, gpt4v):
+    tab.page.goto(gpt4v.get_absolute_url())
+    names = tab.page.locator(":is(.credits-section, .acknowledgment) a.person:visible")
+    every_name = names.count()
+    status = tab.page.locator(".name-filter-status")
+
+    tab.page.fill("#name-filter-input", "lukasz")
+    expect(status).to_have_text(re.compile("names shown"))
+    tab.screenshot("project-filtered")
+    shown = names.all_inner_texts()
+    tab.page.fill("#name-filter-input", "")
+    expect(status).to_have_text("")
+
+    assert every_name > 150
+    assert shown == ["Łukasz Kondraciuk"]
+    assert names.count() == every_name
+    assert tab.csp_violations() == []
+
+
+@pytest.mark.parametrize("path", ["/", "/credits/gpt-4v/", "/people/lukasz-kondraciuk/"])
+def test_a_phone_sized_screen_needs_no_sideways_scrolling(phone_tab, gpt4v, path):
+    phone_tab.page.goto(path)
+
+    overflow = phone_tab.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    phone_tab.screenshot(f"phone{path.replace('/', '-').rstrip('-') or '-home'}", full_page=False)
+
+    assert overflow <= 0
+    assert phone_tab.csp_violations() == []
+
+
+def test_the_project_page_as_a_reader_sees_it(tab, gpt4v):
+    tab.page.goto(gpt4v.get_absolute_url())
+
+    tab.screenshot("project-desktop")
+
+    assert tab.page.locator("h1").inner_text() == gpt4v.title
+    assert tab.console_errors == []
