@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, UniqueConstraint
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
@@ -257,12 +258,13 @@ class ProjectAdmin(HistoryAdmin):
 
     @admin.action(description="Publish selected projects", permissions=["change"])
     def publish(self, request, queryset):
-        drafts = list(queryset.filter(is_published=False))
-        for project in drafts:
-            project.publish()
-            project._change_reason = "Published"
-            project.save()
-            self.log_change(request, project, "Published.")
+        with transaction.atomic():
+            drafts = list(queryset.filter(is_published=False).select_for_update(of=["self"]))
+            for project in drafts:
+                project.publish()
+                project._change_reason = "Published"
+                project.save()
+                self.log_change(request, project, "Published.")
         if drafts:
             self.message_user(request, f"Published {len(drafts)} project(s).", messages.SUCCESS)
         else:
@@ -270,12 +272,13 @@ class ProjectAdmin(HistoryAdmin):
 
     @admin.action(description="Unpublish selected projects (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
-        published = list(queryset.filter(is_published=True))
-        for project in published:
-            project.is_published = False
-            project._change_reason = "Unpublished"
-            project.save()
-            self.log_change(request, project, "Unpublished.")
+        with transaction.atomic():
+            published = list(queryset.filter(is_published=True).select_for_update(of=["self"]))
+            for project in published:
+                project.is_published = False
+                project._change_reason = "Unpublished"
+                project.save()
+                self.log_change(request, project, "Unpublished.")
         if published:
             self.message_user(
                 request, f"Unpublished {len(published)} project(s).", messages.SUCCESS
