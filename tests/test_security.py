@@ -1,13 +1,19 @@
+import csv
+import io
 import json
 import os
 import secrets
 import subprocess
 import sys
 
+import bibtexparser
+import openpyxl
 import pytest
+from cffconvert import Citation
 from django.conf import settings as django_settings
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
@@ -16,6 +22,7 @@ from people.models import (
     Acknowledgment,
     Alias,
     DistinctPair,
+    ImportUpload,
     Mention,
     Person,
     PersonRedirect,
@@ -413,3 +420,169 @@ def test_hostile_texts_are_escaped_on_every_public_page(client, hostile_project)
         assert escape(text) in project_page
     assert escape(LONG_TEXT) in project_page
     assert RIGHT_TO_LEFT in project_page
+
+
+FORMULA = '=HYPERLINK("https://evil.example/","x")'
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture
+def formula_names(hostile_project):
+    team = Team.objects.get()
+    for number, name in enumerate([FORMULA, "+1", "-1", "@SUM(A1)"]):
+        Role.objects.create(person=Person.objects.create(name=name, slug=f"f{number}"), team=team)
+    return hostile_project
+
+
+def strings_in(data):
+    if isinstance(data, dict):
+        return {text for value in data.values() for text in strings_in(value)}
+    if isinstance(data, list):
+        return {text for value in data for text in strings_in(value)}
+    return {data} if isinstance(data, str) else set()
+
+
+def test_the_public_files_are_never_html(client, formula_names):
+    types = {
+        name: client.get(f"/credits/hostile/{name}")
+        for name in ["credits.json", "credits.csv", "CITATION.cff", "citation.bib"]
+    }
+
+    for name, response in types.items():
+        assert response.status_code == 200, name
+        assert "html" not in response["Content-Type"], name
+        assert response["X-Content-Type-Options"] == "nosniff", name
+
+
+def test_hostile_texts_come_back_exactly_from_the_json_file(client, formula_names):
+    response = client.get("/credits/hostile/credits.json")
+
+    texts = strings_in(json.loads(response.content))
+
+    assert {SCRIPT, ATTRIBUTE, RIGHT_TO_LEFT, FORMULA, f"Team {SCRIPT}"} <= texts
+    assert any(LONG_TEXT in text for text in texts)
+
+
+def test_formula_cells_are_escaped_in_the_public_csv(client, formula_names):
+    response = client.get("/credits/hostile/credits.csv")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+
+    people = {row[2] for row in rows[1:]}
+    assert {SCRIPT, ATTRIBUTE, RIGHT_TO_LEFT, f"'{FORMULA}", "'+1", "'-1", "'@SUM(A1)"} <= people
+    assert [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)] == []
+
+
+def test_formula_cells_are_escaped_in_the_admin_xlsx_export(admin_client, formula_names):
+    response = admin_client.post(
+        reverse("admin:people_role_export"), {"project": formula_names.pk, "format": "1"}
+    )
+
+    cells = [
+        cell for row in openpyxl.load_workbook(io.BytesIO(response.content)).active for cell in row
+    ]
+    values = {cell.value for cell in cells}
+    assert {SCRIPT, f"'{FORMULA}", "'+1", "'-1", "'@SUM(A1)"} <= values
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    assert [v for v in values if isinstance(v, str) and v.startswith(FORMULA_STARTS)] == []
+
+
+def test_a_citation_line_cannot_add_fields_to_the_bibtex_entry(client, hostile_project):
+    hostile_project.citation = "Mallory}, note = {injected"
+    hostile_project.save()
+
+    library = bibtexparser.parse_string(
+        client.get("/credits/hostile/citation.bib").content.decode()
+    )
+
+    assert library.failed_blocks == []
+    [entry] = library.entries
+    assert [field.key for field in entry.fields] == ["author", "title", "url", "note"]
+    assert entry["author"] == r"{Mallory\}, note = \{injected}"
+
+
+def test_hostile_names_keep_the_citation_file_valid(client, formula_names):
+    response = client.get("/credits/hostile/CITATION.cff")
+
+    citation = Citation(response.content.decode())
+
+    citation.validate()
+    assert citation.cffobj["title"] == f"Project {SCRIPT}"
+
+
+@pytest.fixture
+def staff_without_import(db):
+    """Staff with every permission the Editors have except importing and exporting."""
+    user = User.objects.create_user("staff", password="staff-password-123", is_staff=True)
+    user.user_permissions.set(
+        Group.objects.get(name="Editors")
+        .permissions.exclude(codename__startswith="import_")
+        .exclude(codename__startswith="export_")
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("model", ["role", "person"])
+def test_staff_without_the_import_permission_get_403(
+    staff_without_import, editor_client, one_of_everything, model
+):
+    pages = [f"admin:people_{model}_{page}" for page in ["import", "process_import", "export"]]
+
+    refused = [staff_without_import.get(reverse(page)).status_code for page in pages[::2]]
+    refused += [
+        staff_without_import.post(reverse(page), {"project": one_of_everything.pk}).status_code
+        for page in pages
+    ]
+    allowed = editor_client.get(reverse(pages[0])).status_code
+    may_edit = staff_without_import.get(reverse(f"admin:people_{model}_changelist"))
+
+    assert refused == [403, 403, 403, 403, 403]
+    assert allowed == 200
+    assert may_edit.status_code == 200
+    assert "import_link" not in may_edit.text
+
+
+def test_an_upload_over_the_default_limit_is_refused_with_a_friendly_message(
+    editor_client, one_of_everything
+):
+    data = b"section,team,person,role\n" + b"Research,Data,Ann Beta,\n" * 500_000
+
+    response = editor_client.post(
+        reverse("admin:people_role_import"),
+        {
+            "project": one_of_everything.pk,
+            "mode": "add",
+            "format": "0",
+            "import_file": SimpleUploadedFile("big.csv", data, content_type="text/csv"),
+        },
+    )
+
+    assert len(data) > django_settings.IMPORT_MAX_BYTES == 10 * 1024 * 1024
+    assert response.status_code == 200
+    assert "the largest file you can import is 10.0\xa0MB" in response.text
+    assert not ImportUpload.objects.exists()
+    assert Role.objects.count() == 2
+
+
+def test_a_confirmation_cannot_name_a_file_outside_the_upload_store(
+    editor_client, one_of_everything
+):
+    response = editor_client.post(
+        reverse("admin:people_role_process_import"),
+        {
+            "project": one_of_everything.pk,
+            "mode": "add",
+            "digest": "x",
+            "format": "0",
+            "resource": "0",
+            "import_file_name": "../../../../etc/passwd",
+            "original_file_name": "passwd",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "root:" not in response.text
+    assert response.context["credits_errors"] == ["The confirmation was incomplete; upload again."]
+    assert Role.objects.count() == 2
