@@ -8,8 +8,9 @@ punctuation.
 
 import re
 from itertools import chain
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+from django.core.validators import URLValidator
 from django.db.models import Exists, Max, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 
@@ -27,6 +28,15 @@ from people.models import (
 from people.sorting import fold
 
 PERSON_FIELDS = ["person_id", "person__name", "person__slug", "person__sort_key"]
+
+
+def web_address(url):
+    """The URL if it is a web address, else "".
+
+    Forms refuse other schemes, but a row written another way (a script, a
+    fixture) could hold a javascript: URL, which must never become a link.
+    """
+    return url if urlsplit(url.strip()).scheme.lower() in URLValidator.schemes else ""
 
 
 def paragraphs(text):
@@ -75,7 +85,10 @@ class PersonEntries:
 
 def project_page(project):
     """Return everything the project page shows, as plain lists and dicts."""
-    resources = list(Resource.objects.filter(project=project).values("title", "url"))
+    resources = [
+        {"title": resource["title"], "url": web_address(resource["url"])}
+        for resource in Resource.objects.filter(project=project).values("title", "url")
+    ]
     sections = list(Section.objects.filter(project=project))
     teams = list(Team.objects.filter(section__project=project))
     acknowledgments = list(Acknowledgment.objects.filter(project=project))
@@ -247,7 +260,7 @@ def person_page(person, projects):
         "aliases": [alias.name for alias in person.aliases.all()],
         "orcid_url": f"https://orcid.org/{person.orcid}" if person.orcid else "",
         "orcid": person.orcid,
-        "homepage": person.homepage,
+        "homepage": web_address(person.homepage),
         "projects": _by_project(credits),
         "mentions": [
             {

@@ -586,3 +586,20 @@ def test_a_confirmation_cannot_name_a_file_outside_the_upload_store(
     assert "root:" not in response.text
     assert response.context["credits_errors"] == ["The confirmation was incomplete; upload again."]
     assert Role.objects.count() == 2
+
+
+def test_a_javascript_link_that_reached_the_database_is_not_a_link(client, hostile_project):
+    # Forms refuse such URLs; this is a row written some other way (a script, a fixture).
+    Resource.objects.create(project=hostile_project, title="Sneaky", url="javascript:alert(1)")
+    Person.objects.filter(slug="script").update(homepage="javascript:alert(2)")
+
+    pages = [client.get(page).text for page in public_pages(hostile_project)]
+    files = [
+        client.get(f"/credits/hostile/{name}").text for name in ["credits.json", "CITATION.cff"]
+    ]
+
+    for html in pages:
+        assert 'href="javascript:' not in html.lower()
+    assert "Sneaky</li>" in pages[1]
+    for text in files:
+        assert "javascript:" not in text
