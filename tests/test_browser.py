@@ -218,3 +218,28 @@ def test_the_project_page_as_a_reader_sees_it(tab, gpt4v):
 
     assert tab.page.locator("h1").inner_text() == gpt4v.title
     assert tab.console_errors == []
+
+
+def test_a_right_to_left_override_in_a_name_reverses_nothing_else(tab):
+    project = Project.objects.create(title="Bidi", slug="bidi", is_published=True)
+    section = Section.objects.create(project=project, title="Research")
+    team = Team.objects.create(section=section, name="Vision")
+    for number, name in enumerate(["Mallory \u202eevil", "Nina Normal", "Zed Zimmer"]):
+        person = Person.objects.create(name=name, slug=f"p{number}")
+        Role.objects.create(person=person, team=team, title="Team lead")
+        Role.objects.create(person=person, section=section, title="Chief officer")
+
+    tab.page.goto(project.get_absolute_url())
+    backwards = tab.page.evaluate(
+        """() => Array.from(document.querySelectorAll("a.person, .role-title")).filter((node) => {
+             const text = node.firstChild, range = document.createRange();
+             if (text.data.includes("\u202e")) return false;
+             range.setStart(text, 0); range.setEnd(text, 1);
+             const first = range.getBoundingClientRect().left;
+             range.setStart(text, text.length - 1); range.setEnd(text, text.length);
+             return range.getBoundingClientRect().left < first;
+           }).map((node) => node.textContent)"""
+    )
+    tab.screenshot("bidi")
+
+    assert backwards == []
