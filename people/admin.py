@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q, UniqueConstraint
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
@@ -106,11 +106,16 @@ class ProjectFilter(admin.SimpleListFilter):
 # Inlines
 
 
+# Addresses typed without a scheme are https (the Django 6.0 default).
+URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
+
+
 class ResourceInline(admin.TabularInline):
     model = Resource
     form = InlineConstraintsForm
     fields = ["title", "url", "position"]
     extra = 0
+    formfield_overrides = URL_FIELD
 
 
 class SectionInline(admin.TabularInline):
@@ -225,6 +230,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """Per-object history: who changed what and when, and a revert to any version."""
 
     object_history_list_template = "admin/people/object_history_list.html"
+    formfield_overrides = URL_FIELD
 
 
 # Model admins, in the order of people/models.py
@@ -307,10 +313,6 @@ class SectionAdmin(HistoryAdmin):
     ordering = ["project__title", "position", "id"]
     inlines = [LeadInline, TeamInline]
 
-    def get_inlines(self, request, obj):
-        # Role.clean() needs the section saved first: lead lines are added once it exists.
-        return self.inlines if obj else [TeamInline]
-
     def get_queryset(self, request):
         return (
             super()
@@ -341,10 +343,6 @@ class TeamAdmin(HistoryAdmin):
     ordering = ["section__project__title", "section__position", "position", "id"]
     autocomplete_fields = ["section"]
     inlines = [MemberInline]
-
-    def get_inlines(self, request, obj):
-        # Role.clean() needs the team saved first: members are added once it exists.
-        return self.inlines if obj else []
 
     def get_queryset(self, request):
         return (

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -140,7 +139,7 @@ class Team(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.section.title}: {self.name or '(no heading)'}"
+        return f"{self.section}: {self.name or '(no heading)'}"
 
     @property
     def anchor(self):
@@ -247,8 +246,8 @@ class Role(models.Model):
                     | Q(section__isnull=True, team__isnull=False)
                 ),
                 name="check_role_in_section_or_team",
-                violation_error_message="A credit is either a lead line under a section "
-                "or a membership of a team, not both.",
+                violation_error_message="Choose either a section (for a lead line) "
+                "or a team, not both.",
             ),
             models.CheckConstraint(
                 condition=Q(team__isnull=False) | ~Q(title=""),
@@ -276,10 +275,6 @@ class Role(models.Model):
     def __str__(self):
         place = self.team.name if self.team_id else self.section.title
         return f"{self.person} ({place}{': ' + self.title if self.title else ''})"
-
-    def clean(self):
-        if bool(self.section_id) == bool(self.team_id):
-            raise ValidationError("Choose either a section (for a lead line) or a team.")
 
     @property
     def place_section(self):
@@ -353,7 +348,9 @@ class DistinctPair(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="unique_distinct_pair"),
             models.CheckConstraint(
-                condition=Q(first__lt=models.F("second")), name="check_distinct_pair_ordered"
+                condition=Q(first__lt=models.F("second")),
+                name="check_distinct_pair_ordered",
+                violation_error_message="Store a pair with the lower person id first.",
             ),
         ]
 

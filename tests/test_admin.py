@@ -275,7 +275,10 @@ def test_team_autocomplete_names_the_section(editor_client, sample):
     )
 
     assert response.json()["results"] == [
-        {"id": str(sample[Team].pk), "text": "Research contributions: Architecture research"}
+        {
+            "id": str(sample[Team].pk),
+            "text": "GPT-4V: Research contributions: Architecture research",
+        }
     ]
 
 
@@ -291,16 +294,30 @@ def test_add_member_through_the_team_form(editor_client, form_data, sample):
     assert sorted(team.roles.values_list("person__name", flat=True)) == ["David Mélý", "Kim Lee"]
 
 
-def test_members_are_added_once_the_team_is_saved(editor_client, form_data, sample):
+def test_new_team_is_saved_with_its_members(editor_client, form_data, sample):
+    kim = Person.objects.create(name="Kim Lee", slug="kim-lee")
     data = form_data(editor_client.get(url(Team, "add")))
-    data.update({"section": sample[Section].pk, "name": "Pretraining", "_continue": "1"})
+    data.update({"section": sample[Section].pk, "name": "Pretraining"})
+    data.update({"roles-TOTAL_FORMS": "1", "roles-0-person": kim.pk, "roles-0-title": "Lead"})
 
-    response = editor_client.post(url(Team, "add"), data, follow=True)
+    response = editor_client.post(url(Team, "add"), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 302, errors_of(response)
     team = Team.objects.get(name="Pretraining")
-    assert response.redirect_chain[-1][0] == url(Team, "change", team.pk)
-    assert "Members" in response.content.decode()
+    assert list(team.roles.values_list("person__name", "title")) == [("Kim Lee", "Lead")]
+
+
+def test_new_section_is_saved_with_its_lead_lines(editor_client, form_data, sample):
+    kim = Person.objects.create(name="Kim Lee", slug="kim-lee")
+    data = form_data(editor_client.get(url(Section, "add")))
+    data.update({"project": sample[Section].project_id, "title": "Safety", "position": "2"})
+    data.update({"leads-TOTAL_FORMS": "1", "leads-0-person": kim.pk, "leads-0-title": "Lead"})
+
+    response = editor_client.post(url(Section, "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    section = Section.objects.get(title="Safety")
+    assert list(section.leads.values_list("person__name", "title")) == [("Kim Lee", "Lead")]
 
 
 def test_edit_lead_lines_and_team_order_through_the_section_form(editor_client, form_data, sample):
@@ -367,14 +384,14 @@ def test_role_in_both_a_section_and_a_team_is_refused(editor_client, form_data, 
         title="Lead",
     )
 
-    assert "Choose either a section (for a lead line) or a team." in errors_of(response)
+    assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
     assert Role.objects.count() == 2
 
 
 def test_role_in_neither_a_section_nor_a_team_is_refused(editor_client, form_data, sample):
     response = role_form(editor_client, form_data, person=sample["raul"].pk, title="Lead")
 
-    assert "Choose either a section (for a lead line) or a team." in errors_of(response)
+    assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
     assert Role.objects.count() == 2
 
 
@@ -478,7 +495,7 @@ def test_credit_in_both_places_in_the_person_form_is_refused(editor_client, form
 
     response = editor_client.post(url(Person, "change", david.pk), data)
 
-    assert "Choose either a section (for a lead line) or a team." in errors_of(response)
+    assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
     assert david.roles.count() == 1
 
 
