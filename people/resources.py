@@ -223,6 +223,7 @@ class DatabaseUploadStorage(BaseStorage):
 
     def remove(self):
         ImportUpload.objects.filter(name=self.name).delete()
+        purge_expired_uploads()
 
 
 def purge_expired_uploads():

@@ -843,6 +843,16 @@ def test_expired_uploads_are_purged_by_the_next_upload(editor_client, project):
     assert [bytes(u.data) for u in ImportUpload.objects.all()] == [csv_file("Safety,Evals,Cy Dee,")]
 
 
+def test_expired_uploads_are_purged_by_a_confirmation(editor_client, project):
+    ImportUpload.objects.create(name="0" * 32, data=b"old")
+    ImportUpload.objects.update(created_at=timezone.now() - timezone.timedelta(days=2))
+    preview = upload(editor_client, project, csv_file("Safety,Evals,Ann Beta,"))
+
+    confirm(editor_client, preview)
+
+    assert ImportUpload.objects.count() == 0
+
+
 @pytest.fixture
 def staff_client(django_user_model):
     """A staff user who may see and change credits and people, but not import or export."""
