@@ -844,9 +844,11 @@ def test_expired_uploads_are_purged_by_the_next_upload(editor_client, project):
 
 
 def test_expired_uploads_are_purged_by_a_confirmation(editor_client, project):
-    ImportUpload.objects.create(name="0" * 32, data=b"old")
-    ImportUpload.objects.update(created_at=timezone.now() - timezone.timedelta(days=2))
     preview = upload(editor_client, project, csv_file("Safety,Evals,Ann Beta,"))
+    ImportUpload.objects.create(name="0" * 32, data=b"old")
+    ImportUpload.objects.filter(name="0" * 32).update(
+        created_at=timezone.now() - timezone.timedelta(days=2)
+    )
 
     confirm(editor_client, preview)
 
