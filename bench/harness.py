@@ -15,6 +15,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 from urllib.error import HTTPError, URLError
 from urllib.request import urlopen
 
@@ -97,21 +98,38 @@ def manage(env, *args, check=True):
     )
 
 
+def collect_static(env):
+    """collectstatic into a fresh folder that env's servers serve from; return the folder."""
+    static_root = tempfile.mkdtemp(prefix="credits-bench-static-")
+    env["CREDITS_STATIC_ROOT"] = static_root
+    manage(env, "collectstatic", "--no-input", "--verbosity", "0")
+    return static_root
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+class Server(NamedTuple):
+    url: str
+    pid: int
+
+    def worker_pids(self):
+        found = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.pid)], capture_output=True, text=True
+        )
+        return sorted(int(pid) for pid in found.stdout.split())
+
+
 @contextmanager
-def gunicorn(env, workers=None, static_root=None):
-    """Serve the site under gunicorn with creditsite/gunicorn.conf.py; yield its base URL."""
+def gunicorn(env, workers=None):
+    """Serve the site under gunicorn with creditsite/gunicorn.conf.py; yield the Server."""
     port = free_port()
     env = {**env, "CREDITS_BIND": f"127.0.0.1:{port}"}
     if workers:
         env["CREDITS_WORKERS"] = str(workers)
-    if static_root:
-        env["CREDITS_STATIC_ROOT"] = str(static_root)
     OUT.mkdir(exist_ok=True)
     log = open(OUT / f"gunicorn-{port}.log", "w")
     server = subprocess.Popen(
@@ -124,7 +142,7 @@ def gunicorn(env, workers=None, static_root=None):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url)
-        yield url
+        yield Server(url, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -219,3 +237,78 @@ def print_wrk(label, result):
         f"p99 {result['p99_ms']:7.1f} ms  errors {result['errors']}{kinds}  "
         f"({result['requests']} requests, {result['kb_per_request']:.1f} KiB each)"
     )
+
+
+class Readers:
+    """Threads that GET the given URLs in turn until stopped, recording every response.
+
+    Each record is (seconds since start, url, status, check(body)); status 0 is a
+    failed connection.
+    """
+
+    def __init__(self, urls, threads=8, check=None, timeout=10):
+        import threading
+
+        self.urls, self.check, self.timeout = urls, check or (lambda body: None), timeout
+        self.records, self.stopping = [], threading.Event()
+        self.started = time.monotonic()
+        self.threads = [
+            threading.Thread(target=self.read, args=(n,), daemon=True) for n in range(threads)
+        ]
+
+    def read(self, offset):
+        n = offset
+        while not self.stopping.is_set():
+            url = self.urls[n % len(self.urls)]
+            n += 1
+            status, body = fetch(url, timeout=self.timeout)
+            value = self.check(body) if status == 200 else None
+            self.records.append((time.monotonic() - self.started, url, status, value))
+            if status != 200:
+                time.sleep(0.05)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+    def failures(self):
+        return [record for record in self.records if record[2] != 200]
+
+
+def table_fingerprints(database_url):
+    """Row count and an md5 of the ordered rows of every table of the app."""
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename NOT LIKE 'django_session%' ORDER BY tablename"
+            )
+        ]
+        return {
+            table: connection.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                f'FROM "{table}" t'
+            ).fetchone()
+            for table in tables
+        }
+
+
+def credits_csv(rows):
+    """CSV bytes in the import format from (section, team, person, role) tuples."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "team", "person", "role"])
+    writer.writerows(rows)
+    return out.getvalue().encode()

@@ -16,7 +16,6 @@ of its same-size static file.
 import argparse
 import random
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,8 +41,7 @@ def build_synthetic_project(slug, people=2000, roles=10_000, sections=6, teams=6
         Section(project=project, title=f"Section {n}", position=n) for n in range(sections)
     )
     team_rows = Team.objects.bulk_create(
-        Team(section=section_rows[n % sections], name=f"Team {n}", position=n)
-        for n in range(teams)
+        Team(section=section_rows[n % sections], name=f"Team {n}", position=n) for n in range(teams)
     )
     names = [
         f"{GIVEN[n % len(GIVEN)]} {FAMILY[n // len(GIVEN) % len(FAMILY)]} {n}"
@@ -86,15 +84,17 @@ def prepare(database_url):
     return paths
 
 
-def same_size_static_files(env, static_root, base_url, paths):
-    """Put a file of each project page's size among the static files; return their paths."""
+def same_size_static_files(static_root, base_url, paths):
+    """Put a copy of each project page among the static files; return their paths and sizes."""
     files = {}
     for slug, pages in paths.items():
         status, body = harness.fetch(base_url + pages["project"])
         assert status == 200, (pages["project"], status)
-        size = len(body.encode())
-        name = f"bench-same-size-{slug}.html"
-        (Path(static_root) / name).write_bytes(b"x" * size)
+        # The page's own bytes, so that both responses are alike in every way but origin.
+        content = body.encode()
+        size = len(content)
+        name = f"bench-copy-of-{slug}.html"
+        (Path(static_root) / name).write_bytes(content)
         files[slug] = (f"/static/{name}", size)
     return files
 
@@ -116,16 +116,15 @@ def main():
     harness.setup_django(database_url)
     paths = prepare(database_url)
     env = harness.site_env(database_url, redis=args.cache == "redis")
-    static_root = tempfile.mkdtemp(prefix="credits-bench-static-")
-    env["CREDITS_STATIC_ROOT"] = static_root
-    harness.manage(env, "collectstatic", "--no-input", "--verbosity", "0")
+    static_root = harness.collect_static(env)
     cache = "Redis" if "REDIS_URL" in env else "local memory (Redis did not answer)"
 
     # whitenoise lists the static files when it starts, so measure the page sizes
     # on a first server and read on a second one that sees the same-size files.
-    with harness.gunicorn(env, workers=args.workers) as base_url:
-        files = same_size_static_files(env, static_root, base_url, paths)
-    with harness.gunicorn(env, workers=args.workers) as base_url:
+    with harness.gunicorn(env, workers=args.workers) as server:
+        files = same_size_static_files(static_root, server.url, paths)
+    with harness.gunicorn(env, workers=args.workers) as server:
+        base_url = server.url
         every_path = [
             path for pages in paths.values() for path in [pages["project"], *pages["people"]]
         ]
@@ -141,12 +140,13 @@ def main():
         mixed = harness.wrk(base_url, every_path, args.seconds, args.connections)
         harness.print_wrk("mixed", mixed)
 
-        print(f"2. cached project page against a static file of the same size, {args.seconds // 4} s each:")
+        quarter = args.seconds // 4
+        print(f"2. cached project page against a static file of the same size, {quarter} s each:")
         failures = [] if mixed["errors"] == 0 else ["errors while reading"]
         for slug, pages in paths.items():
             static_path, size = files[slug]
-            page = harness.wrk(base_url, [pages["project"]], args.seconds // 4, args.connections)
-            static = harness.wrk(base_url, [static_path], args.seconds // 4, args.connections)
+            page = harness.wrk(base_url, [pages["project"]], quarter, args.connections)
+            static = harness.wrk(base_url, [static_path], quarter, args.connections)
             harness.print_wrk(f"{pages['project']} ({size:,} bytes)", page)
             harness.print_wrk(f"{static_path}", static)
             ratio = page["rps"] / static["rps"]
