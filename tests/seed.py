@@ -1,4 +1,4 @@
-"""A parser of the seed text of the GPT-4V credits page (shared/seed/gpt4v-credits.txt).
+"""A parser of the seed text of the GPT-4V credits page (fixtures/seed/gpt4v-credits.txt).
 
 The text is made of blocks separated by blank lines. Names keep the seed's spelling and
 order, defects included: the tests compare the rendered page against what the seed says.
@@ -10,10 +10,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-SEED_PATH = Path(settings.BASE_DIR).parent / "shared/seed/gpt4v-credits.txt"
+# A copy of the team's shared seed, kept in the repository so the tests run in any clone.
+SEED_PATH = Path(settings.BASE_DIR) / "fixtures/seed/gpt4v-credits.txt"
 
 # The plain text lost five group headings that the published page shows (see
-# shared/seed/NOTES.md). Keyed by section and the group's first name as the seed
+# fixtures/seed/NOTES.md). Keyed by section and the group's first name as the seed
 # spells it; "" is the group that has no heading on the published page either.
 LOST_HEADINGS = {
     ("Research contributions", "Alex Karpenko"): "Data",
