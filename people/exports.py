@@ -36,13 +36,43 @@ def citation_message(project):
     return "If you use this work, please cite it as below."
 
 
+def family_first(name, sort_name=""):
+    """Return the display name as "Family, Given", in the display name's own words.
+
+    An editor's sort name is followed when it holds exactly the display name's
+    words, spelled with or without accents: it then says which words are the
+    family name ("Wang, Xiaoming" for "Wang Xiaoming"), but its spelling is
+    never cited ("Mely, David" still gives "Mélý"). Any other sort name ("0
+    first") only orders the page.
+    """
+    default = default_sort_name(name)
+    family, comma, given = sort_name.partition(",")
+    if not comma:
+        return default
+    words = default.replace(",", " ").split()
+    ordered = []
+    for part in (family, given):
+        chosen = []
+        for word in part.split():
+            match = next((w for w in words if fold(w) == fold(word)), None)
+            if match is None:
+                return default
+            words.remove(match)
+            chosen.append(match)
+        ordered.append(" ".join(chosen))
+    if words or not all(ordered):
+        return default
+    return ", ".join(ordered)
+
+
 def split_name(name, sort_name=""):
     """Return the parts of a person's name as CITATION.cff names them.
 
     The family name is the one the page sorts by ("Almeida" for "Diogo Moitinho
     de Almeida", with "de" as the particle); a single name is returned whole.
+    The words are always those of the display name (see family_first).
     """
-    family, _, given = (sort_name or default_sort_name(name)).partition(",")
+    family, _, given = family_first(name, sort_name).partition(",")
     family, given = family.strip(), given.strip()
     if not given:
         return {"name": family or name}

@@ -328,3 +328,36 @@ def test_bibtex_lists_the_people_when_the_citation_names_no_one(client, project,
     ]
     assert entry["year"] == str(project.published_at.year)
     assert entry.key == f"gpt4visiontechnicalworkandauth{project.published_at.year}-gpt-4v"
+
+
+def test_citations_take_names_from_the_display_name_never_the_sort_name(
+    client, project, make_person
+):
+    project.citation = ""
+    project.save()
+    data = Team.objects.get(name="Data")
+    Role.objects.create(person=make_person("David Mélý", sort_name="Mely, David"), team=data)
+    Role.objects.create(person=make_person("Ann First", sort_name="0 first"), team=data)
+
+    authors = cff(client).cffobj["authors"]
+    bibtex = get(client, "citation.bib").content.decode()
+
+    assert {"family-names": "Mélý", "given-names": "David"} in authors
+    assert {"family-names": "First", "given-names": "Ann"} in authors
+    assert not any("Mely" in str(author) or "0 first" in str(author) for author in authors)
+    assert "Mélý, David" in bibtex and "First, Ann" in bibtex
+    assert "Mely" not in bibtex and "0 first" not in bibtex
+
+
+def test_a_sort_name_in_the_display_names_words_says_which_is_the_family_name(
+    client, project, make_person
+):
+    Role.objects.create(
+        person=make_person("Wang Xiaoming", sort_name="Wang, Xiaoming"),
+        team=Team.objects.get(name="Data"),
+    )
+
+    citation = cff(client)
+
+    citation.validate()
+    assert {"family-names": "Wang", "given-names": "Xiaoming"} in citation.cffobj["authors"]
