@@ -149,7 +149,9 @@ def project_page(project):
         "title": project.title,
         "slug": project.slug,
         "is_published": project.is_published,
-        "published_at": project.published_at,
+        # A project taken back to draft keeps its first publication date, which
+        # readers of the draft must not be told is current.
+        "published_at": project.published_at if project.is_published else None,
         "updated_at": last_change(project, section_ids, team_ids, acknowledgment_ids),
         "intro": paragraphs(project.intro),
         "resources": resources,

@@ -362,6 +362,19 @@ def test_page_shows_published_and_last_updated_dates(client, make_project):
     assert text == "Published 25 September 2023 · Last updated 2 October 2023"
 
 
+def test_a_draft_shows_no_published_date(staff_client, make_project):
+    # Published once, then taken back to draft: published_at stays set.
+    project = make_project(is_published=False, published_at=datetime(2023, 9, 25, tzinfo=UTC))
+    Project.objects.filter(pk=project.pk).update(updated_at=datetime(2023, 10, 2, tzinfo=UTC))
+
+    page = parse(staff_client.get("/credits/example/"))
+    data = staff_client.get("/credits/example/credits.json").json()
+
+    assert page.find("p", "draft-banner").text().startswith("Draft.")
+    assert page.find("p", "page-dates").text() == "Last updated 2 October 2023"
+    assert data["published_at"] is None
+
+
 def test_last_updated_follows_a_change_of_the_credits(client, make_project, make_person):
     project = make_project(published_at=datetime(2023, 9, 25, tzinfo=UTC))
     team = Team.objects.create(
