@@ -222,15 +222,17 @@ def person_page(person, projects):
         Role.objects.filter(person=person)
         .filter(Q(section__project__in=visible) | Q(team__section__project__in=visible))
         .select_related("section__project", "team__section__project")
-        .order_by()
+        .order_by("pk")
     )
-    credits = []
+    # One line per place, titles joined in credit order, as the project page lists them.
+    places = {}
     for role in roles:
         section = role.place_section
-        project = section.project
         team = role.team
-        credits.append(
-            {
+        credit = places.get((section.pk, role.team_id))
+        if credit is None:
+            project = section.project
+            credit = places[(section.pk, role.team_id)] = {
                 "sort": (
                     project.title,
                     project.pk,
@@ -239,17 +241,19 @@ def person_page(person, projects):
                     team is not None,
                     team.position if team else 0,
                     team.pk if team else 0,
-                    role.title,
                 ),
                 "project": project,
                 "section": section.title,
                 "team": team.name if team else None,
                 "is_lead": team is None,
-                "title": role.title,
+                "titles": [],
                 "url": f"{project.get_absolute_url()}#{team.anchor if team else section.anchor}",
             }
-        )
-    credits.sort(key=lambda credit: credit["sort"])
+        if role.title:
+            credit["titles"].append(role.title)
+    credits = sorted(places.values(), key=lambda credit: credit["sort"])
+    for credit in credits:
+        credit["title"] = ", ".join(credit.pop("titles"))
 
     mentions = (
         Mention.objects.filter(person=person, acknowledgment__project__in=visible)

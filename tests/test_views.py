@@ -463,6 +463,26 @@ def test_person_page_lists_credits_across_published_projects(client, page_projec
     assert [a.text() for a in assembled] == ["Vision credits"]
 
 
+def test_person_page_lists_each_place_once_with_its_titles_as_the_project_page_does(
+    client, page_project
+):
+    zoe = Person.objects.get(name="Zoe Zed")
+    data = Team.objects.get(name="Data")
+    Role.objects.create(person=zoe, team=data, title="Overall lead")
+    Role.objects.create(person=zoe, team=data, title="Data lead")
+
+    person_page = parse(client.get(zoe.get_absolute_url()))
+    project_page = parse(client.get("/credits/vision/"))
+
+    credits = [li.text() for li in person_page.find_all("li", "credit")]
+    assert credits == [
+        "Research contributions › Data — Overall lead, Data lead",
+        "Safety contributions",
+    ]
+    team_names = project_page.by_id("research-contributions--data").find("ul", "names").text()
+    assert team_names.endswith("Zoe Zed Overall lead, Data lead")
+
+
 def test_person_page_shows_aliases_and_links(client, make_person, page_project):
     person = Person.objects.get(name="Zoe Zed")
     person.orcid = "0000-0002-1825-0097"
