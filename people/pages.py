@@ -44,6 +44,45 @@ def paragraphs(text):
     return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
 
 
+# Ids of the site's and the project page's own elements, which no section or
+# team may take: "Acknowledgments" or "Content" would otherwise repeat them.
+RESERVED_IDS = {"content", "site-search-q", "authorship", "acknowledgments", "name-filter-input"}
+ACKNOWLEDGMENT_ID = re.compile(r"acknowledgment-\d+")
+
+
+def page_anchors(sections, teams):
+    """Return the ids of a project page's sections and teams, unique on the page.
+
+    Keys are ("section", pk) and ("team", pk). Each takes the anchor its title
+    gives (Section.anchor, Team.anchor); one already taken on the page, by an
+    earlier section or team or by the page's own blocks, gets "-2", "-3"…, so
+    anchors only change where titles collide. `sections` are one project's in
+    page order and `teams` theirs, with `section` loaded. The project page and
+    the person page's links both come from here, so they always agree.
+    """
+    taken = set(RESERVED_IDS)
+    anchors = {}
+
+    def claim(key, base):
+        anchor, number = base, 1
+        while anchor in taken or ACKNOWLEDGMENT_ID.fullmatch(anchor):
+            number += 1
+            anchor = f"{base}-{number}"
+        taken.add(anchor)
+        anchors[key] = anchor
+
+    order = {}
+    for index, section in enumerate(sections):
+        order[section.pk] = index
+        claim(("section", section.pk), section.anchor)
+    for team in sorted(teams, key=lambda team: (order[team.section_id], team.position, team.pk)):
+        # A team's anchor is its section's followed by its own part; it
+        # follows the section if that had to change.
+        own_part = team.anchor.removeprefix(team.section.anchor)
+        claim(("team", team.pk), anchors[("section", team.section_id)] + own_part)
+    return anchors
+
+
 class PersonEntries:
     """Makes the entries {id, name, url, title} of the people a page lists, in sort-key order."""
 
@@ -126,21 +165,23 @@ def project_page(project):
         chain(assembler_row, *lead_rows.values(), *member_rows.values(), *mention_rows.values())
     )
 
+    sections_by_pk = {section.pk: section for section in sections}
+    for team in teams:
+        team.section = sections_by_pk[team.section_id]
+    anchors = page_anchors(sections, teams)
     page_sections = {}
     for section in sections:
         page_sections[section.pk] = {
             "title": section.title,
-            "anchor": section.anchor,
+            "anchor": anchors[("section", section.pk)],
             "leads": entries.grouped(lead_rows[section.pk]),
             "teams": [],
         }
-    sections_by_pk = {section.pk: section for section in sections}
     for team in teams:
-        team.section = sections_by_pk[team.section_id]
         page_sections[team.section_id]["teams"].append(
             {
                 "name": team.name,
-                "anchor": team.anchor,
+                "anchor": anchors[("team", team.pk)],
                 "people": entries.grouped(member_rows[team.pk]),
             }
         )
@@ -215,24 +256,43 @@ def last_change(project, section_ids, team_ids, acknowledgment_ids):
     return max([project.updated_at, *dates])
 
 
+def project_anchors(project_ids):
+    """Return page_anchors() of every section and team of the projects `project_ids`, merged."""
+    sections = {pk: [] for pk in project_ids}
+    sections_by_pk = {}
+    for section in Section.objects.filter(project_id__in=project_ids):
+        sections[section.project_id].append(section)
+        sections_by_pk[section.pk] = section
+    teams = {pk: [] for pk in project_ids}
+    for team in Team.objects.filter(section__project_id__in=project_ids):
+        team.section = sections_by_pk[team.section_id]
+        teams[team.section.project_id].append(team)
+    anchors = {}
+    for project_id in project_ids:
+        anchors.update(page_anchors(sections[project_id], teams[project_id]))
+    return anchors
+
+
 def person_page(person, projects):
     """Return the person's credits and mentions in `projects` (a Project queryset)."""
     visible = projects.values("pk")
-    roles = (
+    roles = list(
         Role.objects.filter(person=person)
         .filter(Q(section__project__in=visible) | Q(team__section__project__in=visible))
         .select_related("section__project", "team__section__project")
         .order_by("pk")
     )
+    anchors = project_anchors({role.place_section.project_id for role in roles})
     # One line per place, titles joined in credit order, as the project page lists them.
     places = {}
     for role in roles:
         section = role.place_section
         team = role.team
-        credit = places.get((section.pk, role.team_id))
+        place = ("team", team.pk) if team else ("section", section.pk)
+        credit = places.get(place)
         if credit is None:
             project = section.project
-            credit = places[(section.pk, role.team_id)] = {
+            credit = places[place] = {
                 "sort": (
                     project.title,
                     project.pk,
@@ -247,7 +307,7 @@ def person_page(person, projects):
                 "team": team.name if team else None,
                 "is_lead": team is None,
                 "titles": [],
-                "url": f"{project.get_absolute_url()}#{team.anchor if team else section.anchor}",
+                "url": f"{project.get_absolute_url()}#{anchors[place]}",
             }
         if role.title:
             credit["titles"].append(role.title)

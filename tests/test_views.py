@@ -25,8 +25,9 @@ pytestmark = pytest.mark.django_db
 # An anonymous reader's project page: the project, resources, sections, teams,
 # credits, acknowledgments, their named people, and the date of the last change.
 PROJECT_PAGE_QUERIES = 8
-# The person with aliases, their credits, mentions, and the projects they assembled.
-PERSON_PAGE_QUERIES = 5
+# The person with aliases, their credits, the sections and teams of the projects
+# credited (for the anchors), mentions, and the projects they assembled.
+PERSON_PAGE_QUERIES = 7
 
 
 class Node:
@@ -330,6 +331,50 @@ def test_sections_and_teams_carry_anchors_with_self_links(client, page_project):
     self_links = [a.attrs["href"] for a in page.find_all("a", "self-link")]
     assert "#research-contributions" in self_links
     assert "#research-contributions--data" in self_links
+
+
+def test_anchors_are_unique_on_the_page_and_person_pages_link_to_them(
+    client, make_project, make_person
+):
+    project = make_project()
+    acknowledgment = Acknowledgment.objects.create(project=project, text="Thanks.")
+    titles = ["R-D", "R D", "Acknowledgments", "Authorship", "Content"]
+    titles.append(f"Acknowledgment {acknowledgment.pk}")
+    sections = [
+        Section.objects.create(project=project, title=title, position=number)
+        for number, title in enumerate(titles)
+    ]
+    first_x = Team.objects.create(section=sections[0], name="X")
+    second_x = Team.objects.create(section=sections[1], name="X")
+    ada = make_person("Ada Lovelace")
+    Role.objects.create(person=ada, team=first_x)
+    Role.objects.create(person=ada, team=second_x)
+    Role.objects.create(person=ada, section=sections[2], title="Lead")
+
+    response = client.get("/credits/example/")
+    person_page = parse(client.get("/people/ada-lovelace/"))
+
+    ids = re.findall(r'\sid="([^"]*)"', response.content.decode())
+    assert len(ids) == len(set(ids))
+    page = parse(response)
+    sections_ids = [s.attrs["id"] for s in page.find_all("section", "credits-section")]
+    assert sections_ids == [
+        "r-d",
+        "r-d-2",
+        "acknowledgments-2",
+        "authorship-2",
+        "content-2",
+        f"acknowledgment-{acknowledgment.pk}-2",
+    ]
+    assert [t.attrs["id"] for t in page.find_all("section", "team")] == ["r-d--x", "r-d-2--x"]
+    self_links = {a.attrs["href"] for a in page.find_all("a", "self-link")}
+    assert {"#r-d-2", "#r-d-2--x", "#acknowledgments-2", "#acknowledgments"} <= self_links
+    credits = person_page.find_all("li", "credit")
+    assert [credit.find("a").attrs["href"] for credit in credits] == [
+        "/credits/example/#r-d--x",
+        "/credits/example/#r-d-2--x",
+        "/credits/example/#acknowledgments-2",
+    ]
 
 
 def test_every_name_links_to_the_person_page(client, page_project):
