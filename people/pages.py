@@ -379,6 +379,25 @@ def accent_insensitive_pattern(folded_word):
     )
 
 
+def search_result(person, words):
+    """Return a found person as the results list shows them: which other spelling matched.
+
+    When neither the name nor the sort key holds every word, the person was
+    found by an alias, which the reader is shown ("matched: Filippo Raso").
+    """
+    aliases = [alias.name for alias in person.aliases.all()]
+    by_name = any(
+        all(word in text for word in words) for text in [person.sort_key, fold(person.name)]
+    )
+    matched = [] if by_name else [a for a in aliases if all(word in fold(a) for word in words)]
+    return {
+        "name": person.name,
+        "url": person.get_absolute_url(),
+        "matched": matched,
+        "also": [alias for alias in aliases if alias not in matched],
+    }
+
+
 def search_people(query, people):
     """Return (people matching every word of `query` by any spelling, whether there are more).
 
@@ -404,7 +423,8 @@ def search_people(query, people):
         .order_by("sort_key", "name", "pk")[: SEARCH_RESULTS + 1]
     )
     found.sort(key=lambda person: (person.sort_key, person.name, person.pk))
-    return found[:SEARCH_RESULTS], len(found) > SEARCH_RESULTS
+    results = [search_result(person, words) for person in found[:SEARCH_RESULTS]]
+    return results, len(found) > SEARCH_RESULTS
 
 
 def findable_people(user):

@@ -692,12 +692,25 @@ def test_search_finds_people_by_any_spelling(client, searchable, query, found):
 
 
 def test_search_shows_other_spellings_and_links_to_the_person(client, searchable):
-    response = client.get("/search/", {"q": "raso"})
+    response = client.get("/search/", {"q": "rasso"})
 
     item = parse(response).find("ol", "search-results").find("li")
     assert item.text() == "Filippo Rasso (also Filippo Raso)"
     assert item.find("a").attrs["href"] == "/people/filippo-rasso/"
-    assert 'value="raso"' in response.content.decode()
+    assert item.find_all("mark") == []
+    assert 'value="rasso"' in response.content.decode()
+
+
+def test_search_shows_the_other_spelling_that_matched(client, searchable):
+    Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Z. Zed")
+
+    raso = parse(client.get("/search/", {"q": "raso"})).find("ol", "search-results").find("li")
+    zoe = parse(client.get("/search/", {"q": "ångström"})).find("ol", "search-results").find("li")
+
+    assert raso.text() == "Filippo Rasso (matched: Filippo Raso)"
+    assert raso.find("mark").text() == "Filippo Raso"
+    assert zoe.text() == "Zoe Zed (matched: Zoë Zedd-Ångström; also Z. Zed)"
+    assert zoe.find("mark").text() == "Zoë Zedd-Ångström"
 
 
 def test_search_finds_people_of_drafts_for_staff_only(staff_client, make_project, make_person):
