@@ -1,6 +1,8 @@
 import html
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import strip_tags
 
@@ -155,3 +157,50 @@ def test_history_of_a_deleted_record_stays_visible(editor_client, form_data, pag
         "Deleted",
         "Created",
     ]
+
+
+def test_a_person_loaded_by_load_gpt4v_can_be_restored(editor_client, form_data):
+    call_command("load_gpt4v", stdout=StringIO())
+    raul = Person.objects.get(name="Raul Puri")
+    edit(editor_client, form_data, raul, name="Raul Puri (edited)")
+
+    history = editor_client.get(url(Person, "history", raul.pk))
+    loaded = raul.history.earliest()
+    revert = url(Person, "simple_history", raul.pk, loaded.history_id)
+    response = editor_client.post(revert, form_data(editor_client.get(revert)))
+
+    records = list(history.context["page_obj"])
+    assert [(r.name, r.get_history_type_display()) for r in records] == [
+        ("Raul Puri (edited)", "Changed"),
+        ("Raul Puri", "Created"),
+    ]
+    assert "Loaded from fixtures/gpt4v.json" in text_of(history)
+    assert "2 versions" in text_of(history)
+    assert response.status_code == 302
+    raul.refresh_from_db()
+    assert raul.name == "Raul Puri"
+
+
+def test_load_gpt4v_records_every_loaded_row_even_when_history_exists():
+    # A database with history already (here Ada's) still gets the loaded rows' first versions.
+    Person.objects.create(pk=1000, name="Ada Lovelace", slug="ada-lovelace")
+
+    call_command("load_gpt4v", stdout=StringIO())
+
+    counts = {
+        model.__name__: (model.history.filter(history_type="+").count(), model.objects.count())
+        for model in [Project, Resource, Section, Team, Person, Alias, Role, Acknowledgment]
+    }
+    assert counts == {
+        "Project": (1, 1),
+        "Resource": (4, 4),
+        "Section": (4, 4),
+        "Team": (25, 25),
+        "Person": (152, 152),
+        "Alias": (3, 3),
+        "Role": (210, 210),
+        "Acknowledgment": (3, 3),
+    }
+    assert Mention.history.count() == Mention.objects.count() == 32
+    madeline = Person.objects.get(name="Madeline Boyd")
+    assert madeline.history.get().sort_key == madeline.sort_key

@@ -4,11 +4,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from simple_history.utils import get_history_manager_for_model
 
 from people.models import Person, Project, Role
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "gpt4v.json"
 SLUG = "gpt-4v"
+HISTORY_REASON = "Loaded from fixtures/gpt4v.json"
 
 
 class Command(BaseCommand):
@@ -22,9 +24,10 @@ class Command(BaseCommand):
             if Project.objects.filter(slug=SLUG).exists():
                 self.stdout.write("The GPT-4V credits are already loaded; nothing changed.")
                 return
+            ids = fixture_ids()
             # The fixture has explicit ids; loaddata would silently overwrite other
             # rows that happen to use them.
-            taken = self.rows_the_fixture_would_overwrite()
+            taken = rows_the_fixture_would_overwrite(ids)
             if taken:
                 self.stderr.write(
                     f"Not loading the GPT-4V credits: the database already has {taken} with "
@@ -36,6 +39,7 @@ class Command(BaseCommand):
                 call_command("loaddata", FIXTURE, verbosity=0)
             except IntegrityError as error:
                 raise CommandError(f"Could not load the GPT-4V credits: {error}") from error
+            record_first_versions(ids)
 
             project = Project.objects.get(slug=SLUG)
             credits = Role.objects.filter(
@@ -51,13 +55,32 @@ class Command(BaseCommand):
                 )
             )
 
-    def rows_the_fixture_would_overwrite(self):
-        ids = {}
-        with open(FIXTURE, encoding="utf-8") as fixture:
-            for item in serializers.deserialize("json", fixture):
-                ids.setdefault(type(item.object), []).append(item.object.pk)
-        for model, pks in ids.items():
-            count = model.objects.filter(pk__in=pks).count()
-            if count:
-                return f"{count} {model._meta.verbose_name_plural}"
-        return ""
+
+def fixture_ids():
+    """Return {model: [the fixture's ids]}."""
+    ids = {}
+    with open(FIXTURE, encoding="utf-8") as fixture:
+        for item in serializers.deserialize("json", fixture):
+            ids.setdefault(type(item.object), []).append(item.object.pk)
+    return ids
+
+
+def rows_the_fixture_would_overwrite(ids):
+    for model, pks in ids.items():
+        count = model.objects.filter(pk__in=pks).count()
+        if count:
+            return f"{count} {model._meta.verbose_name_plural}"
+    return ""
+
+
+def record_first_versions(ids):
+    """Give every loaded row its first history version, so that editors can revert to it.
+
+    loaddata saves rows raw, which django-simple-history does not record.
+    simple-history's populate_history is not used: it skips a model whose history
+    already has rows, which any database edited before loading has.
+    """
+    for model, pks in ids.items():
+        history = get_history_manager_for_model(model)
+        rows = model.objects.filter(pk__in=pks).order_by("pk")
+        history.bulk_history_create(rows, batch_size=500, default_change_reason=HISTORY_REASON)
