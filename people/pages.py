@@ -6,6 +6,7 @@ their sort key, never by the database, whose collation may ignore spaces and
 punctuation.
 """
 
+import json
 import re
 from itertools import chain
 from urllib.parse import quote, urlsplit
@@ -84,10 +85,13 @@ def page_anchors(sections, teams):
 
 
 class PersonEntries:
-    """Makes the entries {id, name, url, title} of the people a page lists, in sort-key order."""
+    """Makes the entries {id, name, url, title, aliases} of the people a page lists, sorted."""
 
-    def __init__(self, rows):
+    def __init__(self, rows, aliases):
         """Rank once every person of `rows` ((id, name, slug, sort_key, title) tuples).
+
+        `aliases` maps a person's id to their other spellings, which an entry
+        carries as a JSON list for the page's name filter ("" when none).
 
         Lists are then sorted by an integer rank, and each page address is
         worked out once: reverse() for each of thousands of names would cost as
@@ -99,6 +103,9 @@ class PersonEntries:
         marker = "person-slug"
         before, after = reverse("people:person-detail", kwargs={"slug": marker}).split(marker)
         self.urls = {row[0]: f"{before}{quote(row[2])}{after}" for row in ordered}
+        self.aliases = {
+            person_id: json.dumps(names, ensure_ascii=False) for person_id, names in aliases.items()
+        }
 
     def grouped(self, rows):
         """Return one entry per person of `rows`, sorted.
@@ -115,6 +122,7 @@ class PersonEntries:
                     "name": name,
                     "url": self.urls[person_id],
                     "title": title,
+                    "aliases": self.aliases.get(person_id, ""),
                 }
             elif title:
                 entry["title"] = f"{entry['title']}, {title}" if entry["title"] else title
@@ -161,8 +169,15 @@ def project_page(project):
         if assembler
         else []
     )
+    aliases = {}
+    shown = people_shown(project, section_ids, team_ids, acknowledgment_ids, "person_id")
+    for person_id, name in (
+        Alias.objects.filter(shown).order_by("name", "pk").values_list("person_id", "name")
+    ):
+        aliases.setdefault(person_id, []).append(name)
     entries = PersonEntries(
-        chain(assembler_row, *lead_rows.values(), *member_rows.values(), *mention_rows.values())
+        chain(assembler_row, *lead_rows.values(), *member_rows.values(), *mention_rows.values()),
+        aliases,
     )
 
     sections_by_pk = {section.pk: section for section in sections}
@@ -222,6 +237,17 @@ def _newest(history):
     )
 
 
+def people_shown(project, section_ids, team_ids, acknowledgment_ids, field):
+    """Return a filter on `field` (a person id) for the people the project's page shows."""
+    credited = Role.objects.filter(Q(section_id__in=section_ids) | Q(team_id__in=team_ids))
+    named = Mention.objects.filter(acknowledgment_id__in=acknowledgment_ids)
+    return (
+        Q(**{f"{field}__in": credited.values("person_id")})
+        | Q(**{f"{field}__in": named.values("person_id")})
+        | Q(**{field: project.assembled_by_id})
+    )
+
+
 def last_change(project, section_ids, team_ids, acknowledgment_ids):
     """Return when anything shown on the project's page last changed, in one query.
 
@@ -230,12 +256,6 @@ def last_change(project, section_ids, team_ids, acknowledgment_ids):
     those is consulted. Rows written without history (bulk loads) count from
     the project's own date.
     """
-    people_shown = Role.objects.filter(
-        Q(section_id__in=section_ids) | Q(team_id__in=team_ids)
-    ).values("person_id")
-    people_named = Mention.objects.filter(acknowledgment_id__in=acknowledgment_ids).values(
-        "person_id"
-    )
     changes = {
         "resources": Resource.history.filter(project_id=project.pk),
         "sections": Section.history.filter(project_id=project.pk),
@@ -244,7 +264,7 @@ def last_change(project, section_ids, team_ids, acknowledgment_ids):
         "acknowledgments": Acknowledgment.history.filter(project_id=project.pk),
         "mentions": Mention.history.filter(acknowledgment_id__in=acknowledgment_ids),
         "people": Person.history.filter(
-            Q(id__in=people_shown) | Q(id__in=people_named) | Q(id=project.assembled_by_id)
+            people_shown(project, section_ids, team_ids, acknowledgment_ids, "id")
         ),
     }
     newest = (

@@ -23,8 +23,9 @@ from people.sorting import sort_key
 pytestmark = pytest.mark.django_db
 
 # An anonymous reader's project page: the project, resources, sections, teams,
-# credits, acknowledgments, their named people, and the date of the last change.
-PROJECT_PAGE_QUERIES = 8
+# credits, acknowledgments, their named people, the other spellings of everyone
+# shown, and the date of the last change.
+PROJECT_PAGE_QUERIES = 9
 # The person with aliases, their credits, the sections and teams of the projects
 # credited (for the anchors), mentions, and the projects they assembled.
 PERSON_PAGE_QUERIES = 7
@@ -386,6 +387,30 @@ def test_every_name_links_to_the_person_page(client, page_project):
     assert all(href == Person.objects.get(name=name).get_absolute_url() for name, href in links)
 
 
+def test_names_carry_their_other_spellings_for_the_name_filter(client, page_project):
+    data = Person.objects.get(name="Diogo Moitinho de Almeida")
+    Alias.objects.create(person=data, name="Diogo de Almeida")
+    Alias.objects.create(person=data, name="D. M. de Almeida")
+    Alias.objects.create(person=Person.objects.get(name="Hyeonwoo Noh"), name="Hyeon-woo Noh")
+    Alias.objects.create(person=Person.objects.get(name="Uwe Peters"), name='Uwe "<Pete>"')
+
+    page = parse(client.get("/credits/vision/"))
+
+    links = {a.text(): a.attrs.get("data-aliases") for a in page.find_all("a", "person")}
+    assert links["Diogo Moitinho de Almeida"] == '["D. M. de Almeida", "Diogo de Almeida"]'
+    assert links["Hyeonwoo Noh"] == '["Hyeon-woo Noh"]'
+    assert links["Uwe Peters"] == '["Uwe \\"<Pete>\\""]'
+    assert links["Zoe Zed"] is None
+    # Without the script the reader sees the names only, as before.
+    team = page.by_id("research-contributions--data")
+    assert team.find("ul", "names").text() == (
+        "Diogo Moitinho de Almeida, Łukasz Kondraciuk, Paul Röttger, Zoe Zed"
+    )
+    assert [li.find("a", "person").text() for li in team.find("ul", "names").find_all("li")] == (
+        names(team)
+    )
+
+
 def test_acknowledgments_with_their_named_people_sorted(client, page_project):
     section = parse(client.get("/credits/vision/")).by_id("acknowledgments")
 
@@ -624,12 +649,15 @@ def test_project_page_query_count_does_not_grow(
     client, make_project, django_assert_num_queries, people, teams
 ):
     project = make_project(slug="sized", assembled_by=Person.objects.create(name="A B", slug="a"))
-    build_credits(project, people, teams)
+    person_rows = build_credits(project, people, teams)
+    Alias.objects.bulk_create(Alias(person=person, name="Other") for person in person_rows[::2])
 
     with django_assert_num_queries(PROJECT_PAGE_QUERIES):
         response = client.get("/credits/sized/")
 
-    assert len(parse(response).find_all("a", "person")) == people + 2 + min(people, 20) + 1
+    links = parse(response).find_all("a", "person")
+    assert len(links) == people + 2 + min(people, 20) + 1
+    assert sum("data-aliases" in link.attrs for link in links) > people / 2
 
 
 @pytest.mark.parametrize(("projects", "teams"), [(1, 2), (6, 40)])

@@ -22,11 +22,17 @@
     return;
   }
 
+  // Each name is found by any of its spellings: the one shown, or another
+  // (an alias) that the page lists in the link's data-aliases, a JSON array.
   var entries = Array.prototype.map.call(
     main.querySelectorAll(".credits-section li, .acknowledgment .names li"),
     function (item) {
       var link = item.querySelector("a.person");
-      return { item: item, text: fold(link ? link.textContent : item.textContent) };
+      var spellings = [link ? link.textContent : item.textContent];
+      if (link && link.dataset.aliases) {
+        spellings = spellings.concat(JSON.parse(link.dataset.aliases));
+      }
+      return { item: item, texts: spellings.map(fold) };
     }
   );
   var lists = main.querySelectorAll(".credits-section ul, .acknowledgment .names");
@@ -53,7 +59,9 @@
     var words = fold(input.value).split(/\s+/).filter(Boolean);
     var shown = 0;
     entries.forEach(function (entry) {
-      var visible = words.every(function (word) { return entry.text.indexOf(word) !== -1; });
+      var visible = entry.texts.some(function (text) {
+        return words.every(function (word) { return text.indexOf(word) !== -1; });
+      });
       entry.item.hidden = !visible;
       if (visible) {
         shown += 1;
