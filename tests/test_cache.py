@@ -125,6 +125,14 @@ def test_a_new_alias_shows_on_the_cached_person_page(client, project):
     assert "Also credited as" in client.get("/people/ada-lovelace/").content.decode()
 
 
+def test_a_new_alias_reaches_the_cached_project_pages_name_filter(client, project):
+    client.get("/credits/vision/")
+
+    Alias.objects.create(person=Person.objects.get(name="Ada Lovelace"), name="Ada King")
+
+    assert 'data-aliases="[&quot;Ada King&quot;]"' in client.get("/credits/vision/").text
+
+
 def test_bulk_writes_show_after_invalidate_pages(client, project):
     client.get("/credits/vision/")
     Person.objects.filter(name="Ada Lovelace").update(name="Ada King")
