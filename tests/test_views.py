@@ -378,6 +378,18 @@ def test_anchors_are_unique_on_the_page_and_person_pages_link_to_them(
     ]
 
 
+def test_self_links_follow_their_headings_with_no_space_to_wrap_at(client, page_project):
+    html = client.get("/credits/vision/").content.decode()
+
+    headings = re.findall(r"<(h[23])>[^<]*</h[23]>(.)", html)
+
+    # The "#" stays with the heading's last word when the heading wraps.
+    assert len(headings) == 6
+    assert {following for _tag, following in headings} == {"<"}
+    assert html.count('</h2><a class="self-link"') == 4
+    assert html.count('</h3><a class="self-link"') == 2
+
+
 def test_every_name_links_to_the_person_page(client, page_project):
     page = parse(client.get("/credits/vision/"))
 
