@@ -4,7 +4,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Q, UniqueConstraint
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from simple_history.admin import SimpleHistoryAdmin
 
 from people.credits_admin import CreditsImportExportMixin
@@ -46,6 +46,42 @@ class InlineConstraintsForm(forms.ModelForm):
                     constraint.validate(self._meta.model, self.instance, exclude=exclude)
                 except ValidationError as error:
                     self._update_errors(error)
+
+
+class NamesIgnoringCaseFormSet(forms.BaseInlineFormSet):
+    """Refuses two rows whose names differ only in case, in one submission.
+
+    Django compares the rows of a formset only for constraints on plain fields;
+    the name constraints compare lower-cased names.
+    """
+
+    def clean(self):
+        super().clean()
+        fields = [
+            expression.source_expressions[0].name
+            for constraint in self.model._meta.constraints
+            if isinstance(constraint, UniqueConstraint)
+            for expression in constraint.expressions
+            if isinstance(expression, Lower)
+        ]
+        for field in fields:
+            seen = {}
+            for form in self.forms:
+                if not form.is_valid() or (not form.has_changed() and form.instance.pk is None):
+                    continue
+                if self.can_delete and self._should_delete_form(form):
+                    continue
+                value = form.cleaned_data.get(field, "")
+                first = seen.get(value.lower())
+                if first is None:
+                    seen[value.lower()] = value
+                    continue
+                if first == value:
+                    form.add_error(field, f"“{value}” is listed twice.")
+                else:
+                    message = "names that differ only in case are the same."
+                    form.add_error(field, f"“{value}” repeats “{first}”: {message}")
+                raise ValidationError("Please correct the names listed twice.")
 
 
 class LeadInlineForm(InlineConstraintsForm):
@@ -121,6 +157,7 @@ class ResourceInline(admin.TabularInline):
 class SectionInline(admin.TabularInline):
     model = Section
     form = InlineConstraintsForm
+    formset = NamesIgnoringCaseFormSet
     fields = ["title", "position"]
     extra = 0
     show_change_link = True
@@ -169,6 +206,7 @@ class LeadInline(RoleInline):
 class TeamInline(admin.TabularInline):
     model = Team
     form = InlineConstraintsForm
+    formset = NamesIgnoringCaseFormSet
     fields = ["name", "position"]
     extra = 0
     show_change_link = True
@@ -212,6 +250,7 @@ class PersonRoleInline(RoleInline):
 class AliasInline(admin.TabularInline):
     model = Alias
     form = InlineConstraintsForm
+    formset = NamesIgnoringCaseFormSet
     fields = ["name"]
     extra = 0
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -106,7 +107,14 @@ class Section(models.Model):
     class Meta:
         ordering = ["project", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "title"], name="unique_section_title"),
+            # Titles that differ only in case would share an anchor on the page,
+            # and the spreadsheet import matches titles ignoring case.
+            models.UniqueConstraint(
+                Lower("title"),
+                "project",
+                name="unique_section_title",
+                violation_error_message="A section with this title already exists in this project.",
+            ),
         ]
 
     def __str__(self):
@@ -135,7 +143,12 @@ class Team(models.Model):
     class Meta:
         ordering = ["section", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["section", "name"], name="unique_team_name"),
+            models.UniqueConstraint(
+                Lower("name"),
+                "section",
+                name="unique_team_name",
+                violation_error_message="A team with this name already exists in this section.",
+            ),
         ]
 
     def __str__(self):
@@ -204,7 +217,12 @@ class Alias(models.Model):
         ordering = ["name"]
         verbose_name_plural = "aliases"
         constraints = [
-            models.UniqueConstraint(fields=["person", "name"], name="unique_alias_name"),
+            models.UniqueConstraint(
+                Lower("name"),
+                "person",
+                name="unique_alias_name",
+                violation_error_message="This person already has this other spelling.",
+            ),
         ]
 
     def __str__(self):

@@ -499,12 +499,11 @@ def test_credit_in_both_places_in_the_person_form_is_refused(editor_client, form
     assert david.roles.count() == 1
 
 
-def test_duplicate_team_name_is_refused(editor_client, form_data, sample):
-    response = add_form(
-        editor_client, form_data, Team, section=sample[Section].pk, name="Architecture research"
-    )
+@pytest.mark.parametrize("name", ["Architecture research", "ARCHITECTURE Research"])
+def test_duplicate_team_name_is_refused(editor_client, form_data, sample, name):
+    response = add_form(editor_client, form_data, Team, section=sample[Section].pk, name=name)
 
-    assert errors_of(response) == "Team with this Section and Name already exists."
+    assert errors_of(response) == "A team with this name already exists in this section."
     assert Team.objects.count() == 1
 
 
@@ -513,44 +512,64 @@ def test_second_unheaded_group_is_refused(editor_client, form_data, sample):
 
     response = add_form(editor_client, form_data, Team, section=sample[Section].pk, name="")
 
-    assert errors_of(response) == "Team with this Section and Name already exists."
+    assert errors_of(response) == "A team with this name already exists in this section."
     assert Team.objects.count() == 2
 
 
-def test_duplicate_team_name_in_the_section_form_is_refused(editor_client, form_data, sample):
+@pytest.mark.parametrize("name", ["Architecture research", "architecture RESEARCH"])
+def test_duplicate_team_name_in_the_section_form_is_refused(editor_client, form_data, sample, name):
     section = sample[Section]
     data = form_data(editor_client.get(url(Section, "change", section.pk)))
-    data.update({"teams-TOTAL_FORMS": "2", "teams-1-name": "Architecture research"})
+    data.update({"teams-TOTAL_FORMS": "2", "teams-1-name": name})
     data["teams-1-position"] = "2"
 
     response = editor_client.post(url(Section, "change", section.pk), data)
 
-    assert "Team with this Section and Name already exists." in errors_of(response)
+    assert "A team with this name already exists in this section." in errors_of(response)
     assert section.teams.count() == 1
 
 
-def test_duplicate_section_title_is_refused(editor_client, form_data, sample):
-    response = add_form(
-        editor_client,
-        form_data,
-        Section,
-        project=sample[Project].pk,
-        title="Research contributions",
-    )
+@pytest.mark.parametrize("view", ["add", "change"])
+def test_two_new_teams_differing_only_in_case_in_one_form_are_refused(
+    editor_client, form_data, sample, view
+):
+    section = sample[Section]
+    address = url(Section, "change", section.pk) if view == "change" else url(Section, "add")
+    data = form_data(editor_client.get(address))
+    if view == "add":
+        data.update({"project": sample[Project].pk, "title": "Deployment"})
+    first, second = int(data["teams-TOTAL_FORMS"]), int(data["teams-TOTAL_FORMS"]) + 1
+    data.update({"teams-TOTAL_FORMS": str(second + 1)})
+    data.update({f"teams-{first}-name": "Data", f"teams-{first}-position": "5"})
+    data.update({f"teams-{second}-name": "data", f"teams-{second}-position": "6"})
 
-    assert errors_of(response) == "Section with this Project and Title already exists."
+    response = editor_client.post(address, data)
+
+    assert "Please correct the names listed twice." in errors_of(response)
+    assert "“data” repeats “Data”: names that differ only in case are the same." in (
+        response.content.decode()
+    )
+    assert Team.objects.count() == 1
+    assert Section.objects.count() == 1
+
+
+@pytest.mark.parametrize("title", ["Research contributions", "research Contributions"])
+def test_duplicate_section_title_is_refused(editor_client, form_data, sample, title):
+    response = add_form(editor_client, form_data, Section, project=sample[Project].pk, title=title)
+
+    assert errors_of(response) == "A section with this title already exists in this project."
     assert Section.objects.count() == 1
 
 
 def test_duplicate_section_title_in_the_project_form_is_refused(editor_client, form_data, sample):
     project = sample[Project]
     data = form_data(editor_client.get(url(Project, "change", project.pk)))
-    data.update({"sections-TOTAL_FORMS": "2", "sections-1-title": "Research contributions"})
+    data.update({"sections-TOTAL_FORMS": "2", "sections-1-title": "RESEARCH contributions"})
     data["sections-1-position"] = "2"
 
     response = editor_client.post(url(Project, "change", project.pk), data)
 
-    assert "Section with this Project and Title already exists." in errors_of(response)
+    assert "A section with this title already exists in this project." in errors_of(response)
     assert project.sections.count() == 1
 
 
@@ -558,24 +577,59 @@ def test_same_section_title_twice_in_the_project_form_is_refused(editor_client, 
     project = sample[Project]
     data = form_data(editor_client.get(url(Project, "change", project.pk)))
     data.update({"sections-TOTAL_FORMS": "3", "sections-1-title": "Deployment"})
-    data.update({"sections-2-title": "Deployment", "sections-1-position": "2"})
+    data.update({"sections-2-title": "deployment", "sections-1-position": "2"})
     data["sections-2-position"] = "3"
 
     response = editor_client.post(url(Project, "change", project.pk), data)
 
-    assert "Please correct the duplicate data for title" in errors_of(response)
+    assert "Please correct the names listed twice." in errors_of(response)
+    assert "“deployment” repeats “Deployment”" in response.content.decode()
     assert project.sections.count() == 1
 
 
 def test_duplicate_alias_in_the_person_form_is_refused(editor_client, form_data, sample):
     david = sample[Person]
     data = form_data(editor_client.get(url(Person, "change", david.pk)))
-    data.update({"aliases-TOTAL_FORMS": "2", "aliases-1-name": "David Mely"})
+    data.update({"aliases-TOTAL_FORMS": "2", "aliases-1-name": "DAVID mely"})
 
     response = editor_client.post(url(Person, "change", david.pk), data)
 
-    assert "Alias with this Person and Name already exists." in errors_of(response)
+    assert "This person already has this other spelling." in errors_of(response)
     assert david.aliases.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        ("Dave Mely", "“Dave Mely” is listed twice."),
+        (
+            "dave mely",
+            "“dave mely” repeats “Dave Mely”: names that differ only in case are the same.",
+        ),
+    ],
+)
+def test_same_new_alias_twice_in_the_person_form_is_refused(
+    editor_client, form_data, sample, second, message
+):
+    david = sample[Person]
+    data = form_data(editor_client.get(url(Person, "change", david.pk)))
+    data.update({"aliases-TOTAL_FORMS": "3", "aliases-1-name": "Dave Mely"})
+    data["aliases-2-name"] = second
+
+    response = editor_client.post(url(Person, "change", david.pk), data)
+
+    assert "Please correct the names listed twice." in errors_of(response)
+    assert message in response.content.decode()
+    assert david.aliases.count() == 1
+
+
+def test_duplicate_alias_in_the_alias_form_is_refused(editor_client, form_data, sample):
+    response = add_form(
+        editor_client, form_data, Alias, person=sample[Person].pk, name="david MELY"
+    )
+
+    assert errors_of(response) == "This person already has this other spelling."
+    assert Alias.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,78 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from people.models import Alias, Person, Project, Section, Team
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project():
+    return Project.objects.create(title="GPT-4V", slug="gpt-4v")
+
+
+@pytest.fixture
+def section(project):
+    return Section.objects.create(project=project, title="Research")
+
+
+@pytest.fixture
+def boyd():
+    return Person.objects.create(name="Madeline Boyd", slug="madeline-boyd")
+
+
+# Names that differ only in case are one name: the page's anchors and the
+# spreadsheet import (which matches titles ignoring case) both depend on it.
+
+
+def test_team_names_differing_only_in_case_are_refused_by_the_database(section):
+    Team.objects.create(section=section, name="Data")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Team.objects.create(section=section, name="data")
+
+    assert list(section.teams.values_list("name", flat=True)) == ["Data"]
+
+
+def test_team_names_differing_only_in_case_fail_validation_with_a_message(section):
+    Team.objects.create(section=section, name="Data")
+
+    with pytest.raises(ValidationError) as error:
+        Team(section=section, name="DATA").full_clean()
+
+    assert error.value.messages == ["A team with this name already exists in this section."]
+
+
+def test_the_same_team_name_in_another_section_is_allowed(project, section):
+    other = Section.objects.create(project=project, title="Deployment")
+    Team.objects.create(section=section, name="Data")
+
+    Team(section=other, name="data").full_clean()
+    Team.objects.create(section=other, name="data")
+
+    assert Team.objects.filter(name__iexact="data").count() == 2
+
+
+def test_section_titles_differing_only_in_case_are_refused(project, section):
+    with pytest.raises(ValidationError) as error:
+        Section(project=project, title="RESEARCH").full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Section.objects.create(project=project, title="research")
+
+    assert error.value.messages == ["A section with this title already exists in this project."]
+    other = Project.objects.create(title="GPT-5", slug="gpt-5")
+    Section.objects.create(project=other, title="research")
+
+
+def test_other_spellings_differing_only_in_case_are_refused(boyd):
+    Alias.objects.create(person=boyd, name="Madelaine Boyd")
+
+    with pytest.raises(ValidationError) as error:
+        Alias(person=boyd, name="madelaine boyd").full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alias.objects.create(person=boyd, name="MADELAINE BOYD")
+
+    assert error.value.messages == ["This person already has this other spelling."]
+    other = Person.objects.create(name="Madelaine Boyd", slug="madelaine-boyd")
+    Alias.objects.create(person=other, name="madelaine boyd")
