@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -408,8 +410,26 @@ class TeamAdmin(HistoryAdmin):
         return team.member_count
 
 
+# What ORCID shows is an address: https://orcid.org/0000-0002-1825-0097.
+ORCID_ADDRESS = re.compile(r"^(https?://)?(www\.)?orcid\.org/", re.IGNORECASE)
+
+
+class PersonForm(forms.ModelForm):
+    # Long enough for the iD's address, which editors paste; the iD alone is stored.
+    orcid = forms.CharField(
+        label="ORCID iD",
+        required=False,
+        max_length=100,
+        help_text="e.g. 0000-0002-1825-0097 (or its address, https://orcid.org/0000-0002-1825-0097)",
+    )
+
+    def clean_orcid(self):
+        return ORCID_ADDRESS.sub("", self.cleaned_data["orcid"].strip()).upper()
+
+
 @admin.register(Person)
 class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
+    form = PersonForm
     resource_classes = [PersonCreditResource]
     list_display = ["name", "sort_key", "credit_count", "alias_names"]
     search_fields = ["name", "aliases__name", "slug"]

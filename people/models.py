@@ -1,4 +1,8 @@
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -8,6 +12,36 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from people.sorting import normalize_name, sort_key
+
+ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
+# Public pages link these addresses: only the web's own schemes (no ftp:, no javascript:).
+# Its own code: a form would replace the message of an "invalid" error by its own.
+validate_web_url = URLValidator(
+    schemes=["http", "https"],
+    message="Enter a web address starting with http:// or https://.",
+    code="not_web_address",
+)
+
+
+def validate_orcid(value):
+    """Check an ORCID iD's form and its ISO 7064 11,2 check character (the last one)."""
+    if not ORCID.fullmatch(value):
+        raise ValidationError(
+            "Enter the ORCID iD as four groups of four digits, e.g. 0000-0002-1825-0097 "
+            "(the very last character may be X).",
+            code="orcid_form",
+        )
+    total = 0
+    for digit in value.replace("-", "")[:-1]:
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    if value[-1] != ("X" if check == 10 else str(check)):
+        raise ValidationError(
+            "“%(value)s” is not an ORCID iD: its last character does not match the others. "
+            "Check it for a typo.",
+            code="orcid_check_character",
+            params={"value": value},
+        )
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -83,7 +117,7 @@ class Resource(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="resources")
     title = models.CharField(max_length=300)
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[validate_web_url])
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
     history = HistoricalRecords()
@@ -176,9 +210,13 @@ class Person(models.Model):
         max_length=200, unique=True, help_text="The person's page: /people/<slug>/."
     )
     orcid = models.CharField(
-        "ORCID iD", max_length=19, blank=True, help_text="e.g. 0000-0002-1825-0097"
+        "ORCID iD",
+        max_length=19,
+        blank=True,
+        validators=[validate_orcid],
+        help_text="e.g. 0000-0002-1825-0097",
     )
-    homepage = models.URLField(max_length=500, blank=True)
+    homepage = models.URLField(max_length=500, blank=True, validators=[validate_web_url])
 
     history = HistoricalRecords()
 

@@ -907,3 +907,82 @@ def test_changelist_queries_do_not_grow_with_rows(
 
     assert response.status_code == 200
     assert response.context["cl"].result_count > rows
+
+
+# Links
+
+
+def edit_person(client, form_data, person, **fields):
+    data = form_data(client.get(url(Person, "change", person.pk)))
+    data.update(fields)
+    return client.post(url(Person, "change", person.pk), data)
+
+
+@pytest.mark.parametrize(
+    ("orcid", "message"),
+    [
+        (
+            "nonsense",
+            "Enter the ORCID iD as four groups of four digits, e.g. 0000-0002-1825-0097 "
+            "(the very last character may be X).",
+        ),
+        (
+            "0000-0002-1825-0098",
+            "“0000-0002-1825-0098” is not an ORCID iD: its last character does not match the "
+            "others. Check it for a typo.",
+        ),
+    ],
+)
+def test_a_wrong_orcid_is_refused_with_a_message(editor_client, form_data, sample, orcid, message):
+    david = sample[Person]
+
+    response = edit_person(editor_client, form_data, david, orcid=orcid)
+
+    assert response.context["adminform"].form.errors == {"orcid": [message]}
+    david.refresh_from_db()
+    assert david.orcid == ""
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0000-0002-1694-233X",
+        " 0000-0002-1694-233x ",
+        "https://orcid.org/0000-0002-1694-233X",
+        "orcid.org/0000-0002-1694-233x",
+    ],
+)
+def test_an_orcid_is_stored_as_the_bare_id(editor_client, form_data, sample, typed):
+    david = sample[Person]
+
+    response = edit_person(editor_client, form_data, david, orcid=typed)
+
+    assert response.status_code == 302, errors_of(response)
+    david.refresh_from_db()
+    assert david.orcid == "0000-0002-1694-233X"
+
+
+@pytest.mark.parametrize(
+    ("homepage", "message"),
+    [
+        ("ftp://example.org/david", "Enter a web address starting with http:// or https://."),
+        ("mailto:david@example.org", "Enter a valid URL."),
+    ],
+)
+def test_a_homepage_other_than_a_web_address_is_refused(
+    editor_client, form_data, sample, homepage, message
+):
+    david = sample[Person]
+
+    response = edit_person(editor_client, form_data, david, homepage=homepage)
+
+    assert response.context["adminform"].form.errors == {"homepage": [message]}
+
+
+def test_a_homepage_typed_without_a_scheme_is_https(editor_client, form_data, sample):
+    david = sample[Person]
+
+    edit_person(editor_client, form_data, david, homepage="example.org/david")
+
+    david.refresh_from_db()
+    assert david.homepage == "https://example.org/david"

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from people.models import Alias, Person, Project, Section, Team
+from people.models import Alias, Person, Project, Resource, Section, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,58 @@ def test_other_spellings_differing_only_in_case_are_refused(boyd):
     assert error.value.messages == ["This person already has this other spelling."]
     other = Person.objects.create(name="Madelaine Boyd", slug="madelaine-boyd")
     Alias.objects.create(person=other, name="madelaine boyd")
+
+
+# Links
+
+
+@pytest.mark.parametrize(
+    "orcid", ["0000-0002-1825-0097", "0000-0001-5109-3700", "0000-0002-1694-233X", ""]
+)
+def test_a_valid_orcid_passes(boyd, orcid):
+    boyd.orcid = orcid
+
+    boyd.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("orcid", "message"),
+    [
+        ("nonsense", "Enter the ORCID iD as four groups of four digits"),
+        ("0000000218250097", "Enter the ORCID iD as four groups of four digits"),
+        ("0000-0002-1825-009", "Enter the ORCID iD as four groups of four digits"),
+        ("X000-0002-1825-0097", "Enter the ORCID iD as four groups of four digits"),
+        ("0000-0002-1825-0098", "“0000-0002-1825-0098” is not an ORCID iD: its last character"),
+        ("0000-0002-1694-2339", "“0000-0002-1694-2339” is not an ORCID iD: its last character"),
+    ],
+)
+def test_an_orcid_with_a_bad_form_or_check_digit_is_refused(boyd, orcid, message):
+    boyd.orcid = orcid
+
+    with pytest.raises(ValidationError) as error:
+        boyd.full_clean()
+
+    assert list(error.value.message_dict) == ["orcid"]
+    assert error.value.message_dict["orcid"][0].startswith(message)
+
+
+def test_a_homepage_must_be_a_web_address(boyd):
+    boyd.homepage = "ftp://example.org/ada"
+
+    with pytest.raises(ValidationError) as error:
+        boyd.full_clean()
+
+    assert error.value.message_dict == {
+        "homepage": ["Enter a web address starting with http:// or https://."]
+    }
+
+
+def test_a_resource_link_must_be_a_web_address(project):
+    resource = Resource(project=project, title="Paper", url="ftp://example.org/paper.pdf")
+
+    with pytest.raises(ValidationError) as error:
+        resource.full_clean()
+
+    assert error.value.message_dict == {
+        "url": ["Enter a web address starting with http:// or https://."]
+    }
