@@ -6,6 +6,7 @@ Code that writes without model signals (bulk_create, QuerySet.update) must call
 invalidate_pages() itself.
 """
 
+import threading
 import time
 
 from django.core.cache import cache
@@ -41,6 +42,44 @@ def new_generation():
 
 def page_cache_key(name, *parts):
     return ":".join(["credits:page", str(generation()), name, *map(str, parts)])
+
+
+# A key holds the same page for as long as it exists (an edit moves every page to
+# new keys), so each process keeps the pages it served last: a hit then reads only
+# the generation from a shared cache such as Redis, not the whole page. Bounded
+# by size, oldest first out.
+RECENT_PAGES_BYTES = 32 * 1024 * 1024
+_recent_pages = {}
+_recent_lock = threading.Lock()
+
+
+def get_page(key):
+    """Return the cached value of a page key, or None."""
+    with _recent_lock:
+        value = _recent_pages.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            _remember(key, value)
+    return value
+
+
+def set_page(key, value, timeout):
+    """Cache (content bytes, headers) under a page key."""
+    cache.set(key, value, timeout)
+    _remember(key, value)
+
+
+def _remember(key, value):
+    size = len(value[0])
+    if size > RECENT_PAGES_BYTES:
+        return
+    with _recent_lock:
+        _recent_pages[key] = value
+        total = sum(len(content) for content, _ in _recent_pages.values())
+        while total > RECENT_PAGES_BYTES:
+            oldest = next(iter(_recent_pages))
+            total -= len(_recent_pages.pop(oldest)[0])
 
 
 def _invalidate_on_change(sender, **kwargs):

@@ -1,11 +1,10 @@
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 
 from people import exports, pages
-from people.caching import page_cache_key
+from people.caching import get_page, page_cache_key, set_page
 from people.models import Person, PersonRedirect, Project
 from people.resources import export_credits_csv
 
@@ -24,7 +23,7 @@ def cached_response(request, key_parts, build):
     # The key is taken before the page is built, so that a page built while an
     # edit commits is stored under the old generation and never served after it.
     key = page_cache_key(*key_parts)
-    cached = cache.get(key)
+    cached = get_page(key)
     if cached is not None:
         content, headers = cached
         return HttpResponse(content, headers=headers)
@@ -35,7 +34,7 @@ def cached_response(request, key_parts, build):
             for name in ("Content-Type", "Content-Disposition")
             if name in response.headers
         }
-        cache.set(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
+        set_page(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
     return response
 
 

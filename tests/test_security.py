@@ -43,15 +43,6 @@ PRODUCTION_ENV = {
 }
 
 
-@pytest.fixture(autouse=True)
-def unhashed_static_files(settings):
-    # Production settings want collectstatic's manifest; the suite serves from the finders.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def run_with_env(args, extra_env):
     """Run a Python process in the project with the test environment replaced by `extra_env`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITS_")}
