@@ -15,6 +15,7 @@ from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import Truncator
 
 from people.caching import invalidate_pages
 from people.models import Alias, DistinctPair, Mention, Person, PersonRedirect, Project, Role
@@ -122,9 +123,10 @@ def plan_merge(kept, removed):
 
 
 def _record(instance, user, reason):
-    # django-simple-history reads these to fill in who made the change and why.
+    # django-simple-history reads these to fill in who made the change and why;
+    # it keeps at most 100 characters of the reason.
     instance._history_user = user
-    instance._change_reason = reason
+    instance._change_reason = Truncator(reason).chars(100)
     return instance
 
 
@@ -160,12 +162,13 @@ def merge_people(kept, removed, user=None):
             _record(project, user, reason).save()
         DistinctPair.objects.filter(pk__in=[pair.pk for pair in plan.distinct_pairs]).delete()
 
+        names = ", ".join(f"{person.name} (#{person.pk})" for person in plan.removed)
+        merged = f"Merged {names} into this person."
+        # Saved unchanged, so that the kept person's own history shows the merge.
+        _record(kept, user, merged).save()
         if user is not None:
             LogEntry.objects.log_actions(user.pk, plan.removed, DELETION, change_message=reason)
-            names = ", ".join(f"{person.name} (#{person.pk})" for person in plan.removed)
-            LogEntry.objects.log_actions(
-                user.pk, [kept], CHANGE, change_message=f"Merged {names} into this person."
-            )
+            LogEntry.objects.log_actions(user.pk, [kept], CHANGE, change_message=merged)
         for person in plan.removed:
             _record(person, user, reason).delete()
         invalidate_pages()

@@ -363,3 +363,39 @@ def test_merge_preview_escapes_names(editor_client):
     text = response.content.decode()
     assert "<b>Eve</b>" not in text
     assert "<li>&lt;b&gt;Eve&lt;/b&gt; Adams</li>" in text
+
+
+def test_the_kept_persons_history_shows_the_merge_with_the_editor(editor_client, credits):
+    kept, (rasso, rasso_accent) = credits["kept"], credits["removed"]
+    select(editor_client, [kept, rasso, rasso_accent], keep=kept.pk, previewed=kept.pk, confirm=1)
+
+    response = editor_client.get(reverse("admin:people_person_history", args=[kept.pk]))
+
+    latest = response.context["page_obj"][0]
+    reason = (
+        f"Merged Filippo Rasso (#{rasso.pk}), Filippo Rassó (#{rasso_accent.pk}) into this person."
+    )
+    assert (latest.history_type, latest.history_user.username) == ("~", "editor")
+    assert latest.history_change_reason == reason
+    assert reason in page_text(response)
+    assert "2 versions" in page_text(response)
+
+
+def test_merging_people_with_long_names_records_shortened_reasons(credits, editor):
+    kept, removed = credits["kept"], credits["removed"]
+    Person.objects.filter(pk=kept.pk).update(name="Filippo " + "Raso" * 45)
+    for person in removed:
+        Person.objects.filter(pk=person.pk).update(name="Filippo " + "Rasso" * 38)
+
+    merge_people(kept, removed, user=editor)
+
+    reasons = {
+        reason
+        for model in (Person, Role, Alias)
+        for reason in model.history.exclude(history_change_reason=None).values_list(
+            "history_change_reason", flat=True
+        )
+    }
+    assert len(reasons) == 2
+    assert all(len(reason) == 100 and reason.endswith("…") for reason in reasons)
+    assert Person.objects.get(pk=kept.pk).name == "Filippo " + "Raso" * 45
