@@ -426,6 +426,47 @@ class PersonForm(forms.ModelForm):
     def clean_orcid(self):
         return ORCID_ADDRESS.sub("", self.cleaned_data["orcid"].strip()).upper()
 
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        owner = Person.objects.filter(slug=slug).exclude(pk=self.instance.pk).first()
+        if owner is not None:
+            raise ValidationError(
+                f"Another person, {owner}, has the page address “{slug}”. Try {free_slug(slug)}."
+            )
+        # A merged person's old address leads to the person kept; taking it would
+        # send its old links to someone else.
+        moved = (
+            PersonRedirect.objects.filter(old_slug=slug)
+            .exclude(person=self.instance.pk)
+            .select_related("person")
+            .first()
+        )
+        if moved is not None:
+            raise ValidationError(
+                f"“{slug}” is an old page address that now leads to {moved.person}. "
+                f"Try {free_slug(slug)}."
+            )
+        return slug
+
+
+def free_slug(slug):
+    """The first of slug-2, slug-3, … that is neither a person's address nor an old one.
+
+    A numbered slug counts on from its base: "david-mely-2" suggests "david-mely-3".
+    """
+    base = re.sub(r"(?<=.)-\d+$", "", slug)[:190].rstrip("-")
+    taken = set(
+        Person.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+    ) | set(
+        PersonRedirect.objects.filter(old_slug__startswith=f"{base}-").values_list(
+            "old_slug", flat=True
+        )
+    )
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
 
 @admin.register(Person)
 class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):

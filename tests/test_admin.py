@@ -986,3 +986,48 @@ def test_a_homepage_typed_without_a_scheme_is_https(editor_client, form_data, sa
 
     david.refresh_from_db()
     assert david.homepage == "https://example.org/david"
+
+
+# Page addresses
+
+
+def test_a_taken_page_address_is_refused_with_a_free_one_suggested(
+    editor_client, form_data, sample
+):
+    # "david-mely" is David Mélý's address and "david-mely-2" an old one that leads to him.
+    response = add_form(editor_client, form_data, Person, name="David Mely", slug="david-mely")
+
+    assert response.context["adminform"].form.errors == {
+        "slug": ["Another person, David Mélý, has the page address “david-mely”. Try david-mely-3."]
+    }
+    assert Person.objects.filter(name="David Mely").count() == 0
+
+
+def test_an_old_address_of_a_merged_person_is_refused(editor_client, form_data, sample):
+    response = add_form(editor_client, form_data, Person, name="David Mely", slug="david-mely-2")
+
+    assert response.context["adminform"].form.errors == {
+        "slug": [
+            "“david-mely-2” is an old page address that now leads to David Mélý. Try david-mely-3."
+        ]
+    }
+
+
+def test_the_suggested_address_can_be_used(editor_client, form_data, sample):
+    response = add_form(editor_client, form_data, Person, name="David Mely", slug="david-mely-3")
+
+    assert response.status_code == 302
+    assert Person.objects.get(slug="david-mely-3").name == "David Mely"
+
+
+def test_a_person_keeps_their_own_address_and_may_take_back_an_old_one(
+    editor_client, form_data, sample
+):
+    david = sample[Person]
+
+    unchanged = edit_person(editor_client, form_data, david)
+    old = edit_person(editor_client, form_data, david, slug="david-mely-2")
+
+    assert (unchanged.status_code, old.status_code) == (302, 302)
+    david.refresh_from_db()
+    assert david.slug == "david-mely-2"
