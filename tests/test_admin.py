@@ -688,6 +688,147 @@ def test_roles_filtered_by_project_include_leads_and_members(editor_client, samp
     assert ">DALL·E 3</a>" in response.content.decode()
 
 
+@pytest.fixture
+def filterable(sample):
+    """Besides the sample: a second credit for David, someone credited only elsewhere, and
+    someone without credits who has a sort name and an ORCID iD."""
+    other = Project.objects.create(title="DALL·E 3", slug="dall-e-3")
+    elsewhere = Section.objects.create(project=other, title="Research")
+    Role.objects.create(person=sample[Person], section=sample[Section], title="Research lead")
+    aditya = Person.objects.create(name="Aditya Ramesh", slug="aditya-ramesh")
+    Role.objects.create(person=aditya, section=elsewhere, title="Lead")
+    Person.objects.create(
+        name="Ada Lovelace",
+        slug="ada-lovelace",
+        sort_name="Lovelace, Ada",
+        orcid="0000-0002-1825-0097",
+    )
+    return {"other": other, "elsewhere": elsewhere}
+
+
+def listed(client, model, **params):
+    response = client.get(url(model, "changelist"), params)
+    assert response.status_code == 200
+    return response
+
+
+def people_listed(client, **params):
+    response = listed(client, Person, **params)
+    return [(p.name, p.credit_count) for p in response.context["cl"].result_list]
+
+
+def test_people_list_offers_filters(editor_client, filterable):
+    response = listed(editor_client, Person)
+
+    text = " ".join(response.content.decode().split())
+    for title in [
+        "credited in project",
+        "has credits",
+        "has other spellings",
+        "has a sort name",
+        "has an ORCID iD",
+    ]:
+        assert f"By {title}" in text
+    assert ">DALL·E 3</a>" in text
+
+
+def test_people_credited_in_a_project_are_listed_once_with_all_their_credits(
+    editor_client, sample, filterable
+):
+    in_gpt4v = people_listed(editor_client, project=sample[Project].pk)
+    in_dalle = people_listed(editor_client, project=filterable["other"].pk)
+
+    assert in_gpt4v == [("David Mélý", 2), ("Raul Puri", 1)]
+    assert in_dalle == [("Aditya Ramesh", 1)]
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"has_credits": "no"}, ["Ada Lovelace"]),
+        ({"has_credits": "yes"}, ["David Mélý", "Raul Puri", "Aditya Ramesh"]),
+        ({"has_aliases": "yes"}, ["David Mélý"]),
+        ({"has_aliases": "no"}, ["Ada Lovelace", "Raul Puri", "Aditya Ramesh"]),
+        ({"has_sort_name": "yes"}, ["Ada Lovelace"]),
+        ({"has_orcid": "yes"}, ["Ada Lovelace"]),
+        ({"has_orcid": "no", "has_credits": "yes"}, ["David Mélý", "Raul Puri", "Aditya Ramesh"]),
+    ],
+)
+def test_people_filters(editor_client, filterable, params, names):
+    listed_names = [name for name, _count in people_listed(editor_client, **params)]
+
+    assert listed_names == sorted(names, key=sort_key)
+
+
+def roles_listed(client, **params):
+    response = listed(client, Role, **params)
+    return sorted(str(role) for role in response.context["cl"].result_list)
+
+
+@pytest.mark.parametrize(
+    ("params", "roles"),
+    [
+        (
+            {"kind": "lead"},
+            [
+                "Aditya Ramesh (Research: Lead)",
+                "David Mélý (Research contributions: Research lead)",
+                "Raul Puri (Research contributions: Overall lead)",
+            ],
+        ),
+        ({"kind": "member"}, ["David Mélý (Architecture research)"]),
+        ({"has_title": "no"}, ["David Mélý (Architecture research)"]),
+        ({"has_title": "yes", "kind": "member"}, []),
+    ],
+)
+def test_roles_filtered_by_kind_and_title(editor_client, filterable, params, roles):
+    assert roles_listed(editor_client, **params) == roles
+
+
+def test_roles_section_filter_appears_with_a_project_and_lists_its_sections(
+    editor_client, sample, filterable
+):
+    section = sample[Section]
+    deployment = Section.objects.create(project=sample[Project], title="Deployment", position=2)
+
+    unfiltered = listed(editor_client, Role)
+    in_project = listed(editor_client, Role, project=sample[Project].pk)
+    in_section = roles_listed(editor_client, project=sample[Project].pk, section=section.pk)
+    bookmarked = roles_listed(editor_client, section=filterable["elsewhere"].pk)
+
+    assert "By section" not in unfiltered.content.decode()
+    filters = {spec.title: spec for spec in in_project.context["cl"].filter_specs}
+    assert filters["section"].lookup_choices == [
+        (section.pk, "Research contributions"),
+        (deployment.pk, "Deployment"),
+    ]
+    assert in_section == [
+        "David Mélý (Architecture research)",
+        "David Mélý (Research contributions: Research lead)",
+        "Raul Puri (Research contributions: Overall lead)",
+    ]
+    assert bookmarked == ["Aditya Ramesh (Research: Lead)"]
+
+
+@pytest.mark.parametrize(
+    ("model", "params"),
+    [
+        (Person, {"has_orcid": "maybe"}),
+        (Person, {"project": "x"}),
+        (Role, {"kind": "boss"}),
+        (Role, {"project": "", "section": "x"}),
+    ],
+)
+def test_bad_filter_values_are_not_an_error_page(editor_client, sample, model, params):
+    if params.get("project") == "":
+        params = {**params, "project": sample[Project].pk}
+
+    response = editor_client.get(url(model, "changelist"), params)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
 # Deleting what still carries credits
 
 
@@ -874,8 +1015,10 @@ def test_anonymous_is_sent_to_sign_in(client):
 # Query counts
 
 # Session, user, two for permissions, a list filter's choices or a prefetch, two
-# counts and the page: 8 whatever the number of rows.
+# counts and the page: 8 whatever the number of rows. The people list has both a
+# filter's choices (projects) and a prefetch (other spellings).
 QUERIES = 8
+MORE_QUERIES = {Person: 9}
 
 
 def build_rows(count, raul):
@@ -902,11 +1045,37 @@ def test_changelist_queries_do_not_grow_with_rows(
 ):
     build_rows(rows, sample["raul"])
 
-    with django_assert_max_num_queries(QUERIES):
+    with django_assert_max_num_queries(MORE_QUERIES.get(model, QUERIES)):
         response = editor_client.get(url(model, "changelist"))
 
     assert response.status_code == 200
     assert response.context["cl"].result_count > rows
+
+
+@pytest.mark.parametrize("rows", [5, 100])
+@pytest.mark.parametrize(
+    ("model", "filters"),
+    [
+        (Person, {"has_credits": "yes", "has_aliases": "yes", "has_orcid": "no"}),
+        (Role, {"section": "", "kind": "member", "has_title": "no"}),
+    ],
+    ids=["Person", "Role"],
+)
+def test_filtered_changelist_queries_do_not_grow_with_rows(
+    editor_client, sample, django_assert_max_num_queries, rows, model, filters
+):
+    build_rows(rows, sample["raul"])
+    project = Project.objects.get(title=f"Project {rows - 1}")
+    filters = {**filters, "project": project.pk}
+    if "section" in filters:
+        # With a project chosen, the section filter lists its sections: one query more.
+        filters["section"] = project.sections.get().pk
+
+    with django_assert_max_num_queries(9):
+        response = editor_client.get(url(model, "changelist"), filters)
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
 
 
 # Links
