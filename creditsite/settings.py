@@ -200,6 +200,18 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+
+def forwarded_client_address(request):
+    """The address the load balancer saw: the last X-Forwarded-For entry, which it appended."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+    return forwarded or request.META.get("REMOTE_ADDR")
+
+
+if env_bool("BEHIND_PROXY"):
+    # Behind a load balancer every request comes from its address; without this a
+    # lock-out would hold a username for everyone.
+    AXES_CLIENT_IP_CALLABLE = forwarded_client_address
 # No start-up banner on every manage.py command.
 AXES_VERBOSE = False
 

@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 
+from creditsite.settings import forwarded_client_address
 from people.models import (
     Acknowledgment,
     Alias,
@@ -594,3 +595,32 @@ def test_a_javascript_link_that_reached_the_database_is_not_a_link(client, hosti
     assert "Sneaky</li>" in pages[1]
     for text in files:
         assert "javascript:" not in text
+
+
+def test_behind_a_proxy_the_lockout_follows_the_forwarded_address(client, settings):
+    settings.AXES_CLIENT_IP_CALLABLE = forwarded_client_address
+    User.objects.create_user("editor", password=RIGHT_PASSWORD, is_staff=True)
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(django_settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/admin/login/",
+            {"username": "editor", "password": "guess"},
+            HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+            **proxy,
+        )
+
+    guesser = client.post(
+        "/admin/login/",
+        {"username": "editor", "password": RIGHT_PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+        **proxy,
+    )
+    editor = Client().post(
+        "/admin/login/",
+        {"username": "editor", "password": RIGHT_PASSWORD},
+        HTTP_X_FORWARDED_FOR="192.0.2.44",
+        **proxy,
+    )
+
+    assert guesser.status_code == 429
+    assert editor.status_code == 302
