@@ -41,6 +41,19 @@ class NewPerson:
     similar: str = ""
 
 
+@dataclass(slots=True)
+class SharedName:
+    """A name of the file that is one person's name and other people's other spelling.
+
+    The credit goes to the person of that name; the file may have meant the others.
+    """
+
+    name: str
+    row: int
+    person: str
+    others: str
+
+
 class ImportPlan:
     """What importing a file into a project will change, and the keys to apply it."""
 
@@ -53,6 +66,7 @@ class ImportPlan:
         self.removed = []
         self.duplicates = []  # (row, the earlier row it repeats)
         self.new_people = []
+        self.shared_names = []
         self.new_sections = []
         self.new_teams = []  # (section title, team name)
         self.removed_sections = []
@@ -208,6 +222,7 @@ def build_plan(project, rows, mode=ADD):
             plan.sort_names.append((people.names[person], people.sort_names[person], sort_name))
     if plan.new_people:
         people.flag_similar(plan.new_people)
+    plan.shared_names = list(people.shared.values())
     if plan.person_inserts:
         plan.taken_slugs = people.slugs()
 
@@ -340,6 +355,7 @@ class _People:
         self.by_name = defaultdict(list)
         self.by_alias = defaultdict(set)
         self.new = {}  # key -> (name as first written, row)
+        self.shared = {}  # folded name -> SharedName
         for pk, name, sort_name in Person.objects.values_list("pk", "name", "sort_name"):
             key = ("P", pk)
             self.names[key] = name
@@ -364,6 +380,14 @@ class _People:
             )
             return None
         if matches:
+            others = self.by_alias.get(folded, set()) - set(matches)
+            if others and folded not in self.shared:
+                self.shared[folded] = SharedName(
+                    row.person,
+                    row.row,
+                    self.names[matches[0]],
+                    ", ".join(sorted(self.names[key] for key in others)),
+                )
             return matches[0]
         key = ("P+", folded)
         if key not in self.new:

@@ -204,6 +204,39 @@ def test_a_name_matching_two_people_is_an_error(project):
     assert database_rows() == before
 
 
+def test_a_name_of_one_person_and_another_spelling_of_another_is_flagged(project):
+    madeleine = add_person("Madeleine Boyd")
+    madeline = add_person("Madeline Boyd")
+    Alias.objects.create(person=madeline, name="Madeleine Boyd")
+    data = csv_file(
+        "Research,Data,Madeline Boyd,",
+        "Research,Data,madeleine boyd,",
+        "Research,Evals,Madeleine Boyd,",
+    )
+
+    plan = run_import(project, data)
+
+    assert [(s.row, s.name, s.person, s.others) for s in plan.shared_names] == [
+        (3, "madeleine boyd", "Madeleine Boyd", "Madeline Boyd")
+    ]
+    assert sorted(madeleine.roles.values_list("team__name", flat=True)) == ["Data", "Evals"]
+
+
+def test_the_import_command_reports_a_name_that_is_also_another_spelling(project, tmp_path):
+    add_person("Madeleine Boyd")
+    Alias.objects.create(person=add_person("Madeline Boyd"), name="Madeleine Boyd")
+    path = tmp_path / "credits.csv"
+    path.write_bytes(csv_file("Research,Data,Madeleine Boyd,"))
+    out = io.StringIO()
+
+    call_command("import_credits", str(path), "--project", "example", "--dry-run", stdout=out)
+
+    assert out.getvalue().startswith(
+        'Row 2: "Madeleine Boyd" is credited to Madeleine Boyd; it is also another spelling of '
+        "Madeline Boyd. If they are one person, merge them.\n"
+    )
+
+
 def test_sort_name_column_sets_the_sort_key_of_new_and_existing_people(project):
     add_person("Diogo Almeida", slug="diogo-almeida")
     data = csv_file(
@@ -720,6 +753,24 @@ def test_admin_import_previews_then_writes_on_confirm(editor_client, editor, pro
         editor,
         "Credits import (add): 2 new, 0 unchanged, 0 removed credits, 2 new people",
     )
+
+
+def test_admin_preview_flags_a_name_that_is_also_another_persons_other_spelling(
+    editor_client, project
+):
+    add_person("Madeleine Boyd")
+    madeline = add_person("Madeline Boyd")
+    Alias.objects.create(person=madeline, name="Madeleine Boyd")
+
+    preview = upload(editor_client, project, csv_file("Safety,Evals,Madeleine Boyd,"))
+
+    page_text = " ".join(text(preview).split())
+    assert "<h3>Names that are also another person’s other spelling (1)</h3>" in page_text
+    assert (
+        "Row 2: “Madeleine Boyd” is credited to Madeleine Boyd — <strong>it is also another "
+        "spelling of Madeline Boyd.</strong> If they are one person, merge them before importing."
+    ) in page_text
+    assert preview.context["confirm_form"] is not None
 
 
 def test_admin_sync_preview_lists_the_credits_to_remove(editor_client, project):

@@ -72,6 +72,12 @@ class Command(BaseCommand):
         self.stderr.write(f"\rImporting credits: {done:,} of {total:,}", ending="")
 
     def report(self, plan):
+        for shared in plan.shared_names[:LISTED]:
+            self.stdout.write(
+                f'Row {shared.row}: "{shared.name}" is credited to {shared.person}; it is also '
+                f"another spelling of {shared.others}. If they are one person, merge them."
+            )
+        self.more(len(plan.shared_names) - LISTED)
         if plan.new_people:
             self.stdout.write(f"New people ({len(plan.new_people)}):")
             flagged = [person for person in plan.new_people if person.similar]
