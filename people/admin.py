@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, UniqueConstraint
 from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from people.credits_admin import CreditsImportExportMixin
-from people.duplicates import duplicate_urls
+from people.duplicates import duplicate_urls, shared_spellings
 from people.merging import merge_selected_people
 from people.models import (
     Acknowledgment,
@@ -375,6 +377,39 @@ class HistoryAdmin(SimpleHistoryAdmin):
     formfield_overrides = URL_FIELD
 
 
+def warn_about_shared_spellings(request, person):
+    """Warn when another person goes by one of `person`'s spellings.
+
+    Two people may share a name, so this is no error; but it may be one person
+    entered twice, and an import would credit the name to only one of them.
+    """
+    for shared in shared_spellings(person):
+        if shared.is_alias:
+            subject = f"The other spelling “{shared.spelling}”"
+        else:
+            subject = f"“{shared.spelling}”"
+        if shared.other_is_alias:
+            relation = "another spelling of"
+        elif shared.is_alias:
+            relation = "the name of"
+        else:
+            relation = "the name of another person,"
+        ids = ",".join(str(pk) for pk in sorted([person.pk, shared.other.pk]))
+        messages.warning(
+            request,
+            format_html(
+                '{} is also {} <a href="{}">{}</a> — if they are the same person, '
+                '<a href="{}?id__in={}">merge them</a>.',
+                subject,
+                relation,
+                reverse("admin:people_person_change", args=[shared.other.pk]),
+                shared.other.name,
+                reverse("admin:people_person_changelist"),
+                ids,
+            ),
+        )
+
+
 # Model admins, in the order of people/models.py
 
 
@@ -633,6 +668,16 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
     def alias_names(self, person):
         return ", ".join(alias.name for alias in person.aliases.all())
 
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        warn_about_shared_spellings(request, obj)
+        return response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        warn_about_shared_spellings(request, obj)
+        return response
+
 
 @admin.register(Alias)
 class AliasAdmin(HistoryAdmin):
@@ -641,6 +686,16 @@ class AliasAdmin(HistoryAdmin):
     list_select_related = ["person"]
     ordering = ["name", "id"]
     autocomplete_fields = ["person"]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        warn_about_shared_spellings(request, obj.person)
+        return response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        warn_about_shared_spellings(request, obj.person)
+        return response
 
 
 @admin.register(Role)

@@ -16,7 +16,7 @@ from itertools import combinations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -361,6 +361,47 @@ def find_groups():
         group.matches.sort(key=lambda match: -match.score)
     groups.sort(key=lambda group: (-group.score, sort_keys[group.person_ids[0]]))
     return groups
+
+
+@dataclass
+class SharedSpelling:
+    """One of a person's spellings that is also another person's name or other spelling."""
+
+    spelling: str
+    is_alias: bool
+    other: Person
+    other_is_alias: bool
+
+
+def shared_spellings(person):
+    """Return a SharedSpelling for each other person who goes by a spelling of `person`.
+
+    Names are compared ignoring case, as imports match them. People recorded as
+    different (DistinctPair) are left out; each other person is listed once.
+    """
+    aliases = list(person.aliases.values_list("name", flat=True))
+    spellings = [(person.name, False)] + [(alias, True) for alias in aliases]
+    matching = Q()
+    for spelling, _is_alias in spellings:
+        matching |= Q(name__iexact=spelling)
+    pairs = DistinctPair.objects.filter(Q(first=person) | Q(second=person))
+    left_out = {person.pk, *(pk for pair in pairs.values_list("first", "second") for pk in pair)}
+    others = [
+        (other.name, other, False)
+        for other in Person.objects.filter(matching).exclude(pk__in=left_out)
+    ] + [
+        (alias.name, alias.person, True)
+        for alias in Alias.objects.filter(matching)
+        .exclude(person__in=left_out)
+        .select_related("person")
+    ]
+    found = {}
+    for text, other, other_is_alias in others:
+        spelling, is_alias = next(
+            (s for s in spellings if s[0].lower() == text.lower()), spellings[0]
+        )
+        found.setdefault(other.pk, SharedSpelling(spelling, is_alias, other, other_is_alias))
+    return sorted(found.values(), key=lambda shared: (shared.spelling, shared.other.sort_key))
 
 
 def describe_people(groups):

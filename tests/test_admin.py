@@ -1200,3 +1200,118 @@ def test_a_person_keeps_their_own_address_and_may_take_back_an_old_one(
     assert (unchanged.status_code, old.status_code) == (302, 302)
     david.refresh_from_db()
     assert david.slug == "david-mely-2"
+
+
+# Names shared between people
+
+
+@pytest.fixture
+def madeline(db):
+    madeline = Person.objects.create(name="Madeline Boyd", slug="madeline-boyd")
+    Alias.objects.create(person=madeline, name="Madeleine Boyd")
+    return madeline
+
+
+def messages_after(client, response):
+    """The messages shown on the page a saved admin form leads to."""
+    assert response.status_code == 302, errors_of(response)
+    page = client.get(response["Location"])
+    return [str(message) for message in page.context["messages"]]
+
+
+def merge_link(*people):
+    ids = ",".join(str(person.pk) for person in people)
+    return f'<a href="{url(Person, "changelist")}?id__in={ids}">merge them</a>'
+
+
+def change_link(person):
+    return f'<a href="{url(Person, "change", person.pk)}">{person.name}</a>'
+
+
+def test_a_new_person_named_as_another_persons_other_spelling_is_saved_with_a_warning(
+    editor_client, form_data, madeline
+):
+    response = add_form(
+        editor_client, form_data, Person, name="Madeleine Boyd", slug="madeleine-boyd"
+    )
+
+    shown = messages_after(editor_client, response)
+    madeleine = Person.objects.get(slug="madeleine-boyd")
+    assert shown[-1] == (
+        f"“Madeleine Boyd” is also another spelling of {change_link(madeline)} — "
+        f"if they are the same person, {merge_link(madeline, madeleine)}."
+    )
+    merge_list = editor_client.get(
+        f"{url(Person, 'changelist')}?id__in={madeline.pk},{madeleine.pk}"
+    )
+    assert set(merge_list.context["cl"].result_list) == {madeline, madeleine}
+
+
+def test_an_other_spelling_that_is_another_persons_name_or_spelling_is_saved_with_a_warning(
+    editor_client, form_data, sample, madeline
+):
+    david = sample[Person]
+    kim = Person.objects.create(name="Kim Lee", slug="kim-lee")
+    data = form_data(editor_client.get(url(Person, "change", david.pk)))
+    data.update({"aliases-TOTAL_FORMS": "3", "aliases-1-name": "kim lee"})
+    data["aliases-2-name"] = "Madeleine Boyd"
+
+    response = editor_client.post(url(Person, "change", david.pk), data)
+
+    shown = messages_after(editor_client, response)
+    assert shown[1:] == [
+        f"The other spelling “Madeleine Boyd” is also another spelling of {change_link(madeline)}"
+        f" — if they are the same person, {merge_link(david, madeline)}.",
+        f"The other spelling “kim lee” is also the name of {change_link(kim)} — "
+        f"if they are the same person, {merge_link(david, kim)}.",
+    ]
+    assert david.aliases.count() == 3
+
+
+def test_an_alias_added_on_its_own_is_saved_with_a_warning(editor_client, form_data, sample):
+    kim = Person.objects.create(name="Kim Lee", slug="kim-lee")
+
+    response = add_form(editor_client, form_data, Alias, person=kim.pk, name="David Mely")
+
+    shown = messages_after(editor_client, response)
+    assert shown[-1] == (
+        f"The other spelling “David Mely” is also another spelling of {change_link(sample[Person])}"
+        f" — if they are the same person, {merge_link(sample[Person], kim)}."
+    )
+
+
+def test_no_warning_for_people_recorded_as_different(editor_client, form_data, sample):
+    # The sample records David Mélý and Raul Puri as different people.
+    raul = sample["raul"]
+
+    response = add_form(editor_client, form_data, Alias, person=raul.pk, name="David Mely")
+
+    assert len(messages_after(editor_client, response)) == 1
+
+
+def test_two_people_of_one_name_are_saved_with_a_warning(editor_client, form_data, sample):
+    response = add_form(editor_client, form_data, Person, name="Raul Puri", slug="raul-puri-2")
+
+    shown = messages_after(editor_client, response)
+    raul = sample["raul"]
+    other = Person.objects.get(slug="raul-puri-2")
+    assert shown[-1] == (
+        f"“Raul Puri” is also the name of another person, {change_link(raul)} — "
+        f"if they are the same person, {merge_link(raul, other)}."
+    )
+
+
+def test_no_warning_for_a_name_of_ones_own(editor_client, form_data, sample):
+    response = edit_person(editor_client, form_data, sample[Person], name="David Mely")
+
+    assert len(messages_after(editor_client, response)) == 1
+
+
+def test_shared_name_warnings_escape_names(editor_client, form_data, sample):
+    Person.objects.create(name="<b>Kim</b>", slug="kim")
+
+    response = add_form(editor_client, form_data, Person, name="<b>Kim</b>", slug="kim-2")
+
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "“&lt;b&gt;Kim&lt;/b&gt;” is also the name of another person" in page
+    assert "<b>Kim</b>" not in page
