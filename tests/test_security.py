@@ -5,6 +5,7 @@ import os
 import secrets
 import subprocess
 import sys
+from urllib.parse import parse_qs
 
 import bibtexparser
 import openpyxl
@@ -215,8 +216,17 @@ def one_of_everything(db):
 
 
 def admin_urls():
-    """Every list, add, change, delete and history page of the admin, with the method to use."""
-    urls = [("get", reverse("admin:index")), ("get", reverse("admin:password_change"))]
+    """Every page of the admin that reads or changes data, with the method to use."""
+    urls = [
+        ("get", reverse("admin:index")),
+        ("get", reverse("admin:password_change")),
+        (
+            "get",
+            reverse("admin:autocomplete") + "?app_label=people&model_name=role&field_name=person",
+        ),
+        ("get", reverse("admin:people_person_duplicates")),
+        ("post", reverse("admin:people_person_distinct")),
+    ]
     for model in admin.site._registry:
         prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         urls += [
@@ -228,6 +238,10 @@ def admin_urls():
         if instance is not None:
             for page in ["change", "delete", "history"]:
                 urls.append(("post", reverse(f"{prefix}_{page}", args=[instance.pk])))
+            if hasattr(instance, "history"):
+                version = instance.history.first().history_id
+                page = reverse(f"{prefix}_simple_history", args=[instance.pk, version])
+                urls.append(("post", page))
         for page in ["import", "process_import", "export"]:
             try:
                 urls.append(("post", reverse(f"{prefix}_{page}")))
@@ -244,7 +258,8 @@ def test_anonymous_users_reach_no_admin_page(client, one_of_everything):
     assert len(urls) > 40
     for (method, url), response in responses.items():
         assert response.status_code == 302, (method, url)
-        assert response.url == f"/admin/login/?next={url}", (method, url)
+        login, query = response.url.split("?")
+        assert (login, parse_qs(query)["next"]) == ("/admin/login/", [url]), (method, url)
 
 
 def test_anonymous_users_get_404_for_a_draft_project(client, one_of_everything):
