@@ -11,7 +11,6 @@ import re
 from itertools import chain
 from urllib.parse import quote, urlsplit
 
-from django.core.validators import URLValidator
 from django.db.models import Exists, Max, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 
@@ -25,6 +24,7 @@ from people.models import (
     Role,
     Section,
     Team,
+    validate_web_url,
 )
 from people.sorting import fold
 
@@ -37,7 +37,7 @@ def web_address(url):
     Forms refuse other schemes, but a row written another way (a script, a
     fixture) could hold a javascript: URL, which must never become a link.
     """
-    return url if urlsplit(url.strip()).scheme.lower() in URLValidator.schemes else ""
+    return url if urlsplit(url.strip()).scheme.lower() in validate_web_url.schemes else ""
 
 
 def paragraphs(text):

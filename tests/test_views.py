@@ -793,3 +793,16 @@ def test_search_query_count_does_not_grow(client, make_project, django_assert_nu
         found = search_results(client, "numero")
 
     assert len(found) == min(people, 50)
+
+
+def test_only_web_addresses_become_links(client, make_project):
+    # Forms refuse other schemes; this row was written some other way.
+    project = make_project(slug="links")
+    Resource.objects.create(project=project, title="Archive", url="ftp://example.org/a")
+    Resource.objects.create(project=project, title="Report", url="https://example.org/r")
+
+    html = client.get("/credits/links/").text
+
+    assert 'href="ftp:' not in html
+    assert "Archive</li>" in html
+    assert '<a href="https://example.org/r">Report</a>' in html
