@@ -200,8 +200,6 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-# Lock-outs are still logged; this only drops the banner every command would print.
-AXES_VERBOSE = False
 
 
 def forwarded_client_address(request):
