@@ -1,5 +1,4 @@
 import json
-from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
@@ -18,6 +17,7 @@ from people.models import (
     Team,
 )
 from people.sorting import normalize_name, sort_key
+from tests.html_tree import parse
 from tests.seed import load_seed
 
 pytestmark = pytest.mark.django_db
@@ -213,65 +213,6 @@ def test_load_gpt4v_refuses_to_overwrite_other_rows_with_the_same_ids():
 # The rendered page against the seed text
 
 
-class Element:
-    def __init__(self, tag, attrs):
-        self.tag = tag
-        self.attrs = dict(attrs)
-        self.children = []
-
-    @property
-    def classes(self):
-        return (self.attrs.get("class") or "").split()
-
-    def find_all(self, tag, cls=None):
-        found = []
-        for child in self.children:
-            if isinstance(child, Element):
-                if child.tag == tag and (cls is None or cls in child.classes):
-                    found.append(child)
-                found.extend(child.find_all(tag, cls))
-        return found
-
-    def find(self, tag, cls=None):
-        found = self.find_all(tag, cls)
-        return found[0] if found else None
-
-    def text(self):
-        parts = [c if isinstance(c, str) else c.text() for c in self.children]
-        return " ".join("".join(parts).split())
-
-
-class TreeBuilder(HTMLParser):
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Element("document", [])
-        self.open = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, attrs)
-        self.open[-1].children.append(element)
-        if tag not in self.VOID:
-            self.open.append(element)
-
-    def handle_endtag(self, tag):
-        for depth in range(len(self.open) - 1, 0, -1):
-            if self.open[depth].tag == tag:
-                del self.open[depth:]
-                return
-
-    def handle_data(self, data):
-        self.open[-1].children.append(data)
-
-
-def parse_html(html):
-    builder = TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
-
-
 def people_links(element):
     return [(a.text(), a.attrs.get("href")) for a in element.find_all("a", "person")]
 
@@ -284,7 +225,7 @@ def expected_links(names):
 def page(client, gpt4v):
     response = client.get("/credits/gpt-4v/")
     assert response.status_code == 200
-    return parse_html(response.content.decode())
+    return parse(response.text)
 
 
 def test_page_title_and_headings_in_order(page, seed):
@@ -402,7 +343,7 @@ def test_the_page_follows_an_editors_sort_name(client, gpt4v):
     henrique.sort_name = "Pinto, Henrique Ponde de Oliveira"
     henrique.save()
 
-    page = parse_html(client.get("/credits/gpt-4v/").content.decode())
+    page = parse(client.get("/credits/gpt-4v/").text)
 
     team = next(
         t

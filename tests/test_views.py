@@ -1,6 +1,5 @@
 import re
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,6 +18,7 @@ from people.models import (
     Team,
 )
 from people.sorting import sort_key
+from tests.html_tree import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -29,77 +29,6 @@ PROJECT_PAGE_QUERIES = 9
 # The person with aliases, their credits, the sections and teams of the projects
 # credited (for the anchors), mentions, and the projects they assembled.
 PERSON_PAGE_QUERIES = 7
-
-
-class Node:
-    def __init__(self, tag, attrs):
-        self.tag, self.attrs, self.children = tag, dict(attrs), []
-
-    @property
-    def classes(self):
-        return (self.attrs.get("class") or "").split()
-
-    def find_all(self, tag, cls=None):
-        found = []
-        for child in self.children:
-            if isinstance(child, Node):
-                if child.tag == tag and (cls is None or cls in child.classes):
-                    found.append(child)
-                found.extend(child.find_all(tag, cls))
-        return found
-
-    def find(self, tag, cls=None):
-        found = self.find_all(tag, cls)
-        assert len(found) == 1, f"expected one <{tag} class={cls}>, found {len(found)}"
-        return found[0]
-
-    def by_id(self, id_):
-        for node in self._all():
-            if node.attrs.get("id") == id_:
-                return node
-        raise AssertionError(f"no element with id {id_!r}")
-
-    def _all(self):
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child._all()
-
-    def text(self):
-        """The text as a reader copying it gets it: white space collapsed."""
-        raw = "".join(c if isinstance(c, str) else c.text() for c in self.children)
-        return " ".join(raw.split())
-
-
-class TreeBuilder(HTMLParser):
-    VOID = {"meta", "link", "input", "br", "img", "hr"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Node("document", [])
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, attrs)
-        self.stack[-1].children.append(node)
-        if tag not in self.VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag):
-        if tag in self.VOID:
-            return
-        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
-        self.stack.pop()
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
-
-def parse(response):
-    builder = TreeBuilder()
-    builder.feed(response.content.decode())
-    builder.close()
-    return builder.root
 
 
 def names(node):
@@ -154,7 +83,7 @@ def test_home_lists_published_projects_only(client, make_project):
     make_project(title="Published work", slug="published")
     make_project(title="Secret draft", slug="secret", is_published=False)
 
-    page = parse(client.get("/"))
+    page = parse(client.get("/").text)
 
     links = page.find("ul", "project-list").find_all("a")
     assert [(a.text(), a.attrs["href"]) for a in links] == [
@@ -167,7 +96,7 @@ def test_home_shows_drafts_to_staff_marked_as_drafts(staff_client, make_project)
     make_project(title="Published work", slug="published")
     make_project(title="Secret draft", slug="secret", is_published=False)
 
-    items = parse(staff_client.get("/")).find("ul", "project-list").find_all("li")
+    items = parse(staff_client.get("/").text).find("ul", "project-list").find_all("li")
 
     assert [item.text() for item in items][1] == "Secret draft Draft"
     assert items[1].find("a").attrs["href"] == "/credits/secret/"
@@ -180,7 +109,7 @@ def test_draft_project_is_not_found_for_the_public(client, make_project):
     response = client.get("/credits/secret/")
 
     assert response.status_code == 404
-    assert "Page not found" in parse(response).find("h1").text()
+    assert "Page not found" in parse(response.text).find("h1").text()
 
 
 def test_staff_see_a_draft_with_a_banner(staff_client, make_project):
@@ -189,11 +118,13 @@ def test_staff_see_a_draft_with_a_banner(staff_client, make_project):
     response = staff_client.get("/credits/secret/")
 
     assert response.status_code == 200
-    assert "Draft. This page is not published" in parse(response).find("p", "draft-banner").text()
+    assert (
+        "Draft. This page is not published" in parse(response.text).find("p", "draft-banner").text()
+    )
 
 
 def test_published_page_has_no_draft_banner(client, page_project):
-    page = parse(client.get("/credits/vision/"))
+    page = parse(client.get("/credits/vision/").text)
 
     assert page.find_all("p", "draft-banner") == []
 
@@ -203,7 +134,7 @@ def test_unknown_project_is_not_found(client):
 
 
 def test_page_outline_one_h1_then_sections_in_order(client, page_project):
-    page = parse(client.get("/credits/vision/"))
+    page = parse(client.get("/credits/vision/").text)
 
     assert [h1.text() for h1 in page.find_all("h1")] == ["Vision credits"]
     assert [h2.text() for h2 in page.find_all("h2")] == [
@@ -217,7 +148,7 @@ def test_page_outline_one_h1_then_sections_in_order(client, page_project):
 
 
 def test_intro_resources_and_closing_text(client, page_project):
-    intro = parse(client.get("/credits/vision/")).find("div", "intro")
+    intro = parse(client.get("/credits/vision/").text).find("div", "intro")
 
     assert [p.text() for p in intro.find_all("p")] == [
         "First paragraph.",
@@ -232,7 +163,7 @@ def test_intro_resources_and_closing_text(client, page_project):
 
 
 def test_citation_block_names_the_citation_and_the_assembler(client, page_project):
-    authorship = parse(client.get("/credits/vision/")).by_id("authorship")
+    authorship = parse(client.get("/credits/vision/").text).by_id("authorship")
 
     text = authorship.find("p", "citation").text()
     assert "please cite it as “Example Lab (2023)”." in text
@@ -242,7 +173,7 @@ def test_citation_block_names_the_citation_and_the_assembler(client, page_projec
 
 
 def test_team_names_in_family_name_order_whatever_the_entry_order(client, page_project):
-    team = parse(client.get("/credits/vision/")).by_id("research-contributions--data")
+    team = parse(client.get("/credits/vision/").text).by_id("research-contributions--data")
 
     assert names(team) == [
         "Diogo Moitinho de Almeida",
@@ -253,7 +184,7 @@ def test_team_names_in_family_name_order_whatever_the_entry_order(client, page_p
 
 
 def test_a_copied_team_list_reads_comma_separated(client, page_project):
-    team = parse(client.get("/credits/vision/")).by_id("research-contributions--data")
+    team = parse(client.get("/credits/vision/").text).by_id("research-contributions--data")
 
     assert team.find("ul", "names").text() == (
         "Diogo Moitinho de Almeida, Łukasz Kondraciuk, Paul Röttger, Zoe Zed"
@@ -268,7 +199,7 @@ def test_names_sort_by_sort_key_not_by_database_collation(client, make_project, 
     for name in ["Bob Vance", "Anna Van Dyke"]:
         Role.objects.create(person=make_person(name), team=team)
 
-    page = parse(client.get("/credits/example/"))
+    page = parse(client.get("/credits/example/").text)
 
     assert names(page.by_id("credits--team")) == ["Anna Van Dyke", "Bob Vance"]
 
@@ -278,13 +209,13 @@ def test_an_editors_sort_name_moves_the_person(client, page_project):
     zoe.sort_name = "Aardvark, Zoe"
     zoe.save()
 
-    team = parse(client.get("/credits/vision/")).by_id("research-contributions--data")
+    team = parse(client.get("/credits/vision/").text).by_id("research-contributions--data")
 
     assert names(team)[0] == "Zoe Zed"
 
 
 def test_lead_lines_with_titles_sorted_under_their_section(client, page_project):
-    research = parse(client.get("/credits/vision/")).by_id("research-contributions")
+    research = parse(client.get("/credits/vision/").text).by_id("research-contributions")
 
     leads = research.find("ul", "leads").find_all("li", "lead")
     assert [lead.text() for lead in leads] == [
@@ -304,14 +235,14 @@ def test_a_member_title_follows_the_name(client, page_project):
         title="Overall lead, data lead",
     )
 
-    team = parse(client.get("/credits/vision/")).by_id("research-contributions--data")
+    team = parse(client.get("/credits/vision/").text).by_id("research-contributions--data")
 
     assert team.find("ul", "names").text().endswith("Zoe Zed Overall lead, data lead")
     assert names(team).count("Zoe Zed") == 1
 
 
 def test_unheaded_team_has_no_heading(client, page_project):
-    safety = parse(client.get("/credits/vision/")).by_id("safety-contributions")
+    safety = parse(client.get("/credits/vision/").text).by_id("safety-contributions")
 
     team = safety.find("section", "team")
     assert team.attrs["id"] == "safety-contributions--unheaded"
@@ -320,7 +251,7 @@ def test_unheaded_team_has_no_heading(client, page_project):
 
 
 def test_sections_and_teams_carry_anchors_with_self_links(client, page_project):
-    page = parse(client.get("/credits/vision/"))
+    page = parse(client.get("/credits/vision/").text)
 
     sections = page.find_all("section", "credits-section")
     assert [s.attrs["id"] for s in sections] == ["research-contributions", "safety-contributions"]
@@ -353,11 +284,11 @@ def test_anchors_are_unique_on_the_page_and_person_pages_link_to_them(
     Role.objects.create(person=ada, section=sections[2], title="Lead")
 
     response = client.get("/credits/example/")
-    person_page = parse(client.get("/people/ada-lovelace/"))
+    person_page = parse(client.get("/people/ada-lovelace/").text)
 
     ids = re.findall(r'\sid="([^"]*)"', response.content.decode())
     assert len(ids) == len(set(ids))
-    page = parse(response)
+    page = parse(response.text)
     sections_ids = [s.attrs["id"] for s in page.find_all("section", "credits-section")]
     assert sections_ids == [
         "r-d",
@@ -391,7 +322,7 @@ def test_self_links_follow_their_headings_with_no_space_to_wrap_at(client, page_
 
 
 def test_every_name_links_to_the_person_page(client, page_project):
-    page = parse(client.get("/credits/vision/"))
+    page = parse(client.get("/credits/vision/").text)
 
     links = {(a.text(), a.attrs["href"]) for a in page.find_all("a", "person")}
 
@@ -406,7 +337,7 @@ def test_names_carry_their_other_spellings_for_the_name_filter(client, page_proj
     Alias.objects.create(person=Person.objects.get(name="Hyeonwoo Noh"), name="Hyeon-woo Noh")
     Alias.objects.create(person=Person.objects.get(name="Uwe Peters"), name='Uwe "<Pete>"')
 
-    page = parse(client.get("/credits/vision/"))
+    page = parse(client.get("/credits/vision/").text)
 
     links = {a.text(): a.attrs.get("data-aliases") for a in page.find_all("a", "person")}
     assert links["Diogo Moitinho de Almeida"] == '["D. M. de Almeida", "Diogo de Almeida"]'
@@ -424,7 +355,7 @@ def test_names_carry_their_other_spellings_for_the_name_filter(client, page_proj
 
 
 def test_acknowledgments_with_their_named_people_sorted(client, page_project):
-    section = parse(client.get("/credits/vision/")).by_id("acknowledgments")
+    section = parse(client.get("/credits/vision/").text).by_id("acknowledgments")
 
     acknowledgments = section.find_all("div", "acknowledgment")
     assert [ack.find_all("p")[0].text() for ack in acknowledgments] == [
@@ -439,7 +370,7 @@ def test_page_shows_published_and_last_updated_dates(client, make_project):
     project = make_project(published_at=datetime(2023, 9, 25, tzinfo=UTC))
     Project.objects.filter(pk=project.pk).update(updated_at=datetime(2023, 10, 2, tzinfo=UTC))
 
-    text = parse(client.get("/credits/example/")).find("p", "page-dates").text()
+    text = parse(client.get("/credits/example/").text).find("p", "page-dates").text()
 
     assert text == "Published 25 September 2023 · Last updated 2 October 2023"
 
@@ -449,7 +380,7 @@ def test_a_draft_shows_no_published_date(staff_client, make_project):
     project = make_project(is_published=False, published_at=datetime(2023, 9, 25, tzinfo=UTC))
     Project.objects.filter(pk=project.pk).update(updated_at=datetime(2023, 10, 2, tzinfo=UTC))
 
-    page = parse(staff_client.get("/credits/example/"))
+    page = parse(staff_client.get("/credits/example/").text)
     data = staff_client.get("/credits/example/credits.json").json()
 
     assert page.find("p", "draft-banner").text().startswith("Draft.")
@@ -469,7 +400,7 @@ def test_last_updated_follows_a_change_of_the_credits(client, make_project, make
     Role.objects.create(person=ada, team=team)
     Role.history.update(history_date=datetime(2024, 3, 1, 12, tzinfo=UTC))
 
-    text = parse(client.get("/credits/example/")).find("p", "page-dates").text()
+    text = parse(client.get("/credits/example/").text).find("p", "page-dates").text()
 
     assert text.endswith("Last updated 1 March 2024")
 
@@ -495,13 +426,12 @@ def test_text_from_the_database_is_escaped(client, make_project, make_person):
 def test_pages_have_landmarks_and_no_inline_script_or_style(client, page_project):
     for url in ["/", "/credits/vision/", "/people/raul-puri/", "/credits/missing/"]:
         html = client.get(url).content.decode()
-        page = TreeBuilder()
-        page.feed(html)
+        page = parse(html)
 
         assert '<html lang="en">' in html
         assert '<a class="skip-link" href="#content">' in html
         assert '<main id="content"' in html
-        assert len(page.root.find_all("h1")) == 1
+        assert len(page.find_all("h1")) == 1
         assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
         assert re.search(r"\s(style|on[a-z]+)=", html) is None
 
@@ -519,7 +449,7 @@ def test_person_page_lists_credits_across_published_projects(client, page_projec
     )
     Role.objects.create(person=raul, team=hidden_team)
 
-    page = parse(client.get("/people/raul-puri/"))
+    page = parse(client.get("/people/raul-puri/").text)
 
     assert page.find("h1").text() == "Raul Puri"
     projects = page.find_all("section", "person-project")
@@ -553,8 +483,8 @@ def test_person_page_lists_each_place_once_with_its_titles_as_the_project_page_d
     Role.objects.create(person=zoe, team=data, title="Overall lead")
     Role.objects.create(person=zoe, team=data, title="Data lead")
 
-    person_page = parse(client.get(zoe.get_absolute_url()))
-    project_page = parse(client.get("/credits/vision/"))
+    person_page = parse(client.get(zoe.get_absolute_url()).text)
+    project_page = parse(client.get("/credits/vision/").text)
 
     credits = [li.text() for li in person_page.find_all("li", "credit")]
     assert credits == [
@@ -573,7 +503,7 @@ def test_person_page_shows_aliases_and_links(client, make_person, page_project):
     Alias.objects.create(person=person, name="Zoë Zedd")
     Alias.objects.create(person=person, name="Z. Zed")
 
-    page = parse(client.get(person.get_absolute_url()))
+    page = parse(client.get(person.get_absolute_url()).text)
 
     assert page.find("p", "aliases").text() == "Also credited as Z. Zed, Zoë Zedd."
     links = [(a.text(), a.attrs["href"]) for a in page.find("ul", "person-links").find_all("a")]
@@ -584,7 +514,7 @@ def test_person_page_shows_aliases_and_links(client, make_person, page_project):
 
 
 def test_person_page_lists_acknowledgments(client, page_project):
-    page = parse(client.get("/people/sally-applin/"))
+    page = parse(client.get("/people/sally-applin/").text)
 
     mention = page.find("section", "person-mentions").find("li")
     assert mention.text() == "Vision credits: “We thank our red teamers:”"
@@ -622,7 +552,7 @@ def test_person_credited_only_on_a_draft_is_hidden_from_the_public(
 
     assert public.status_code == 404
     assert staff.status_code == 200
-    assert "Hidden › Secret team" in parse(staff).text()
+    assert "Hidden › Secret team" in parse(staff.text).text()
 
 
 def build_credits(project, people, teams, sections=2):
@@ -667,7 +597,7 @@ def test_project_page_query_count_does_not_grow(
     with django_assert_num_queries(PROJECT_PAGE_QUERIES):
         response = client.get("/credits/sized/")
 
-    links = parse(response).find_all("a", "person")
+    links = parse(response.text).find_all("a", "person")
     assert len(links) == people + 2 + min(people, 20) + 1
     assert sum("data-aliases" in link.attrs for link in links) > people / 2
 
@@ -689,7 +619,7 @@ def test_person_page_query_count_does_not_grow(
     with django_assert_num_queries(PERSON_PAGE_QUERIES):
         response = client.get("/people/many/")
 
-    assert len(parse(response).find_all("li", "credit")) == projects * teams
+    assert len(parse(response.text).find_all("li", "credit")) == projects * teams
 
 
 @pytest.fixture
@@ -705,7 +635,7 @@ def searchable(page_project, make_person):
 def search_results(client, query):
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
-    results = parse(response).find_all("ol", "search-results")
+    results = parse(response.text).find_all("ol", "search-results")
     return [item.find("a").text() for item in results[0].find_all("li")] if results else []
 
 
@@ -734,7 +664,7 @@ def test_search_finds_people_by_any_spelling(client, searchable, query, found):
 def test_search_shows_other_spellings_and_links_to_the_person(client, searchable):
     response = client.get("/search/", {"q": "rasso"})
 
-    item = parse(response).find("ol", "search-results").find("li")
+    item = parse(response.text).find("ol", "search-results").find("li")
     assert item.text() == "Filippo Rasso (also Filippo Raso)"
     assert item.find("a").attrs["href"] == "/people/filippo-rasso/"
     assert item.find_all("mark") == []
@@ -744,8 +674,12 @@ def test_search_shows_other_spellings_and_links_to_the_person(client, searchable
 def test_search_shows_the_other_spelling_that_matched(client, searchable):
     Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Z. Zed")
 
-    raso = parse(client.get("/search/", {"q": "raso"})).find("ol", "search-results").find("li")
-    zoe = parse(client.get("/search/", {"q": "ångström"})).find("ol", "search-results").find("li")
+    raso = parse(client.get("/search/", {"q": "raso"}).text).find("ol", "search-results").find("li")
+    zoe = (
+        parse(client.get("/search/", {"q": "ångström"}).text)
+        .find("ol", "search-results")
+        .find("li")
+    )
 
     assert raso.text() == "Filippo Rasso (matched: Filippo Raso)"
     assert raso.find("mark").text() == "Filippo Raso"
@@ -773,14 +707,14 @@ def test_search_without_a_query_asks_for_one(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/search/")
 
-    assert "Type a name" in parse(response).find("p", "search-message").text()
+    assert "Type a name" in parse(response.text).find("p", "search-message").text()
 
 
 def test_a_too_long_search_is_refused_with_a_message(client):
     response = client.get("/search/", {"q": "a" * 101})
 
     assert response.status_code == 200
-    assert parse(response).find("p", "search-message").text() == (
+    assert parse(response.text).find("p", "search-message").text() == (
         "Search for at most 100 characters."
     )
 
