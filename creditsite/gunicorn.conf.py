@@ -9,7 +9,10 @@ import os
 bind = os.environ.get("CREDITS_BIND", "127.0.0.1:8000")
 # Pages are rendered from the cache or the database, never waiting on other
 # services for long, so plain processes scale with the cores.
-workers = int(os.environ.get("CREDITS_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Without Redis each process has its own page cache, and an edit would only
+# refresh the pages of the process that saved it: one process then.
+default_workers = multiprocessing.cpu_count() * 2 + 1 if os.environ.get("REDIS_URL") else 1
+workers = int(os.environ.get("CREDITS_WORKERS", default_workers))
 timeout = int(os.environ.get("CREDITS_WORKER_TIMEOUT", "60"))
 graceful_timeout = 30
 # Recycle workers now and then so that a slow leak cannot grow without bound.

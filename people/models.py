@@ -329,7 +329,7 @@ class Role(models.Model):
         ]
 
     def __str__(self):
-        place = self.team.name if self.team_id else self.section.title
+        place = (self.team.name or "no heading") if self.team_id else self.section.title
         return f"{self.person} ({place}{': ' + self.title if self.title else ''})"
 
     @property

@@ -1,12 +1,17 @@
+import logging
+
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from redis.exceptions import RedisError
 
 from people import exports, pages
 from people.caching import get_page, page_cache_key, set_page
 from people.models import Person, PersonRedirect, Project
 from people.resources import export_credits_csv
+
+logger = logging.getLogger(__name__)
 
 
 def is_staff(user):
@@ -22,8 +27,13 @@ def cached_response(request, key_parts, build):
         return build()
     # The key is taken before the page is built, so that a page built while an
     # edit commits is stored under the old generation and never served after it.
-    key = page_cache_key(*key_parts)
-    cached = get_page(key)
+    try:
+        key = page_cache_key(*key_parts)
+        cached = get_page(key)
+    except RedisError:
+        # Readers still get the page, only slower, while the shared cache is down.
+        logger.warning("Page cache unreachable; serving %s uncached", request.path)
+        return build()
     if cached is not None:
         content, headers = cached
         return HttpResponse(content, headers=headers)
@@ -34,7 +44,10 @@ def cached_response(request, key_parts, build):
             for name in ("Content-Type", "Content-Disposition")
             if name in response.headers
         }
-        set_page(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
+        try:
+            set_page(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
+        except RedisError:
+            logger.warning("Page cache unreachable; %s not cached", request.path)
     return response
 
 

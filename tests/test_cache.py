@@ -164,3 +164,20 @@ def test_unpublishing_removes_the_cached_page(client, project):
     project.save()
 
     assert client.get("/credits/vision/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/credits/{slug}/", "/credits/{slug}/credits.json"])
+def test_readers_get_pages_while_the_shared_cache_is_down(client, settings, project, path):
+    # Nothing listens on port 1: every call to this Redis cache fails to connect.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+
+    response = client.get(path.format(slug=project.slug))
+
+    assert response.status_code == 200
+    assert "Ada Lovelace" in response.content.decode()

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from people.models import Alias, Person, Project, Resource, Section, Team
+from people.models import Alias, Person, Project, Resource, Role, Section, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +131,20 @@ def test_a_resource_link_must_be_a_web_address(project):
     assert error.value.message_dict == {
         "url": ["Enter a web address starting with http:// or https://."]
     }
+
+
+def test_a_credit_names_its_place(section, boyd):
+    data = Team.objects.create(section=section, name="Data")
+    unheaded = Team.objects.create(section=section, name="")
+
+    labels = [
+        str(Role.objects.create(person=boyd, section=section, title="Data lead")),
+        str(Role.objects.create(person=boyd, team=data)),
+        str(Role.objects.create(person=boyd, team=unheaded)),
+    ]
+
+    assert labels == [
+        "Madeline Boyd (Research: Data lead)",
+        "Madeline Boyd (Data)",
+        "Madeline Boyd (no heading)",
+    ]
