@@ -13,9 +13,10 @@ from itertools import combinations
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditsite.settings")
+from bench import database  # noqa: E402
+
 os.environ.setdefault("CREDITS_DEBUG", "1")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/credits_bench_dupes")
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/credits_bench_dupes"
 
 PEOPLE = 20_000
 PLANTED_PER_KIND = 40
@@ -66,32 +67,9 @@ ACCENTED = {"e": "é", "a": "á", "o": "ö", "u": "ü", "i": "í", "c": "ç", "n
 
 
 def setup_django():
-    import dj_database_url
-
-    url = os.environ["DATABASE_URL"]
-    config = dj_database_url.parse(url)
-    if config["ENGINE"].endswith("postgresql"):
-        import psycopg
-
-        server = {
-            "host": config["HOST"],
-            "port": config["PORT"] or 5432,
-            "user": config["USER"],
-            "password": config["PASSWORD"] or None,
-            "dbname": "postgres",
-        }
-        with psycopg.connect(**server, autocommit=True) as connection:
-            exists = connection.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-            ).fetchone()
-            if not exists:
-                connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-    import django
     from django.core.management import call_command
 
-    django.setup()
-    call_command("migrate", verbosity=0)
+    database.setup_django(DEFAULT_URL)
     call_command("flush", interactive=False, verbosity=0)
 
 

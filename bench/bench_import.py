@@ -28,9 +28,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import database  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/credits_bench_import"
 PLAIN_ROWS = 5000
 SECTIONS = 6
@@ -75,37 +76,6 @@ def generate(people):
             else:
                 writer.writerow([sections[section], teams[team], name, ""])
     return out.getvalue().encode()
-
-
-def configure(url):
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "creditsite.settings"
-    os.environ.setdefault("CREDITS_SECRET_KEY", "bench-only-not-a-secret")
-    os.environ.setdefault("CREDITS_HTTPS", "0")
-    os.environ.setdefault("CREDITS_LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
-
-
-def recreate_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    server = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return server, name
-
-
-def drop_database(server, name):
-    import psycopg
-
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def empty_database():
@@ -290,17 +260,18 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    os.environ.setdefault("CREDITS_SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("CREDITS_HTTPS", "0")
+    os.environ.setdefault("CREDITS_LOG_LEVEL", "WARNING")
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if args.child:
-        configure(url)
+        database.setup_django(url, migrate=False)
         child_import(args.child)
         return
 
-    server, name = recreate_database(url)
-    configure(url)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    # Each run starts on a new database.
+    database.drop_database(url)
+    database.setup_django(url)
     try:
         report(args.rows)
     finally:
@@ -308,7 +279,7 @@ def main():
 
         connections.close_all()
         if not args.keep:
-            drop_database(server, name)
+            database.drop_database(url)
 
 
 def report(rows):

@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditsite.settings")
+from bench import database  # noqa: E402
+
 # Production settings (debug off) so templates and queries run as they do when served.
 os.environ.setdefault("CREDITS_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("CREDITS_HTTPS", "0")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/credits_bench")
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/credits_bench"
 
 PEOPLE = 2_000
 ROLES = 10_000
@@ -47,36 +48,14 @@ FAMILY = [
 
 
 def setup_django():
-    import dj_database_url
-
-    config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    if config["ENGINE"].endswith("postgresql"):
-        import psycopg
-
-        server = {
-            "host": config["HOST"],
-            "port": config["PORT"] or 5432,
-            "user": config["USER"],
-            "password": config["PASSWORD"] or None,
-            "dbname": "postgres",
-        }
-        with psycopg.connect(**server, autocommit=True) as connection:
-            exists = connection.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-            ).fetchone()
-            if not exists:
-                connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-    import django
     from django.conf import settings
     from django.core.management import call_command
     from django.test.utils import override_settings
 
-    django.setup()
+    database.setup_django(DEFAULT_URL)
     # No collectstatic here: link the plain static files instead of the manifest's.
     storage = "django.contrib.staticfiles.storage.StaticFilesStorage"
     override_settings(STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": storage}}).enable()
-    call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
 
 
