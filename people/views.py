@@ -1,6 +1,8 @@
 import logging
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -18,13 +20,34 @@ def is_staff(user):
     return user.is_active and user.is_staff
 
 
+@contextmanager
+def one_snapshot():
+    """Run a page's queries against one state of the database.
+
+    A page takes several queries; an import committing between two of them
+    could otherwise show its new teams without their members. PostgreSQL's
+    default isolation gives each query its own snapshot, so ask for one
+    snapshot for the whole transaction.
+    """
+    if connection.in_atomic_block:
+        # Already one transaction (a test, or a caller's atomic block).
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def cached_response(request, key_parts, build):
     """Return build()'s response, cached for readers who are not staff.
 
     Staff get fresh pages: they see drafts and edit links, which are never cached.
     """
     if is_staff(request.user):
-        return build()
+        with one_snapshot():
+            return build()
     # The key is taken before the page is built, so that a page built while an
     # edit commits is stored under the old generation and never served after it.
     try:
@@ -33,11 +56,13 @@ def cached_response(request, key_parts, build):
     except RedisError:
         # Readers still get the page, only slower, while the shared cache is down.
         logger.warning("Page cache unreachable; serving %s uncached", request.path)
-        return build()
+        with one_snapshot():
+            return build()
     if cached is not None:
         content, headers = cached
         return HttpResponse(content, headers=headers)
-    response = build()
+    with one_snapshot():
+        response = build()
     if response.status_code == 200:
         headers = {
             name: response.headers[name]

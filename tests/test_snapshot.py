@@ -1,0 +1,56 @@
+"""A page is built from one state of the database, even while an import commits."""
+
+import psycopg
+import pytest
+from django.db import connection
+
+from people.caching import new_generation
+from people.models import Person, Project, Role, Section, Team
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite lets no other connection commit during a read transaction",
+    ),
+]
+
+
+def commit_elsewhere(project):
+    """Commit a new section with a team, as a concurrent import would."""
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as other:
+        section_id = other.execute(
+            "INSERT INTO people_section (project_id, title, position) VALUES (%s, %s, 9) "
+            "RETURNING id",
+            [project.pk, "Late section"],
+        ).fetchone()[0]
+        other.execute(
+            "INSERT INTO people_team (section_id, name, position) VALUES (%s, %s, 0)",
+            [section_id, "Late team"],
+        )
+
+
+def test_a_commit_between_a_pages_queries_does_not_show(client):
+    project = Project.objects.create(title="Vision", slug="vision", is_published=True)
+    section = Section.objects.create(project=project, title="Research")
+    team = Team.objects.create(section=section, name="Data")
+    Role.objects.create(person=Person.objects.create(name="Ada Lovelace", slug="ada"), team=team)
+    committed = []
+
+    def commit_after_sections_query(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if 'FROM "people_section"' in sql and not committed:
+            commit_elsewhere(project)
+            committed.append(sql)
+        return result
+
+    with connection.execute_wrapper(commit_after_sections_query):
+        response = client.get("/credits/vision/")
+
+    assert committed
+    assert response.status_code == 200
+    assert "Ada Lovelace" in response.text
+    assert "Late section" not in response.text
+    new_generation()  # as the import does when it commits
+    assert "Late section" in client.get("/credits/vision/").text
