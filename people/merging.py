@@ -6,6 +6,7 @@ addresses redirect to the kept person's page.
 """
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -61,6 +62,22 @@ def role_place(role):
     return (role.team_id, role.section_id, role.title)
 
 
+def split_taken(items, taken, place):
+    """Split `items` into those that move and those already at a place in `taken`.
+
+    Each item that moves adds its place to `taken`, so a later item at the same place
+    collapses into it.
+    """
+    moving, staying = [], []
+    for item in items:
+        if place(item) in taken:
+            staying.append(item)
+        else:
+            taken.add(place(item))
+            moving.append(item)
+    return moving, staying
+
+
 def plan_merge(kept, removed):
     """Return the MergePlan for merging the people `removed` into `kept`."""
     if not removed:
@@ -76,12 +93,7 @@ def plan_merge(kept, removed):
         .select_related("person", "team__section__project", "section__project")
         .order_by("person_id", "id")
     )
-    for role in roles:
-        if role_place(role) in places:
-            plan.collapsed_roles.append(role)
-        else:
-            places.add(role_place(role))
-            plan.moved_roles.append(role)
+    plan.moved_roles, plan.collapsed_roles = split_taken(roles, places, role_place)
 
     acknowledgments = set(
         Mention.objects.filter(person=kept).values_list("acknowledgment_id", flat=True)
@@ -91,22 +103,14 @@ def plan_merge(kept, removed):
         .select_related("person", "acknowledgment__project")
         .order_by("person_id", "id")
     )
-    for mention in mentions:
-        if mention.acknowledgment_id in acknowledgments:
-            plan.collapsed_mentions.append(mention)
-        else:
-            acknowledgments.add(mention.acknowledgment_id)
-            plan.moved_mentions.append(mention)
+    plan.moved_mentions, plan.collapsed_mentions = split_taken(
+        mentions, acknowledgments, attrgetter("acknowledgment_id")
+    )
 
     names = {normalize_name(kept.name)}
     names.update(Alias.objects.filter(person=kept).values_list("name", flat=True))
     aliases = Alias.objects.filter(person_id__in=removed_ids).order_by("person_id", "id")
-    for alias in aliases:
-        if alias.name in names:
-            plan.dropped_aliases.append(alias)
-        else:
-            names.add(alias.name)
-            plan.moved_aliases.append(alias)
+    plan.moved_aliases, plan.dropped_aliases = split_taken(aliases, names, attrgetter("name"))
     for person in plan.removed:
         if person.name not in names:
             names.add(person.name)
