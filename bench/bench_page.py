@@ -9,6 +9,7 @@ already-built page data, and of a cached hit, then PASS or FAIL for each target.
 
 import os
 import random
+import re
 import secrets
 import statistics
 import sys
@@ -31,6 +32,9 @@ LEADS_PER_SECTION = 5
 RUNS = 7
 CACHED_RUNS = 200
 MAX_QUERIES = 10
+TRANSACTION_CONTROL = re.compile(
+    r"^(BEGIN|COMMIT|ROLLBACK|SET TRANSACTION|SAVEPOINT|RELEASE SAVEPOINT)"
+)
 MAX_RATIO = 2.0
 MIN_CACHED_SPEEDUP = 100
 
@@ -147,7 +151,11 @@ def main():
     new_generation()
     with CaptureQueriesContext(connection) as queries:
         get()
-    uncached_queries = len(queries.captured_queries)
+    statements = [query["sql"] for query in queries.captured_queries]
+    # BEGIN, SET TRANSACTION and COMMIT put the page's queries in one snapshot;
+    # they are counted apart from the queries that read data.
+    control = [sql for sql in statements if TRANSACTION_CONTROL.match(sql)]
+    uncached_queries = len(statements) - len(control)
 
     request = RequestFactory().get(url, HTTP_HOST="localhost")
     request.user = AnonymousUser()
@@ -171,7 +179,11 @@ def main():
     ratio = uncached / template_only
     speedup = uncached / cached
     results = [
-        (f"queries of an uncached render: {uncached_queries}", uncached_queries <= MAX_QUERIES),
+        (
+            f"queries of an uncached render: {uncached_queries} "
+            f"(and {len(control)} transaction statements: {', '.join(control)})",
+            uncached_queries <= MAX_QUERIES,
+        ),
         (f"uncached render: median {uncached:.1f} ms of {RUNS}", None),
         (f"template alone on built lists: median {template_only:.1f} ms of {RUNS}", None),
         (f"uncached / template alone: {ratio:.2f} (target <= {MAX_RATIO})", ratio <= MAX_RATIO),
