@@ -18,7 +18,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 setup: $(BIN)/.installed ## Install, migrate, load the GPT-4V page, create a local admin login
-	$(LOCAL) $(MANAGE) migrate --no-input
+	$(LOCAL) $(MANAGE) migrate --no-input --verbosity 0
 	$(LOCAL) $(MANAGE) load_gpt4v
 	$(LOCAL) $(MANAGE) ensure_local_admin
 
