@@ -1,11 +1,4 @@
-"""
-ASGI config for creditsite project.
-
-It exposes the ASGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/
-"""
+"""ASGI entry point."""
 
 import os
 
@@ -14,3 +7,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditsite.settings")
 
 application = get_asgi_application()
+
+from creditsite.startup import require_secret_key  # noqa: E402 - needs Django set up.
+
+require_secret_key()
