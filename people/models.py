@@ -4,14 +4,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from people.sorting import normalize_name, sort_key
+from people.sorting import fold, normalize_name, sort_key
+
+# Longest slug a person gets from a name, leaving room for a "-<number>" suffix.
+SLUG_BASE_LENGTH = 190
 
 ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
 # Public pages link these addresses: only the web's own schemes (no ftp:, no javascript:).
@@ -44,12 +47,39 @@ def validate_orcid(value):
         )
 
 
+def is_staff(user):
+    """Whether `user` may see what the public does not (drafts, every person)."""
+    return user.is_active and user.is_staff
+
+
+def slug_base(name):
+    """The slug a person's name gives before numbering ("person" for a name with no letters)."""
+    return slugify(fold(name))[:SLUG_BASE_LENGTH].strip("-") or "person"
+
+
+def numbered_slug(base, taken):
+    """`base`, or `base-2`, `base-3`… : the first one not in `taken`."""
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def credit_section(path):
+    """A field of a credit's section, whether the credit is a lead line or a team membership.
+
+    `credit_section("project__title")` is the title of the credit's project, usable in
+    annotate(), order_by() and values().
+    """
+    return Coalesce(f"team__section__{path}", f"section__{path}")
+
+
 class ProjectQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
     def visible_to(self, user):
-        if user.is_active and user.is_staff:
+        if is_staff(user):
             return self
         return self.published()
 
@@ -195,6 +225,21 @@ class Team(models.Model):
         return f"{self.section.anchor}--{name}"
 
 
+class PersonQuerySet(models.QuerySet):
+    def findable_by(self, user):
+        """People `user` may find: for the public, those named on a published page."""
+        if is_staff(user):
+            return self
+        published = Project.objects.published()
+        return self.filter(
+            Exists(Role.objects.filter(person=OuterRef("pk")).in_projects(published))
+            | Exists(
+                Mention.objects.filter(person=OuterRef("pk"), acknowledgment__project__in=published)
+            )
+            | Exists(published.filter(assembled_by=OuterRef("pk")))
+        )
+
+
 class Person(models.Model):
     """One human, across all projects."""
 
@@ -219,6 +264,7 @@ class Person(models.Model):
     homepage = models.URLField(max_length=500, blank=True, validators=[validate_web_url])
 
     history = HistoricalRecords()
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_key", "name", "id"]
@@ -267,6 +313,14 @@ class Alias(models.Model):
         return self.name
 
 
+class RoleQuerySet(models.QuerySet):
+    def in_projects(self, projects):
+        """Credits on any of `projects` (a queryset, or a list of projects or ids)."""
+        return self.filter(
+            Q(section__project__in=projects) | Q(team__section__project__in=projects)
+        )
+
+
 class Role(models.Model):
     """A person's credit: a member of a team, or a lead line directly under a section."""
 
@@ -292,6 +346,7 @@ class Role(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = RoleQuerySet.as_manager()
 
     class Meta:
         ordering = ["person__sort_key", "id"]

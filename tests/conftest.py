@@ -1,11 +1,23 @@
+from io import StringIO
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from people.caching import new_generation
-from people.models import Person, Project
-from people.sorting import fold
+from people.models import Person, Project, Role, Section, Team, numbered_slug, slug_base
+
+GPT4V_FIXTURE = Path(django_settings.BASE_DIR) / "fixtures" / "gpt4v.json"
+
+
+def pytest_configure(config):
+    # Real password hashing costs a quarter of a second per user created or
+    # signed in; the tests of sign-in itself only need the check, not its cost.
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -66,13 +78,44 @@ def make_person(db):
 
     def make(name, **fields):
         if "slug" not in fields:
-            base = slugify(fold(name)) or "person"
-            fields["slug"] = base
-            number = 1
-            while Person.objects.filter(slug=fields["slug"]).exists():
-                number += 1
-                fields["slug"] = f"{base}-{number}"
+            base = slug_base(name)
+            taken = set(Person.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+            fields["slug"] = numbered_slug(base, taken)
         return Person.objects.create(name=name, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_section(db):
+    """Create a Section of `project`, placed last unless a position is given."""
+
+    def make(project, title="Research contributions", **fields):
+        fields.setdefault("position", project.sections.count())
+        return Section.objects.create(project=project, title=title, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_team(db):
+    """Create a Team of `section`; an empty name is the section's unheaded group."""
+
+    def make(section, name="", **fields):
+        fields.setdefault("position", section.teams.count())
+        return Team.objects.create(section=section, name=name, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_credit(db, make_person):
+    """Create a credit: `person` (a Person or a name) in `team`, or a lead line under `section`."""
+
+    def make(person, *, team=None, section=None, title=""):
+        if isinstance(person, str):
+            person = Person.objects.filter(name=person).first() or make_person(person)
+        return Role.objects.create(person=person, team=team, section=section, title=title)
 
     return make
 
@@ -88,6 +131,35 @@ def make_project(db):
         return Project.objects.create(title=title, slug=slug, **fields)
 
     return make
+
+
+def load_gpt4v():
+    call_command("loaddata", GPT4V_FIXTURE, verbosity=0, stdout=StringIO())
+    return Project.objects.get(slug="gpt-4v")
+
+
+@pytest.fixture
+def gpt4v(db):
+    """The GPT-4V page of the fixture, loaded for this test (which may change it)."""
+    return load_gpt4v()
+
+
+@pytest.fixture(scope="module")
+def gpt4v_module(django_db_setup, django_db_blocker):
+    """The GPT-4V page, loaded once for a module whose tests only read it.
+
+    The module's tests run inside this transaction (each in a savepoint of its own),
+    which is rolled back after the last of them. Not for modules with transactional tests.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_gpt4v()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def gpt4v_read(gpt4v_module, db):
+    """The GPT-4V page loaded once per module: for tests that do not change it."""
+    return Project.objects.get(pk=gpt4v_module.pk)
 
 
 @pytest.fixture(autouse=True)
