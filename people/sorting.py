@@ -22,6 +22,15 @@ def normalize_name(name):
     return " ".join(unicodedata.normalize("NFC", name).split())
 
 
+def same_name_key(text):
+    """Return `text` as names are matched: two names are the same name when their keys are equal.
+
+    Case-insensitive (full Unicode case folding, so "STRASSE" matches "straße"), accents kept:
+    "José Pérez" and "José Perez" are not the same name, only look-alikes.
+    """
+    return normalize_name(text).casefold()
+
+
 def fold(text):
     """Return `text` for case- and accent-insensitive comparison ("Łukasz" -> "lukasz")."""
     return anyascii(normalize_name(text)).casefold()
