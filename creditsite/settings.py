@@ -118,7 +118,7 @@ PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", str(60 * 60 * 24)))
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # An upload waits for its confirmation in the database, which every worker shares.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "people.resources.DatabaseUploadStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "people.spreadsheet.storage.DatabaseUploadStorage"
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 IMPORT_UPLOAD_EXPIRY = int(env("IMPORT_UPLOAD_EXPIRY", str(60 * 60 * 24)))
 

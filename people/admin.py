@@ -27,7 +27,7 @@ from people.admin_forms import (
     RoleInlineFormSet,
     select_place_related,
 )
-from people.credits_admin import CreditsImportExportMixin
+from people.admin_import import CreditsImportExportMixin
 from people.duplicates import duplicate_urls, shared_spellings
 from people.merging import merge_selected_people
 from people.models import (

@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from people import exports, pages
 from people.caching import get_page, page_cache_key, set_page
 from people.models import Person, PersonRedirect, Project
-from people.resources import export_credits_csv
+from people.spreadsheet.export import export_credits_csv
 
 logger = logging.getLogger(__name__)
 

@@ -3,14 +3,12 @@ import io
 import openpyxl
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.core.management import CommandError, call_command, execute_from_command_line
 
-from people.models import Person, Project, Role
+from people.models import Alias, Project, Role
+from tests.spreadsheets import GPT4V_CSV, csv_file
 
 pytestmark = pytest.mark.django_db
-
-GPT4V_CSV = settings.BASE_DIR / "fixtures" / "gpt4v.csv"
 
 
 def database_rows():
@@ -21,11 +19,6 @@ def run(*args):
     out, err = io.StringIO(), io.StringIO()
     call_command(*args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def project():
-    return Project.objects.create(title="GPT-4V", slug="gpt-4v")
 
 
 @pytest.fixture
@@ -41,7 +34,9 @@ def write(tmp_path):
 # import_credits
 
 
-def test_import_prints_a_summary(project):
+def test_import_prints_a_summary(make_project):
+    make_project("GPT-4V", "gpt-4v")
+
     out, _err = run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
 
     assert out.splitlines()[-1] == (
@@ -51,8 +46,9 @@ def test_import_prints_a_summary(project):
     assert Role.objects.count() == 210
 
 
-def test_dry_run_writes_nothing_and_flags_lookalikes(project, write):
-    Person.objects.create(name="Madeleine Boyd", slug="madeleine-boyd")
+def test_dry_run_writes_nothing_and_flags_lookalikes(make_project, make_person, write):
+    make_project("GPT-4V", "gpt-4v")
+    make_person("Madeleine Boyd")
     path = write(b"section,team,person,role\nSafety,Evals,Madeline Boyd,\nSafety,Evals,Ann Beta,\n")
     before = database_rows()
 
@@ -68,7 +64,8 @@ def test_dry_run_writes_nothing_and_flags_lookalikes(project, write):
     assert database_rows() == before
 
 
-def test_sync_lists_and_removes_what_the_file_lacks(project, write):
+def test_sync_lists_and_removes_what_the_file_lacks(make_project, write):
+    make_project("GPT-4V", "gpt-4v")
     run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
     path = write(b"section,team,person,role\nResearch contributions,Data,Tao Xu,\n")
 
@@ -82,7 +79,8 @@ def test_sync_lists_and_removes_what_the_file_lacks(project, write):
     assert list(Role.objects.values_list("person__name", "team__name")) == [("Tao Xu", "Data")]
 
 
-def test_duplicates_are_reported(project, write):
+def test_duplicates_are_reported(make_project, write):
+    make_project("GPT-4V", "gpt-4v")
     path = write(b"section,team,person,role\nA,B,Ann Beta,\nA,B,Ann Beta,\n")
 
     out, _err = run("import_credits", path, "--project", "gpt-4v")
@@ -91,7 +89,8 @@ def test_duplicates_are_reported(project, write):
     assert Role.objects.count() == 1
 
 
-def test_a_bad_file_exits_with_the_row_and_column_and_writes_nothing(project, write):
+def test_a_bad_file_exits_with_the_row_and_column_and_writes_nothing(make_project, write):
+    make_project("GPT-4V", "gpt-4v")
     path = write(b"section,team,person,role\nA,B,Ann Beta,\nA,B,,\n")
     before = database_rows()
 
@@ -104,7 +103,8 @@ def test_a_bad_file_exits_with_the_row_and_column_and_writes_nothing(project, wr
     assert database_rows() == before
 
 
-def test_a_bad_file_exits_non_zero_from_the_shell(project, write, capsys):
+def test_a_bad_file_exits_non_zero_from_the_shell(make_project, write, capsys):
+    make_project("GPT-4V", "gpt-4v")
     path = write(b"section;team;person;role\n")
 
     with pytest.raises(SystemExit) as exit_:
@@ -114,7 +114,8 @@ def test_a_bad_file_exits_non_zero_from_the_shell(project, write, capsys):
     assert "Row 1: the file looks semicolon-separated" in capsys.readouterr().err
 
 
-def test_a_file_over_the_limit_is_refused(project, write, settings):
+def test_a_file_over_the_limit_is_refused(make_project, write, settings):
+    make_project("GPT-4V", "gpt-4v")
     settings.IMPORT_MAX_BYTES = 1024
     path = write(b"section,team,person,role\n" + b"A,B,Ann Beta,\n" * 100)
 
@@ -128,7 +129,9 @@ def test_a_file_over_the_limit_is_refused(project, write, settings):
     assert Role.objects.count() == 0
 
 
-def test_an_unknown_project_or_file_is_a_clear_error(project, tmp_path):
+def test_an_unknown_project_or_file_is_a_clear_error(make_project, tmp_path):
+    make_project("GPT-4V", "gpt-4v")
+
     with pytest.raises(CommandError) as no_project:
         run("import_credits", str(GPT4V_CSV), "--project", "nope")
     with pytest.raises(CommandError) as no_file:
@@ -143,12 +146,27 @@ def test_an_unknown_project_or_file_is_a_clear_error(project, tmp_path):
     )
 
 
+def test_a_name_that_is_also_another_spelling_is_reported(make_project, make_person, write):
+    make_project("GPT-4V", "gpt-4v")
+    make_person("Madeleine Boyd")
+    Alias.objects.create(person=make_person("Madeline Boyd"), name="Madeleine Boyd")
+    path = write(csv_file("Research,Data,Madeleine Boyd,"))
+
+    out, _err = run("import_credits", path, "--project", "gpt-4v", "--dry-run")
+
+    assert out.startswith(
+        'Row 2: "Madeleine Boyd" is credited to Madeleine Boyd; it is also another spelling of '
+        "Madeline Boyd. If they are one person, merge them.\n"
+    )
+
+
 class Terminal(io.StringIO):
     def isatty(self):
         return True
 
 
-def test_progress_is_shown_on_a_terminal(project):
+def test_progress_is_shown_on_a_terminal(make_project):
+    make_project("GPT-4V", "gpt-4v")
     err = Terminal()
 
     call_command(
@@ -161,7 +179,8 @@ def test_progress_is_shown_on_a_terminal(project):
 # export_credits
 
 
-def test_export_writes_the_import_format_to_stdout(project, capsysbinary):
+def test_export_writes_the_import_format_to_stdout(make_project, capsysbinary):
+    make_project("GPT-4V", "gpt-4v")
     run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
 
     call_command("export_credits", "--project", "gpt-4v")
@@ -169,7 +188,8 @@ def test_export_writes_the_import_format_to_stdout(project, capsysbinary):
     assert capsysbinary.readouterr().out == GPT4V_CSV.read_bytes()
 
 
-def test_export_to_a_file_round_trips(project, tmp_path):
+def test_export_to_a_file_round_trips(make_project, tmp_path):
+    make_project("GPT-4V", "gpt-4v")
     run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
     output = tmp_path / "out.csv"
 
@@ -179,7 +199,8 @@ def test_export_to_a_file_round_trips(project, tmp_path):
     assert err == f'Exported the credits of "GPT-4V" to {output}.\n'
 
 
-def test_export_to_xlsx(project, tmp_path, write):
+def test_export_to_xlsx(make_project, tmp_path, write):
+    make_project("GPT-4V", "gpt-4v")
     path = write(b"section,team,person,role\nResearch,Data,=1+1,\n")
     run("import_credits", path, "--project", "gpt-4v")
     output = tmp_path / "out.xlsx"
@@ -231,7 +252,9 @@ def test_create_project_published():
         (["new", "--title", "  "], "title: This field cannot be blank."),
     ],
 )
-def test_create_project_refuses_bad_input(project, args, message):
+def test_create_project_refuses_bad_input(make_project, args, message):
+    make_project("GPT-4V", "gpt-4v")
+
     with pytest.raises(CommandError) as error:
         run("create_project", *args)
 

@@ -4,8 +4,6 @@ from django.contrib.auth.models import Permission, User
 from django.db import DatabaseError, connection
 from django.urls import reverse
 
-from people.credits_csv import read_credits
-from people.credits_import import import_credits
 from people.merging import MergeError, merge_people, plan_merge
 from people.models import (
     Acknowledgment,
@@ -19,6 +17,8 @@ from people.models import (
     Section,
     Team,
 )
+from people.spreadsheet.apply import import_credits
+from people.spreadsheet.format import read_credits
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +160,7 @@ def test_a_later_import_using_any_merged_name_lands_on_the_kept_person(credits):
 
     plan = import_credits(credits["project"], read_credits(data))
 
-    assert plan.new_people == []
+    assert plan.changes.new_people == {}
     assert list(Person.objects.values_list("name", flat=True)) == ["Filippo Raso", "Thomas Stasi"]
     assert sorted(
         Role.objects.filter(team__name="Policy").values_list("person__name", "title")

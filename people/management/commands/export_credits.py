@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from people.models import Project
-from people.resources import CreditResource, CreditsXLSX, export_credits_csv
+from people.spreadsheet.export import export_credits_csv, export_credits_xlsx
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f'There is no project with the slug "{options["project"]}".')
         output = options["output"]
         if output and output.lower().endswith(".xlsx"):
-            data = CreditsXLSX().export_data(CreditResource(project=project).export())
+            data = export_credits_xlsx(project)
         else:
             data = export_credits_csv(project).encode()
         if not output:

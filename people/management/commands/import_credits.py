@@ -1,13 +1,12 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
-from people.credits_csv import CreditsError, read_credits
-from people.credits_import import import_credits
-from people.credits_plan import ADD, SYNC
 from people.models import Project
+from people.spreadsheet.apply import import_credits
+from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
+from people.spreadsheet.plan import ADD, SYNC
 
 LISTED = 20
 
@@ -55,7 +54,7 @@ class Command(BaseCommand):
             )
         except CreditsError as error:
             raise CommandError(f"{path}: nothing was imported.\n{error}") from error
-        if show_progress and plan.role_inserts and not options["dry_run"]:
+        if show_progress and plan.changes.new_credits and not options["dry_run"]:
             self.stderr.write("")
         self.report(plan)
         if options["dry_run"]:
@@ -72,30 +71,42 @@ class Command(BaseCommand):
         self.stderr.write(f"\rImporting credits: {done:,} of {total:,}", ending="")
 
     def report(self, plan):
-        for shared in plan.shared_names[:LISTED]:
+        shared_names = plan.report.shared_names
+        for shared in shared_names[:LISTED]:
             self.stdout.write(
                 f'Row {shared.row}: "{shared.name}" is credited to {shared.person}; it is also '
                 f"another spelling of {shared.others}. If they are one person, merge them."
             )
-        self.more(len(plan.shared_names) - LISTED)
-        if plan.new_people:
-            self.stdout.write(f"New people ({len(plan.new_people)}):")
-            flagged = [person for person in plan.new_people if person.similar]
-            listed = flagged + [p for p in plan.new_people if not p.similar][:LISTED]
-            for person in sorted(listed, key=lambda person: person.row):
-                note = f" (did you mean {person.similar}?)" if person.similar else ""
-                self.stdout.write(f"  row {person.row}: {person.name}{note}")
-            self.more(len(plan.new_people) - len(listed))
-        for row, first in plan.duplicates[:LISTED]:
-            self.stdout.write(f"Row {row} repeats row {first}: imported once.")
-        self.more(len(plan.duplicates) - LISTED)
-        if plan.removed:
-            self.stdout.write(f"Credits removed ({len(plan.removed)}):")
-            for credit in plan.removed[:LISTED]:
-                place = credit.section + (f" / {credit.team}" if credit.team else "")
-                title = f" ({credit.title})" if credit.title else ""
-                self.stdout.write(f"  {place}: {credit.person}{title}")
-            self.more(len(plan.removed) - LISTED)
+        self.more(len(shared_names) - LISTED)
+        self.report_new_people(plan.newcomers)
+        duplicates = plan.report.duplicates
+        for duplicate in duplicates[:LISTED]:
+            self.stdout.write(f"Row {duplicate.row} repeats row {duplicate.first}: imported once.")
+        self.more(len(duplicates) - LISTED)
+        self.report_removed(list(plan.changes.removed_credits))
+
+    def report_new_people(self, newcomers):
+        """Every new person who resembles someone, and the first few others."""
+        if not newcomers:
+            return
+        self.stdout.write(f"New people ({len(newcomers)}):")
+        flagged = [newcomer for newcomer in newcomers if newcomer.look_alike]
+        listed = flagged + [newcomer for newcomer in newcomers if not newcomer.look_alike][:LISTED]
+        for newcomer in sorted(listed, key=lambda newcomer: newcomer.person.row):
+            note = f" (did you mean {newcomer.look_alike}?)" if newcomer.look_alike else ""
+            self.stdout.write(f"  row {newcomer.person.row}: {newcomer.person.name}{note}")
+        self.more(len(newcomers) - len(listed))
+
+    def report_removed(self, credits):
+        if not credits:
+            return
+        self.stdout.write(f"Credits removed ({len(credits)}):")
+        for credit in credits[:LISTED]:
+            section, team = credit.place.section, credit.place.team
+            place = section.title + (f" / {team.name}" if team and team.name else "")
+            title = f" ({credit.title})" if credit.title else ""
+            self.stdout.write(f"  {place}: {credit.person.name}{title}")
+        self.more(len(credits) - LISTED)
 
     def more(self, number):
         if number > 0:
@@ -105,11 +116,10 @@ class Command(BaseCommand):
 def read_file(path):
     try:
         size = path.stat().st_size
-        if size > settings.IMPORT_MAX_BYTES:
+        if is_too_large(size):
             raise CommandError(
                 f"{path} is {filesizeformat(size)}; the largest file that can be imported is "
-                f"{filesizeformat(settings.IMPORT_MAX_BYTES)} "
-                "(set CREDITS_IMPORT_MAX_BYTES to change the limit)."
+                f"{size_limit()} (set CREDITS_IMPORT_MAX_BYTES to change the limit)."
             )
         return path.read_bytes()
     except OSError as error:

@@ -42,9 +42,7 @@ class Command(BaseCommand):
             record_first_versions(ids)
 
             project = Project.objects.get(slug=SLUG)
-            credits = Role.objects.filter(
-                Q(section__project=project) | Q(team__section__project=project)
-            )
+            credits = Role.objects.in_projects([project])
             people = Person.objects.filter(
                 Q(roles__in=credits) | Q(mentions__acknowledgment__project=project)
             ).distinct()

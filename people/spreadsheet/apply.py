@@ -3,18 +3,16 @@
 The same code serves the admin (preview, then confirm) and `manage.py import_credits`.
 """
 
-from anyascii import anyascii
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
 from people.caching import invalidate_pages
-from people.credits_csv import CreditsError
-from people.credits_plan import ADD, build_plan
 from people.models import Person, Project, Role, Section, Team
 from people.sorting import sort_key
+from people.spreadsheet.format import CreditsError
+from people.spreadsheet.plan import ADD, ExistingSection, ExistingTeam, build_plan
 
 BATCH_SIZE = 1000
 
@@ -55,21 +53,7 @@ def import_credits(
                 )
             reason = f"Imported from {source}" if source else "Import"
             apply_plan(plan, user=user, reason=reason, progress=progress)
-            if plan.has_changes:
-                # The page's "last updated" moves, and the project's history says why.
-                if user is not None:
-                    locked._history_user = user
-                locked._change_reason = f"Credits import ({mode}): {plan.short_summary()}"[:100]
-                locked.save(update_fields=["updated_at"])
-            if user is not None:
-                LogEntry.objects.log_actions(
-                    user.pk,
-                    [locked],
-                    CHANGE,
-                    change_message=f"Imported credits from {source or 'a file'} "
-                    f"({mode} mode): {plan.summary()}.",
-                    single_object=True,
-                )
+            _record(plan, locked, user, source)
     except DatabaseError as error:
         raise CreditsError(
             f"The database refused the import, so nothing was imported ({error}). "
@@ -78,74 +62,97 @@ def import_credits(
     return plan
 
 
+def _record(plan, project, user, source):
+    """The project's history and the admin log say who imported what."""
+    if plan.has_changes:
+        # The page's "last updated" moves, and the project's history says why.
+        if user is not None:
+            project._history_user = user
+        project._change_reason = f"Credits import ({plan.mode}): {plan.short_summary()}"[:100]
+        project.save(update_fields=["updated_at"])
+    if user is not None:
+        LogEntry.objects.log_actions(
+            user.pk,
+            [project],
+            CHANGE,
+            change_message=f"Imported credits from {source or 'a file'} "
+            f"({plan.mode} mode): {plan.summary()}.",
+            single_object=True,
+        )
+
+
 def apply_plan(plan, *, user=None, reason="Import", progress=None):
     """Write a plan with bulk queries; call inside a transaction."""
+    changes = plan.changes
     stamp = {
         "default_user": user,
         "default_change_reason": reason[:100],
         "default_date": timezone.now(),
     }
-    pks = {}
-
-    def pk(key):
-        return key[1] if len(key[0]) == 1 else pks[key]
-
     # QuerySet.delete() sends the signals that record history and invalidate pages.
-    _delete(Role, plan.removed_role_ids)
-    _delete(Team, plan.removed_team_ids)
-    _delete(Section, plan.removed_section_ids)
+    _delete(Role, list(changes.removed_credits.values()))
+    _delete(Team, [team.pk for team in changes.removed_teams])
+    _delete(Section, [section.pk for section in changes.removed_sections])
 
-    sections = [
-        Section(project=plan.project, title=title, position=position)
-        for _key, title, position in plan.section_inserts
-    ]
-    _create(Section, sections, stamp)
-    pks.update((key, s.pk) for (key, *_), s in zip(plan.section_inserts, sections, strict=True))
-    _move(Section, plan.positions[Section], stamp)
-
-    teams = [
-        Team(section_id=pk(section), name=name, position=position)
-        for _key, section, name, position in plan.team_inserts
-    ]
-    _create(Team, teams, stamp)
-    pks.update((key, t.pk) for (key, *_), t in zip(plan.team_inserts, teams, strict=True))
-    _move(Team, plan.positions[Team], stamp)
-
-    people = [
-        Person(
+    sections = {
+        new: Section(project=plan.project, title=new.title, position=position)
+        for new, position in changes.new_sections.items()
+    }
+    _create(Section, list(sections.values()), stamp)
+    _move(Section, changes.positions, ExistingSection, stamp)
+    teams = {
+        new: Team(section_id=_pk(new.section, sections), name=new.name, position=position)
+        for new, position in changes.new_teams.items()
+    }
+    _create(Team, list(teams.values()), stamp)
+    _move(Team, changes.positions, ExistingTeam, stamp)
+    people = {
+        new: Person(
             name=new.name,
-            sort_name=new.sort_name,
-            sort_key=sort_key(new.name, new.sort_name),
-            slug=_unique_slug(new.name, plan.taken_slugs),
+            sort_name=sort_name,
+            sort_key=sort_key(new.name, sort_name),
+            slug=new.slug,
         )
-        for _key, new in plan.person_inserts
-    ]
-    _create(Person, people, stamp)
-    pks.update((key, p.pk) for (key, _), p in zip(plan.person_inserts, people, strict=True))
-    if plan.sort_name_updates:
-        changed = list(Person.objects.filter(pk__in=plan.sort_name_updates))
-        for person in changed:
-            person.sort_name = plan.sort_name_updates[person.pk]
-            person.sort_key = sort_key(person.name, person.sort_name)
-        bulk_update_with_history(
-            changed, Person, ["sort_name", "sort_key"], batch_size=BATCH_SIZE, **stamp
-        )
+        for new, sort_name in changes.new_people.items()
+    }
+    _create(Person, list(people.values()), stamp)
+    _change_sort_names(changes.sort_names, stamp)
+    _create_credits(changes.new_credits, sections, teams, people, stamp, progress)
+    invalidate_pages()
 
-    total = len(plan.role_inserts)
-    for start in range(0, total, BATCH_SIZE):
+
+def _pk(thing, created):
+    """The pk of an existing section, team or person, or of the row just created for a new one."""
+    return created[thing].pk if thing in created else thing.pk
+
+
+def _change_sort_names(changes, stamp):
+    if not changes:
+        return
+    sort_names = {change.person.pk: change.new for change in changes}
+    people = list(Person.objects.filter(pk__in=sort_names))
+    for person in people:
+        person.sort_name = sort_names[person.pk]
+        person.sort_key = sort_key(person.name, person.sort_name)
+    bulk_update_with_history(
+        people, Person, ["sort_name", "sort_key"], batch_size=BATCH_SIZE, **stamp
+    )
+
+
+def _create_credits(credits, sections, teams, people, stamp, progress):
+    for start in range(0, len(credits), BATCH_SIZE):
         roles = [
             Role(
-                person_id=pk(person),
-                section_id=None if team else pk(section),
-                team_id=pk(team) if team else None,
-                title=title,
+                person_id=_pk(credit.person, people),
+                section_id=None if credit.place.team else _pk(credit.place.section, sections),
+                team_id=_pk(credit.place.team, teams) if credit.place.team else None,
+                title=credit.title,
             )
-            for section, team, person, title in plan.role_inserts[start : start + BATCH_SIZE]
+            for credit in credits[start : start + BATCH_SIZE]
         ]
         _create(Role, roles, stamp)
         if progress:
-            progress(start + len(roles), total)
-    invalidate_pages()
+            progress(start + len(roles), len(credits))
 
 
 def _create(model, objects, stamp):
@@ -182,7 +189,11 @@ def _create(model, objects, stamp):
             )
 
 
-def _move(model, positions, stamp):
+def _move(model, positions, kind, stamp):
+    """Give the existing sections (or teams) of `positions` their new positions."""
+    positions = {
+        thing.pk: position for thing, position in positions.items() if isinstance(thing, kind)
+    }
     if positions:
         objects = list(model.objects.filter(pk__in=positions))
         for obj in objects:
@@ -193,12 +204,3 @@ def _move(model, positions, stamp):
 def _delete(model, ids):
     for start in range(0, len(ids), BATCH_SIZE):
         model.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).delete()
-
-
-def _unique_slug(name, taken):
-    base = slugify(anyascii(name))[:190].strip("-") or "person"
-    slug, number = base, 2
-    while slug in taken:
-        slug, number = f"{base}-{number}", number + 1
-    taken.add(slug)
-    return slug

@@ -2,17 +2,15 @@
 
 django-import-export 4.4 reports "Import finished" even when the confirm step
 failed, keeps uploads in a local temporary folder and logs one entry per row;
-this mixin confirms only what was written, keeps uploads in the database and
-logs one entry per import on the project.
+this mixin confirms only what was written, keeps uploads in the database
+(people/spreadsheet/storage.py) and logs one entry per import on the project.
 """
 
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import select_template
 from django.template.response import TemplateResponse
@@ -21,12 +19,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
-from import_export.signals import post_import
 
-from people.credits_csv import CreditsError, read_credits
-from people.credits_plan import ADD, MODES
 from people.models import Project
-from people.resources import CreditsCSV, CreditsXLSX, UploadExpired
+from people.resources import CreditsCSV, CreditsXLSX
+from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
+from people.spreadsheet.plan import ADD, MODES
+from people.spreadsheet.storage import UploadExpired
 
 # Each list of the preview is drawn row by row up to this length, else summarised.
 PREVIEW_ROWS = 500
@@ -47,23 +45,17 @@ class CreditsImportForm(ImportForm):
         self.fields["project"].queryset = projects()
         self.fields["import_file"].help_text = (
             "A CSV file, UTF-8, with the header section,team,person,role (optionally "
-            "sort_name) and one row per credit. Largest size: "
-            f"{filesizeformat(settings.IMPORT_MAX_BYTES)}."
+            f"sort_name) and one row per credit. Largest size: {size_limit()}."
         )
 
     def clean_import_file(self):
+        # Only the size: the file is read once, by CreditsCSV.create_dataset.
         upload = self.cleaned_data["import_file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
+        if is_too_large(upload.size):
             raise forms.ValidationError(
                 f"The file is {filesizeformat(upload.size)}; the largest file you can import is "
-                f"{filesizeformat(settings.IMPORT_MAX_BYTES)}. Split it into smaller files."
+                f"{size_limit()}. Split it into smaller files."
             )
-        data = b"".join(upload.chunks())
-        try:
-            read_credits(data)
-        except CreditsError as error:
-            raise forms.ValidationError([str(problem) for problem in error.problems]) from error
-        upload.seek(0)
         return upload
 
 
@@ -139,7 +131,17 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             initial["mode"] = import_form.cleaned_data["mode"]
         return initial
 
+    def add_data_read_fail_error_to_form(self, form, e):
+        # ImportMixin.add_data_read_fail_error_to_form: overridden to say what is wrong with
+        # the file, by row and column, rather than the name of the exception.
+        if isinstance(e, CreditsError):
+            form.add_error("import_file", [str(problem) for problem in e.problems])
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
     def import_action(self, request, **kwargs):
+        # ImportMixin.import_action: wrapped, to put the plan and our errors on its preview
+        # page and to delete an upload that cannot be confirmed.
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
         if context is None:
@@ -150,19 +152,24 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         context["preview_rows"] = PREVIEW_ROWS
         if context.get("confirm_form") is not None and plan is not None:
             context["confirm_form"].initial["digest"] = plan.digest()
+            return response
         if result is not None and result.has_errors():
             context["credits_errors"] = [
                 str(problem)
                 for error in result.base_errors
                 for problem in getattr(error.error, "problems", [error.error])
             ]
-            upload = context["form"].cleaned_data["import_file"]
-            self.tmp_storage(getattr(upload, "tmp_storage_name", None)).remove()
+        name = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
+        if name is not None:
+            self.tmp_storage(name).remove()
         return response
 
     @method_decorator(require_POST)
     def process_import(self, request, **kwargs):
         """Write the confirmed import; report success only for what was written."""
+        # ImportMixin.process_import: replaced, to show why nothing was imported (the
+        # database changed, the project was deleted, the upload expired) instead of a
+        # success message, and to delete the upload whatever happens.
         if not self.has_import_permission(request):
             raise PermissionDenied
         confirm_form = self.create_confirm_form(request)
@@ -176,8 +183,8 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
                 )
             return self.import_failed(request, ["The confirmation was incomplete; upload again."])
         try:
-            dataset = CreditsCSV().create_dataset(storage.read())
-            result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+            rows = read_credits(storage.read())
+            result = self.process_dataset(rows, confirm_form, request, **kwargs)
         except (UploadExpired, CreditsError) as error:
             return self.import_failed(request, [str(error)])
         finally:
@@ -205,11 +212,9 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.import_template_name], context)
 
-    def process_result(self, result, request):
+    def add_success_message(self, result, request):
         plan = result.plan
         messages.success(request, f'Import finished for "{plan.project}": {plan.summary()}.')
-        post_import.send(sender=None, model=self.model)
-        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
     def get_export_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("export_form")

@@ -1,7 +1,8 @@
-"""The credits spreadsheet format: reading and checking a file, writing an export.
+"""The credits spreadsheet format: reading and checking a file into typed rows.
 
 One row per credit, columns `section`, `team`, `person`, `role` and optionally
-`sort_name`. Planning and applying an import is in people/credits_import.py.
+`sort_name`. plan.py matches the rows against the database, apply.py writes them,
+export.py writes a project's credits in the same format.
 """
 
 import codecs
@@ -10,6 +11,9 @@ import io
 import re
 import string
 from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from people.models import Person, Role, Section, Team
 from people.sorting import normalize_name
@@ -58,7 +62,7 @@ class CreditsError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class CreditRow:
-    """One credit as read from a file, with its cells cleaned."""
+    """One credit as read from a file, with its cells cleaned; its shape up to the write."""
 
     row: int
     section: str
@@ -70,6 +74,16 @@ class CreditRow:
     @property
     def is_lead(self):
         return not self.team and bool(self.role)
+
+
+def size_limit():
+    """The largest file an import takes, as people read it ("10.0 MB")."""
+    return filesizeformat(settings.IMPORT_MAX_BYTES)
+
+
+def is_too_large(size):
+    """Whether a file of `size` bytes is over the import limit (CREDITS_IMPORT_MAX_BYTES)."""
+    return size > settings.IMPORT_MAX_BYTES
 
 
 def read_credits(data):
@@ -243,19 +257,3 @@ def clean_cell(value):
     if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
         value = value[1:]
     return value
-
-
-def escape_cell(value):
-    """Return a value safe from formula injection when a spreadsheet opens it."""
-    if value.lstrip("'").startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def write_csv(headers, rows):
-    """Return CSV text: UTF-8 without BOM once encoded, LF line endings, minimal quoting."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return out.getvalue()

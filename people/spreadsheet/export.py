@@ -1,0 +1,91 @@
+"""Writing a project's credits in the import format: CSV, and XLSX for Excel.
+
+The public credits.csv, `manage.py export_credits` and the admin's Export all write
+through here, so the three give the same bytes.
+"""
+
+import csv
+import io
+
+import tablib
+from django.db.models import QuerySet
+
+from people.models import Role, Section, Team
+from people.spreadsheet.format import COLUMNS, FORMULA_STARTS, OPTIONAL_COLUMNS
+
+
+def export_credits_csv(project, credits=None):
+    """Return a project's credits (or only `credits`) as CSV text in the import format."""
+    table = credits_table(project, credits)
+    return write_csv(table.headers, table)
+
+
+def export_credits_xlsx(project):
+    """Return a project's credits as an XLSX workbook, the same cells as the CSV."""
+    return credits_table(project).export("xlsx")
+
+
+def credits_table(project, credits=None):
+    """Return a project's credits (or only `credits`) as a table in page order.
+
+    Page order: sections by position; in each, lead lines by the people's sort keys,
+    then teams by position with their members by sort key. The `sort_name` column
+    is there only when someone exported has a sort name of their own. Cells a
+    spreadsheet would run as formulas are escaped.
+    """
+    leads = Role.objects.filter(section__project=project)
+    members = Role.objects.filter(team__section__project=project)
+    if credits is not None:
+        ids = credits.values("pk") if isinstance(credits, QuerySet) else [c.pk for c in credits]
+        leads, members = leads.filter(pk__in=ids), members.filter(pk__in=ids)
+    leads_by_section = _by_place(leads, "section_id")
+    members_by_team = _by_place(members, "team_id")
+    teams_by_section = {}
+    for team in Team.objects.filter(section__project=project).order_by("position", "id"):
+        teams_by_section.setdefault(team.section_id, []).append(team)
+
+    rows = []
+    for section in Section.objects.filter(project=project).order_by("position", "id"):
+        for name, sort_name, title in leads_by_section.get(section.pk, []):
+            rows.append([section.title, "", name, title, sort_name])
+        for team in teams_by_section.get(section.pk, []):
+            for name, sort_name, title in members_by_team.get(team.pk, []):
+                rows.append([section.title, team.name, name, title, sort_name])
+    headers = [*COLUMNS, *OPTIONAL_COLUMNS]
+    if not any(row[-1] for row in rows):
+        headers = headers[:-1]
+        rows = [row[:-1] for row in rows]
+    return tablib.Dataset(*([escape_cell(value) for value in row] for row in rows), headers=headers)
+
+
+def _by_place(roles, place):
+    """Group (name, sort name, title) by section or team, people sorted as on the page.
+
+    Sorted in Python: the database's collation may ignore spaces and punctuation.
+    """
+    grouped = {}
+    rows = roles.values_list(
+        place, "person__sort_key", "person__name", "person_id", "id", "person__sort_name", "title"
+    )
+    for place_id, _key, name, _person, _id, sort_name, title in sorted(rows):
+        grouped.setdefault(place_id, []).append((name, sort_name, title))
+    return grouped
+
+
+def escape_cell(value):
+    """Return a value safe from formula injection when a spreadsheet opens it.
+
+    format.clean_cell undoes this on import.
+    """
+    if value.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(headers, rows):
+    """Return CSV text: UTF-8 without BOM once encoded, LF line endings, minimal quoting."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue()

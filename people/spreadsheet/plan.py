@@ -1,0 +1,569 @@
+"""Planning a credits import: what a file changes in a project, from a handful of queries.
+
+build_plan matches the file's rows against the project and every person, works out
+what sync mode removes and where new sections and teams go. Its ImportPlan holds the
+changes, which apply.py writes, and the report, which the preview and the command show.
+"""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from operator import attrgetter
+
+from rapidfuzz import fuzz, process
+
+from people.models import (
+    Alias,
+    Person,
+    PersonRedirect,
+    Project,
+    Role,
+    Section,
+    Team,
+    numbered_slug,
+    slug_base,
+)
+from people.sorting import default_sort_name, fold, normalize_name, same_name_key
+from people.spreadsheet.format import CreditsError, Problem
+
+ADD = "add"
+SYNC = "sync"
+MODES = [
+    (ADD, "Add: add the credits that are new, change nothing else"),
+    (SYNC, "Sync: the project's credits become exactly the file (others are removed)"),
+]
+SIMILAR_SCORE = 85
+
+# What a credit refers to: a row of the database (Existing…, found by pk) or one the
+# import creates (New…). Fields marked `_shown` are for the preview only: they take no
+# part in comparisons, nor in the digest that tells whether the database moved.
+_shown = {"compare": False, "repr": False}
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingSection:
+    pk: int
+    title: str = field(**_shown)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSection:
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingTeam:
+    pk: int
+    section: ExistingSection = field(**_shown)
+    name: str = field(**_shown)
+
+
+@dataclass(frozen=True, slots=True)
+class NewTeam:
+    section: ExistingSection | NewSection
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingPerson:
+    pk: int
+    name: str = field(**_shown)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPerson:
+    """A person the import creates: the name as first written, in `row`."""
+
+    name: str
+    row: int = field(**_shown)
+    slug: str = field(**_shown)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a credit is: a team of a section, or the section itself for a lead line."""
+
+    section: ExistingSection | NewSection
+    team: ExistingTeam | NewTeam | None
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """A person in a place with a title; `row` is where the file has it (None: the database)."""
+
+    place: Place
+    person: ExistingPerson | NewPerson
+    title: str
+    row: int | None = field(default=None, **_shown)
+
+
+@dataclass(frozen=True, slots=True)
+class SortNameChange:
+    """A person whose sort name the file changes."""
+
+    person: ExistingPerson
+    old: str = field(**_shown)
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A row that repeats the credit of an earlier row (`first`): imported once."""
+
+    row: int
+    first: int
+
+
+@dataclass(frozen=True, slots=True)
+class SharedName:
+    """A name of the file that is one person's name and other people's other spelling.
+
+    The credit goes to the person of that name; the file may have meant the others.
+    """
+
+    name: str
+    row: int
+    person: str
+    others: str
+
+
+@dataclass(frozen=True, slots=True)
+class Newcomer:
+    """A new person as the preview lists them, with the name they resemble, if any."""
+
+    person: NewPerson
+    look_alike: str
+
+
+@dataclass
+class Changes:
+    """What applying a plan writes, each change once."""
+
+    new_sections: dict[NewSection, int] = field(default_factory=dict)  # -> position
+    new_teams: dict[NewTeam, int] = field(default_factory=dict)  # -> position
+    new_people: dict[NewPerson, str] = field(default_factory=dict)  # -> sort name, or ""
+    new_credits: list[Credit] = field(default_factory=list)
+    sort_names: list[SortNameChange] = field(default_factory=list)
+    positions: dict[ExistingSection | ExistingTeam, int] = field(default_factory=dict)
+    removed_credits: dict[Credit, int] = field(default_factory=dict)  # -> Role pk
+    removed_teams: list[ExistingTeam] = field(default_factory=list)
+    removed_sections: list[ExistingSection] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """What the preview and the command show besides the changes."""
+
+    rows_read: int
+    unchanged: list[Credit] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    shared_names: list[SharedName] = field(default_factory=list)
+    look_alikes: dict[NewPerson, str] = field(default_factory=dict)  # -> whom they resemble
+
+
+@dataclass
+class ImportPlan:
+    """What importing a file into a project will change, and what to tell the editor."""
+
+    project: Project
+    mode: str
+    changes: Changes
+    report: Report
+
+    @property
+    def has_changes(self):
+        return any(getattr(self.changes, change.name) for change in fields(Changes))
+
+    @cached_property
+    def newcomers(self):
+        return [
+            Newcomer(person, self.report.look_alikes.get(person, ""))
+            for person in self.changes.new_people
+        ]
+
+    def counts(self):
+        changes, report = self.changes, self.report
+        return {
+            "new credits": len(changes.new_credits),
+            "unchanged credits": len(report.unchanged),
+            "removed credits": len(changes.removed_credits),
+            "new people": len(changes.new_people),
+            "new sections": len(changes.new_sections),
+            "new teams": len(changes.new_teams),
+            "removed sections": len(changes.removed_sections),
+            "removed teams": len(changes.removed_teams),
+            "sort names changed": len(changes.sort_names),
+            "duplicate rows": len(report.duplicates),
+        }
+
+    def summary(self):
+        """One line of counts, e.g. "3 new credits, 40 unchanged; 2 new people"."""
+        count = self.counts()
+        parts = [
+            _count(count["new credits"], "new credit"),
+            f"{count['unchanged credits']} unchanged",
+        ]
+        if self.mode == SYNC:
+            parts.append(f"{count['removed credits']} removed")
+        extra = [
+            _count(count["new people"], "new person", "new people"),
+            _count(count["new sections"], "new section"),
+            _count(count["new teams"], "new team"),
+            _count(count["removed sections"], "section removed", "sections removed"),
+            _count(count["removed teams"], "team removed", "teams removed"),
+            _count(count["sort names changed"], "sort name changed", "sort names changed"),
+            _count(len(self.changes.positions), "section or team moved", "sections or teams moved"),
+            _count(count["duplicate rows"], "duplicate row", "duplicate rows") + " imported once",
+        ]
+        extra = [part for part in extra if not part.startswith("0 ")]
+        return ", ".join(parts) + ("; " + ", ".join(extra) if extra else "")
+
+    def short_summary(self):
+        """Counts that fit a history record's reason."""
+        count = self.counts()
+        return (
+            f"{count['new credits']} new, {count['unchanged credits']} unchanged, "
+            f"{count['removed credits']} removed credits, {count['new people']} new people"
+        )
+
+    def digest(self):
+        """A fingerprint of the changes, to tell whether the database moved since a preview."""
+        changes = self.changes
+        fingerprint = (
+            self.mode,
+            list(changes.new_sections.items()),
+            list(changes.new_teams.items()),
+            list(changes.new_people.items()),
+            changes.new_credits,
+            sorted(changes.removed_credits.values()),
+            sorted(team.pk for team in changes.removed_teams),
+            sorted(section.pk for section in changes.removed_sections),
+            sorted((change.person.pk, change.new) for change in changes.sort_names),
+            sorted(
+                (type(thing).__name__, thing.pk, position)
+                for thing, position in changes.positions.items()
+            ),
+        )
+        return hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+
+
+def _count(number, singular, plural=None):
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def build_plan(project, rows, mode=ADD):
+    """Work out what importing `rows` changes, with a fixed number of queries."""
+    places = _Places(project)
+    people = _People()
+    report = Report(rows_read=len(rows))
+    credits = _match(rows, places, people, report)
+    changes = Changes()
+    for credit in credits:
+        if credit in places.credits:
+            report.unchanged.append(credit)
+        else:
+            changes.new_credits.append(credit)
+    _people(changes, report, people)
+    if mode == SYNC:
+        _removals(changes, places, credits)
+    _positions(changes, places, credits, mode)
+    return ImportPlan(project, mode, changes, report)
+
+
+def _match(rows, places, people, report):
+    """The file's credits in order, each once; CreditsError if some rows cannot be matched."""
+    credits = {}  # credit -> the same credit, as first read
+    problems = []
+    for row in rows:
+        place = places.place(row)
+        person = people.match(row, problems)
+        if person is None:
+            continue
+        people.note_sort_name(person, row, problems)
+        credit = Credit(place, person, row.role, row.row)
+        first = credits.setdefault(credit, credit)
+        if first is not credit:
+            report.duplicates.append(Duplicate(row.row, first.row))
+    if problems:
+        raise CreditsError(problems)
+    report.shared_names = list(people.shared.values())
+    return list(credits)
+
+
+def _people(changes, report, people):
+    """New people, with the sort names the file gives them; sort names the file changes."""
+    for person in people.new.values():
+        changes.new_people[person] = people.given_sort_name(person)
+    for person, row in people.sort_names.items():
+        old = people.existing_sort_names.get(person)
+        if old is not None and old != row.sort_name:
+            changes.sort_names.append(SortNameChange(person, old, row.sort_name))
+    if changes.new_people:
+        report.look_alikes = look_alikes(list(changes.new_people), people.known_names())
+
+
+def _removals(changes, places, credits):
+    """In sync mode: the project's credits, teams and sections that the file leaves out."""
+    kept = set(credits)
+    kept_teams = {credit.place.team for credit in credits}
+    kept_sections = {credit.place.section for credit in credits}
+    changes.removed_credits = {
+        credit: pk for credit, pk in places.credits.items() if credit not in kept
+    }
+    changes.removed_teams = [team for team in places.teams if team not in kept_teams]
+    changes.removed_sections = [s for s in places.sections if s not in kept_sections]
+
+
+def _positions(changes, places, credits, mode):
+    """Positions for new sections and teams, and for existing ones the file moves (sync)."""
+    sections = list(dict.fromkeys(credit.place.section for credit in credits))
+    teams = defaultdict(dict)  # section -> {team: None}, both in the file's order
+    for credit in credits:
+        if credit.place.team is not None:
+            teams[credit.place.section].setdefault(credit.place.team)
+    _place(changes, changes.new_sections, sections, places.top_section, places, mode)
+    for section, section_teams in teams.items():
+        top = places.top_team.get(section, 0)
+        _place(changes, changes.new_teams, list(section_teams), top, places, mode)
+
+
+def _place(changes, new_positions, things, top, places, mode):
+    """Give new sections (or a section's new teams) positions, in the file's order.
+
+    New ones go after the existing ones. In sync mode the order becomes the file's:
+    if it differs, every position is renumbered.
+    """
+    new = [thing for thing in things if isinstance(thing, NewSection | NewTeam)]
+    existing = [thing for thing in things if not isinstance(thing, NewSection | NewTeam)]
+    in_order = sorted(existing, key=lambda thing: (places.positions[thing], thing.pk)) == existing
+    if mode == SYNC and not (in_order and things == existing + new):
+        numbered = enumerate(things, start=1)
+    else:
+        numbered = enumerate(new, start=top + 1)
+    for position, thing in numbered:
+        if isinstance(thing, NewSection | NewTeam):
+            new_positions[thing] = position
+        elif places.positions[thing] != position:
+            changes.positions[thing] = position
+
+
+class _Places:
+    """The project's sections, teams and credits, loaded once, found by title."""
+
+    def __init__(self, project):
+        self.sections = []
+        self.teams = []
+        self.positions = {}  # existing section or team -> position
+        self.top_section = 0  # the highest position of a section
+        self.top_team = {}  # section -> the highest position of its teams
+        self.section_titles = {}  # title -> section
+        self.team_names = defaultdict(dict)  # section -> {name: team}
+        sections = {}
+        for pk, title, position in Section.objects.filter(project=project).values_list(
+            "pk", "title", "position"
+        ):
+            section = sections[pk] = ExistingSection(pk, title)
+            _remember(self.section_titles, title, section)
+            self.sections.append(section)
+            self.positions[section] = position
+            self.top_section = max(self.top_section, position)
+        teams = {}
+        for pk, section_pk, name, position in Team.objects.filter(
+            section__project=project
+        ).values_list("pk", "section_id", "name", "position"):
+            section = sections[section_pk]
+            team = teams[pk] = ExistingTeam(pk, section, name)
+            _remember(self.team_names[section], name, team)
+            self.teams.append(team)
+            self.positions[team] = position
+            self.top_team[section] = max(self.top_team.get(section, 0), position)
+        self.credits = self._credits(project, sections, teams)
+
+    @staticmethod
+    def _credits(project, sections, teams):
+        """{credit: Role pk} of the project's credits."""
+        credits = {}
+        leads = Role.objects.filter(section__project=project).values_list(
+            "pk", "section_id", "person_id", "person__name", "title"
+        )
+        members = Role.objects.filter(team__section__project=project).values_list(
+            "pk", "team_id", "person_id", "person__name", "title"
+        )
+        for pk, section_pk, person_pk, name, title in leads:
+            place = Place(sections[section_pk], None)
+            credits[Credit(place, ExistingPerson(person_pk, name), normalize_name(title))] = pk
+        for pk, team_pk, person_pk, name, title in members:
+            team = teams[team_pk]
+            place = Place(team.section, team)
+            credits[Credit(place, ExistingPerson(person_pk, name), normalize_name(title))] = pk
+        return credits
+
+    def place(self, row):
+        section = _find(self.section_titles, row.section)
+        if section is None:
+            section = self.section_titles[same_name_key(row.section)] = NewSection(row.section)
+        if row.is_lead:
+            return Place(section, None)
+        names = self.team_names[section]
+        team = _find(names, row.team)
+        if team is None:
+            team = names[same_name_key(row.team)] = NewTeam(section, row.team)
+        return Place(section, team)
+
+
+def _remember(index, title, thing):
+    # A title matches exactly first, then ignoring case.
+    title = normalize_name(title)
+    index.setdefault(title, thing)
+    index.setdefault(same_name_key(title), thing)
+
+
+def _find(index, title):
+    return index.get(title) or index.get(same_name_key(title))
+
+
+class _People:
+    """Every person, found by name or other spelling (alias), as the same name."""
+
+    def __init__(self):
+        self.existing = {}  # pk -> ExistingPerson
+        self.existing_sort_names = {}  # ExistingPerson -> sort name
+        self.by_name = defaultdict(list)
+        self.by_alias = defaultdict(set)
+        self.new = {}  # same-name key -> NewPerson
+        self.shared = {}  # same-name key -> SharedName
+        self.sort_names = {}  # person -> the first row that gives their sort name
+        self.taken_slugs = None
+        for pk, name, sort_name in Person.objects.values_list("pk", "name", "sort_name"):
+            person = self.existing[pk] = ExistingPerson(pk, name)
+            self.existing_sort_names[person] = normalize_name(sort_name)
+            self.by_name[same_name_key(name)].append(person)
+        self.aliases = list(Alias.objects.values_list("person_id", "name"))
+        for person_pk, name in self.aliases:
+            self.by_alias[same_name_key(name)].add(self.existing[person_pk])
+
+    def match(self, row, problems):
+        """The person of the row's name, a new person, or None (a problem) if it is ambiguous."""
+        key = same_name_key(row.person)
+        matches = self.by_name.get(key) or sorted(self.by_alias.get(key, ()), key=attrgetter("pk"))
+        if len(matches) > 1:
+            names = ", ".join(sorted(person.name for person in matches))
+            problems.append(
+                Problem(
+                    f'"{row.person}" matches {len(matches)} people ({names}); '
+                    "merge them or rename one before importing.",
+                    row.row,
+                    "person",
+                )
+            )
+            return None
+        if matches:
+            others = self.by_alias.get(key, set()) - set(matches)
+            if others and key not in self.shared:
+                self.shared[key] = SharedName(
+                    row.person,
+                    row.row,
+                    matches[0].name,
+                    ", ".join(sorted(person.name for person in others)),
+                )
+            return matches[0]
+        if key not in self.new:
+            self.new[key] = NewPerson(row.person, row.row, self._slug(row.person))
+        return self.new[key]
+
+    def note_sort_name(self, person, row, problems):
+        """Remember the sort name a row gives; one that differs from an earlier one is a problem."""
+        if not row.sort_name:
+            return
+        first = self.sort_names.setdefault(person, row)
+        if first.sort_name != row.sort_name:
+            problems.append(
+                Problem(
+                    f'"{row.sort_name}" differs from the sort name "{first.sort_name}" given '
+                    f"for {row.person} in row {first.row}.",
+                    row.row,
+                    "sort_name",
+                )
+            )
+
+    def given_sort_name(self, person):
+        row = self.sort_names.get(person)
+        return row.sort_name if row else ""
+
+    def _slug(self, name):
+        if self.taken_slugs is None:
+            self.taken_slugs = set(Person.objects.values_list("slug", flat=True)) | set(
+                PersonRedirect.objects.values_list("old_slug", flat=True)
+            )
+        slug = numbered_slug(slug_base(name), self.taken_slugs)
+        self.taken_slugs.add(slug)
+        return slug
+
+    def known_names(self):
+        """{name or other spelling: the person's name}, for the look-alike check."""
+        known = {}
+        for person in self.existing.values():
+            known.setdefault(person.name, person.name)
+        for person_pk, alias in self.aliases:
+            known.setdefault(alias, self.existing[person_pk].name)
+        return known
+
+
+def look_alikes(new_people, known_names):
+    """{new person: the name they closely resemble}, for the new people who resemble someone.
+
+    `known_names` maps every name and other spelling to the name of its person. Each
+    new person is also compared with the new people before them ("Filippo Raso"
+    resembles "Filippo Rasso (row 4)").
+    """
+    similar = _SimilarNames()
+    for name, label in known_names.items():
+        similar.add(name, label)
+    found = {}
+    for person in new_people:
+        label = similar.find(person.name)
+        if label:
+            found[person] = label
+        similar.add(person.name, f"{person.name} (row {person.row})")
+    return found
+
+
+class _SimilarNames:
+    """Near-identical names, compared only within a block of the same initials.
+
+    Blocking keeps this linear in the number of people; a typo in an initial is missed.
+    """
+
+    def __init__(self):
+        self.blocks = defaultdict(list)
+
+    @staticmethod
+    def _parts(name):
+        family, _, given = fold(default_sort_name(name)).partition(", ")
+        given = given.replace(".", "")
+        return fold(name), family, given, (given[:1], family[:1])
+
+    def add(self, name, label):
+        folded, family, given, block = self._parts(name)
+        self.blocks[block].append((folded, family, given, label))
+
+    def find(self, name):
+        folded, family, given, block = self._parts(name)
+        candidates = self.blocks.get(block, [])
+        best = process.extractOne(
+            folded, [c[0] for c in candidates], scorer=fuzz.ratio, score_cutoff=SIMILAR_SCORE
+        )
+        if best is not None:
+            return candidates[best[2]][3]
+        for _folded, other_family, other_given, label in candidates:
+            if other_family == family and _similar_given(given, other_given):
+                return label
+        return ""
+
+
+def _similar_given(first, second):
+    if not first or not second:
+        return False
+    short, long = sorted((first, second), key=len)
+    return long.startswith(short) or first[:3] == second[:3] or fuzz.ratio(first, second) >= 80
