@@ -99,8 +99,9 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
     show_change_form_export = False
 
     def init_change_list_template(self):
-        # Keep the model's own change list template (e.g. the people list's extra
-        # links) under the import and export buttons.
+        # ImportExportMixinBase.init_change_list_template: overridden to keep the model's
+        # own change list template (e.g. the people list's extra links) under the import
+        # and export buttons; the library falls back on admin/change_list.html only.
         opts = self.model._meta
         self.ie_base_change_list_template = (
             self.change_list_template

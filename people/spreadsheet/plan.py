@@ -349,7 +349,11 @@ def _place(changes, new_positions, things, top, places, mode):
 
 
 class _Places:
-    """The project's sections, teams and credits, loaded once, found by title."""
+    """The project's sections, teams and credits, loaded once, found by title.
+
+    Each place is made once and shared by its credits: a plan of 50,000 rows makes
+    a handful of places, not 50,000.
+    """
 
     def __init__(self, project):
         self.sections = []
@@ -357,66 +361,70 @@ class _Places:
         self.positions = {}  # existing section or team -> position
         self.top_section = 0  # the highest position of a section
         self.top_team = {}  # section -> the highest position of its teams
-        self.section_titles = {}  # title -> section
-        self.team_names = defaultdict(dict)  # section -> {name: team}
-        sections = {}
+        self.section_places = {}  # section title -> the place of the section's lead lines
+        self.team_places = defaultdict(dict)  # section -> {team name: the team's place}
+        leads = {}  # section pk -> place
         for pk, title, position in Section.objects.filter(project=project).values_list(
             "pk", "title", "position"
         ):
-            section = sections[pk] = ExistingSection(pk, title)
-            _remember(self.section_titles, title, section)
+            section = ExistingSection(pk, title)
+            leads[pk] = _remember(self.section_places, title, Place(section, None))
             self.sections.append(section)
             self.positions[section] = position
             self.top_section = max(self.top_section, position)
-        teams = {}
+        members = {}  # team pk -> place
         for pk, section_pk, name, position in Team.objects.filter(
             section__project=project
         ).values_list("pk", "section_id", "name", "position"):
-            section = sections[section_pk]
-            team = teams[pk] = ExistingTeam(pk, section, name)
-            _remember(self.team_names[section], name, team)
+            section = leads[section_pk].section
+            team = ExistingTeam(pk, section, name)
+            members[pk] = _remember(self.team_places[section], name, Place(section, team))
             self.teams.append(team)
             self.positions[team] = position
             self.top_team[section] = max(self.top_team.get(section, 0), position)
-        self.credits = self._credits(project, sections, teams)
+        self.credits = self._credits(project, leads, members)
 
     @staticmethod
-    def _credits(project, sections, teams):
+    def _credits(project, leads, members):
         """{credit: Role pk} of the project's credits."""
         credits = {}
-        leads = Role.objects.filter(section__project=project).values_list(
+        people = {}  # pk -> the person, made once
+        lead_lines = Role.objects.filter(section__project=project).values_list(
             "pk", "section_id", "person_id", "person__name", "title"
         )
-        members = Role.objects.filter(team__section__project=project).values_list(
+        team_credits = Role.objects.filter(team__section__project=project).values_list(
             "pk", "team_id", "person_id", "person__name", "title"
         )
-        for pk, section_pk, person_pk, name, title in leads:
-            place = Place(sections[section_pk], None)
-            credits[Credit(place, ExistingPerson(person_pk, name), normalize_name(title))] = pk
-        for pk, team_pk, person_pk, name, title in members:
-            team = teams[team_pk]
-            place = Place(team.section, team)
-            credits[Credit(place, ExistingPerson(person_pk, name), normalize_name(title))] = pk
+        for places, roles in ((leads, lead_lines), (members, team_credits)):
+            for pk, place_pk, person_pk, name, title in roles:
+                person = people.get(person_pk)
+                if person is None:
+                    person = people[person_pk] = ExistingPerson(person_pk, name)
+                credits[Credit(places[place_pk], person, normalize_name(title))] = pk
         return credits
 
     def place(self, row):
-        section = _find(self.section_titles, row.section)
-        if section is None:
-            section = self.section_titles[same_name_key(row.section)] = NewSection(row.section)
+        """The place of a row's credit; a new section or team the first time the file has it."""
+        section_place = _find(self.section_places, row.section)
+        if section_place is None:
+            section_place = Place(NewSection(row.section), None)
+            self.section_places[same_name_key(row.section)] = section_place
         if row.is_lead:
-            return Place(section, None)
-        names = self.team_names[section]
-        team = _find(names, row.team)
-        if team is None:
-            team = names[same_name_key(row.team)] = NewTeam(section, row.team)
-        return Place(section, team)
+            return section_place
+        section = section_place.section
+        team_place = _find(self.team_places[section], row.team)
+        if team_place is None:
+            team_place = Place(section, NewTeam(section, row.team))
+            self.team_places[section][same_name_key(row.team)] = team_place
+        return team_place
 
 
-def _remember(index, title, thing):
+def _remember(index, title, place):
     # A title matches exactly first, then ignoring case.
     title = normalize_name(title)
-    index.setdefault(title, thing)
-    index.setdefault(same_name_key(title), thing)
+    index.setdefault(title, place)
+    index.setdefault(same_name_key(title), place)
+    return place
 
 
 def _find(index, title):
@@ -439,9 +447,14 @@ class _People:
             person = self.existing[pk] = ExistingPerson(pk, name)
             self.existing_sort_names[person] = normalize_name(sort_name)
             self.by_name[same_name_key(name)].append(person)
-        self.aliases = list(Alias.objects.values_list("person_id", "name"))
-        for person_pk, name in self.aliases:
-            self.by_alias[same_name_key(name)].add(self.existing[person_pk])
+        # Other spellings of the people loaded above (not of one added since).
+        self.aliases = [
+            (self.existing[person_pk], name)
+            for person_pk, name in Alias.objects.values_list("person_id", "name")
+            if person_pk in self.existing
+        ]
+        for person, name in self.aliases:
+            self.by_alias[same_name_key(name)].add(person)
 
     def match(self, row, problems):
         """The person of the row's name, a new person, or None (a problem) if it is ambiguous."""
@@ -505,8 +518,8 @@ class _People:
         known = {}
         for person in self.existing.values():
             known.setdefault(person.name, person.name)
-        for person_pk, alias in self.aliases:
-            known.setdefault(alias, self.existing[person_pk].name)
+        for person, alias in self.aliases:
+            known.setdefault(alias, person.name)
         return known
 
 
