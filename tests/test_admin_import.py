@@ -12,7 +12,7 @@ from django.utils import timezone
 from people.models import Alias, ImportUpload, Person, Role
 from people.spreadsheet.format import read_credits
 from people.spreadsheet.plan import ADD, SYNC
-from tests.spreadsheets import GPT4V_CSV, csv_file, database_rows, page, run_import
+from tests.spreadsheets import GPT4V_CSV, HEADER, csv_file, database_rows, page, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +147,34 @@ def test_admin_sync_preview_lists_the_credits_to_remove(editor_client, make_proj
         "<td></td>\n            <td>Safety</td>\n            <td>(lead line)</td>\n"
         "            <td>Ann Beta</td>\n            <td>Lead</td>"
     ) in page_text
+
+
+def test_admin_sync_preview_lists_sort_names_duplicates_and_places_to_remove(
+    editor_client, make_project
+):
+    project = make_project()
+    run_import(project, csv_file("Safety,,Ann Beta,Lead", "Research,Evals,Cy Dee,"))
+    data = csv_file(
+        'Research,Data,Ann Beta,,"Beta, Ann"',
+        "Research,Data,Cy Dee,,",
+        "Research,Data,ann beta,,",
+        header=HEADER + ",sort_name",
+    )
+
+    preview = upload(editor_client, project, data, mode=SYNC)
+
+    page_text = " ".join(text(preview).split())
+    assert (
+        "<h3>Sort names to change (1)</h3> <ul> <li>Ann Beta: “” → “Beta, Ann”</li> </ul>"
+    ) in page_text
+    assert (
+        "<h3>Duplicate rows, imported once (1)</h3> <ul> <li>Row 4 repeats row 2.</li> </ul>"
+    ) in page_text
+    assert (
+        "<h3>Sections and teams to remove</h3> <ul> <li>Section: Safety</li> "
+        "<li>Team: Research / Evals</li> </ul>"
+    ) in page_text
+    assert "<h3>People to be created" not in page_text
 
 
 def test_admin_preview_of_a_large_file_is_a_summary(editor_client, make_project):

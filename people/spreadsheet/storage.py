@@ -2,8 +2,8 @@
 
 Between an import's preview and its confirmation the file is kept in the database,
 which every worker process reads, unlike process memory or a local-memory cache,
-and nothing there is reachable by URL, unlike media storage. An upload is read once:
-it is deleted on confirmation, and purged once CREDITS_IMPORT_UPLOAD_EXPIRY has passed.
+and nothing there is reachable by URL, unlike media storage. An upload serves one
+confirmation: it is deleted then, or purged once CREDITS_IMPORT_UPLOAD_EXPIRY has passed.
 """
 
 from datetime import timedelta
