@@ -51,7 +51,7 @@ class NamesIgnoringCaseFormSet(forms.BaseInlineFormSet):
     """Refuses two rows whose names differ only in case, in one submission.
 
     Django compares the rows of a formset only for constraints on plain fields;
-    the name constraints compare lower-cased names, as `lower` does.
+    the name constraints compare LOWER(name), which `lower` writes as the database does.
     """
 
     def clean(self):

@@ -15,7 +15,7 @@ yet in the database resemble (look_alikes, for an import's "did you mean").
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -401,9 +401,8 @@ class Finder:
                 for other in near.get(word, ()):
                     if word < other and other in block:
                         rule = spelling_rule(word, other, common_words)
-                        for spelling in block_spellings:
-                            for other_spelling in block[other]:
-                                self.add(spelling, other_spelling, rule)
+                        for spelling, other_spelling in product(block_spellings, block[other]):
+                            self.add(spelling, other_spelling, rule)
 
 
 def find_matches(names, aliases, distinct_pairs=frozenset()):
@@ -568,7 +567,7 @@ def keep_best(best, other, rule):
 
 
 def look_alikes(new_names, names, aliases=()):
-    """Return {new name: [LookAlike, …] best first} for names about to be added.
+    """Return {new name: [LookAlike, …] best first} for distinct names about to be added.
 
     `names` and `aliases` are (person id, text) pairs of the people in the database,
     e.g. Person.objects.values_list("id", "name") and Alias.objects.values_list("person_id",

@@ -82,8 +82,21 @@ def plan_merge(kept, removed):
         raise MergeError("The kept person cannot also be one of the people merged into it.")
     plan = MergePlan(kept=kept, removed=sorted(removed, key=lambda person: person.pk))
     removed_ids = [person.pk for person in plan.removed]
+    plan_credits(plan, removed_ids)
+    plan_names(plan, removed_ids)
+    plan.moved_redirects = list(PersonRedirect.objects.filter(person_id__in=removed_ids))
+    plan.projects = list(Project.objects.filter(assembled_by_id__in=removed_ids))
+    plan.distinct_pairs = list(
+        DistinctPair.objects.filter(Q(first_id__in=removed_ids) | Q(second_id__in=removed_ids))
+        .select_related("first", "second", "decided_by")
+        .order_by("first_id", "second_id")
+    )
+    return plan
 
-    places = set(map(role_place, Role.objects.filter(person=kept)))
+
+def plan_credits(plan, removed_ids):
+    """Split the removed people's credits and mentions into those that move and collapse."""
+    places = set(map(role_place, Role.objects.filter(person=plan.kept)))
     roles = (
         Role.objects.filter(person_id__in=removed_ids)
         .select_related("person", "team__section__project", "section__project")
@@ -92,7 +105,7 @@ def plan_merge(kept, removed):
     plan.moved_roles, plan.collapsed_roles = split_taken(roles, places, role_place)
 
     acknowledgments = set(
-        Mention.objects.filter(person=kept).values_list("acknowledgment_id", flat=True)
+        Mention.objects.filter(person=plan.kept).values_list("acknowledgment_id", flat=True)
     )
     mentions = (
         Mention.objects.filter(person_id__in=removed_ids)
@@ -103,12 +116,15 @@ def plan_merge(kept, removed):
         mentions, acknowledgments, attrgetter("acknowledgment_id")
     )
 
-    # Names compare as imports match them, so that no two of the kept person's
-    # spellings differ only in case (their unique constraint compares LOWER(name)).
-    names = {same_name_key(kept.name)}
-    names.update(
-        map(same_name_key, Alias.objects.filter(person=kept).values_list("name", flat=True))
-    )
+
+def plan_names(plan, removed_ids):
+    """Work out the aliases the kept person gains: the removed people's names and aliases.
+
+    Names compare as imports match them, so that no two of the kept person's spellings
+    differ only in case (their unique constraint compares LOWER(name)).
+    """
+    kept_aliases = Alias.objects.filter(person=plan.kept).values_list("name", flat=True)
+    names = {same_name_key(plan.kept.name), *map(same_name_key, kept_aliases)}
     aliases = Alias.objects.filter(person_id__in=removed_ids).order_by("person_id", "id")
     plan.moved_aliases, plan.dropped_aliases = split_taken(
         aliases, names, lambda alias: same_name_key(alias.name)
@@ -117,15 +133,6 @@ def plan_merge(kept, removed):
         if same_name_key(person.name) not in names:
             names.add(same_name_key(person.name))
             plan.new_aliases.append(person.name)
-
-    plan.moved_redirects = list(PersonRedirect.objects.filter(person_id__in=removed_ids))
-    plan.projects = list(Project.objects.filter(assembled_by_id__in=removed_ids))
-    plan.distinct_pairs = list(
-        DistinctPair.objects.filter(Q(first_id__in=removed_ids) | Q(second_id__in=removed_ids))
-        .select_related("first", "second", "decided_by")
-        .order_by("first_id", "second_id")
-    )
-    return plan
 
 
 def _record(instance, user, reason):
