@@ -2,9 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count, Q
-from django.db.models.functions import Coalesce
-from django.urls import reverse
-from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from people.admin_filters import (
@@ -28,8 +25,7 @@ from people.admin_forms import (
     select_place_related,
 )
 from people.admin_import import CreditsImportExportMixin
-from people.duplicates import duplicate_urls, shared_spellings
-from people.merging import merge_selected_people
+from people.admin_views import duplicate_urls, merge_selected_people, warn_about_shared_spellings
 from people.models import (
     Acknowledgment,
     Alias,
@@ -42,13 +38,10 @@ from people.models import (
     Role,
     Section,
     Team,
+    credit_section,
 )
 from people.resources import CreditResource, PersonCreditResource
 from people.sorting import fold
-
-PROJECT_OF_ROLE = Coalesce("team__section__project__title", "section__project__title")
-SECTION_OF_ROLE = Coalesce("team__section__title", "section__title")
-
 
 # Inlines
 
@@ -144,8 +137,8 @@ class PersonRoleInline(RoleInline):
             super()
             .get_queryset(request)
             .order_by(
-                PROJECT_OF_ROLE,
-                Coalesce("team__section__position", "section__position"),
+                credit_section("project__title"),
+                credit_section("position"),
                 "team__position",
                 "id",
             )
@@ -181,39 +174,6 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     object_history_list_template = "admin/people/object_history_list.html"
     formfield_overrides = URL_FIELD
-
-
-def warn_about_shared_spellings(request, person):
-    """Warn when another person goes by one of `person`'s spellings.
-
-    Two people may share a name, so this is no error; but it may be one person
-    entered twice, and an import would credit the name to only one of them.
-    """
-    for shared in shared_spellings(person):
-        if shared.is_alias:
-            subject = f"The other spelling “{shared.spelling}”"
-        else:
-            subject = f"“{shared.spelling}”"
-        if shared.other_is_alias:
-            relation = "another spelling of"
-        elif shared.is_alias:
-            relation = "the name of"
-        else:
-            relation = "the name of another person,"
-        ids = ",".join(str(pk) for pk in sorted([person.pk, shared.other.pk]))
-        messages.warning(
-            request,
-            format_html(
-                '{} is also {} <a href="{}">{}</a> — if they are the same person, '
-                '<a href="{}?id__in={}">merge them</a>.',
-                subject,
-                relation,
-                reverse("admin:people_person_change", args=[shared.other.pk]),
-                shared.other.name,
-                reverse("admin:people_person_changelist"),
-                ids,
-            ),
-        )
 
 
 # Model admins, in the order of people/models.py
@@ -471,11 +431,11 @@ class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
         select_place_related(db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description="project", ordering=PROJECT_OF_ROLE)
+    @admin.display(description="project", ordering=credit_section("project__title"))
     def project(self, role):
         return role.place_section.project
 
-    @admin.display(description="section", ordering=SECTION_OF_ROLE)
+    @admin.display(description="section", ordering=credit_section("title"))
     def section_title(self, role):
         return role.place_section.title
 

@@ -27,7 +27,7 @@ class ProjectFilter(admin.SimpleListFilter):
             return queryset
         if not value.isdigit():
             raise IncorrectLookupParameters(f"Unknown project {value!r}.")
-        return queryset.filter(Q(team__section__project=value) | Q(section__project=value))
+        return queryset.in_projects([value])
 
 
 class CreditedInProjectFilter(ProjectFilter):

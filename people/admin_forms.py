@@ -12,7 +12,10 @@ from people.models import (
     PersonRedirect,
     Section,
     Team,
+    numbered_slug,
+    slug_base,
 )
+from people.sorting import lower
 
 
 class InlineConstraintsForm(forms.ModelForm):
@@ -33,11 +36,22 @@ class InlineConstraintsForm(forms.ModelForm):
                     self._update_errors(error)
 
 
+def rows_to_save(formset):
+    """The valid forms of `formset` that will be saved: filled in, not marked for deletion."""
+    return [
+        form
+        for form in formset.forms
+        if form.is_valid()
+        and (form.has_changed() or form.instance.pk is not None)
+        and not (formset.can_delete and formset._should_delete_form(form))
+    ]
+
+
 class NamesIgnoringCaseFormSet(forms.BaseInlineFormSet):
     """Refuses two rows whose names differ only in case, in one submission.
 
     Django compares the rows of a formset only for constraints on plain fields;
-    the name constraints compare lower-cased names.
+    the name constraints compare LOWER(name), which `lower` writes as the database does.
     """
 
     def clean(self):
@@ -51,15 +65,11 @@ class NamesIgnoringCaseFormSet(forms.BaseInlineFormSet):
         ]
         for field in fields:
             seen = {}
-            for form in self.forms:
-                if not form.is_valid() or (not form.has_changed() and form.instance.pk is None):
-                    continue
-                if self.can_delete and self._should_delete_form(form):
-                    continue
+            for form in rows_to_save(self):
                 value = form.cleaned_data.get(field, "")
-                first = seen.get(value.lower())
+                first = seen.get(lower(value))
                 if first is None:
-                    seen[value.lower()] = value
+                    seen[lower(value)] = value
                     continue
                 if first == value:
                     form.add_error(field, f"“{value}” is listed twice.")
@@ -85,11 +95,7 @@ class RoleInlineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         seen = set()
-        for form in self.forms:
-            if not form.is_valid() or (not form.has_changed() and form.instance.pk is None):
-                continue
-            if self.can_delete and self._should_delete_form(form):
-                continue
+        for form in rows_to_save(self):
             role = form.instance
             credit = (role.person_id, role.section_id, role.team_id, role.title)
             if credit in seen:
@@ -150,18 +156,15 @@ def free_slug(slug):
 
     A numbered slug counts on from its base: "david-mely-2" suggests "david-mely-3".
     """
-    base = re.sub(r"(?<=.)-\d+$", "", slug)[:190].rstrip("-")
-    taken = set(
-        Person.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
-    ) | set(
+    base = slug_base(re.sub(r"(?<=.)-\d+$", "", slug))
+    taken = {base}
+    taken.update(Person.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+    taken.update(
         PersonRedirect.objects.filter(old_slug__startswith=f"{base}-").values_list(
             "old_slug", flat=True
         )
     )
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
+    return numbered_slug(base, taken)
 
 
 class DistinctPairForm(forms.ModelForm):

@@ -1,33 +1,30 @@
 """Finding people who are probably one person whose name is spelled several ways.
 
 Names are never compared all with all: each spelling (a name, an alias, or the
-nickname form of a name with a bracketed nickname) is put into blocks of
+nickname form of a name with a bracketed nickname) is filed into blocks of
 spellings that share a key (the same letters, the same words in any order, the
 same first and last words, the same words but the given name's nickname, the
 same words but one), and only spellings within a block are compared. Spelling
 differences are found between the distinct words of all names, not the names.
+
+The same blocks and rules serve two questions: which people in the database are
+probably one person (find_groups, for the duplicate finder), and whom names not
+yet in the database resemble (look_alikes, for an import's "did you mean").
 """
 
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.db.models.functions import Coalesce
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.db.models import Q
+from django.db.models.functions import Lower
 from nicknames import NickNamer
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from people.models import Alias, DistinctPair, Mention, Person, Role
-from people.sorting import BRACKETED, fold
+from people.models import Alias, DistinctPair, Person
+from people.sorting import BRACKETED, default_sort_name, fold, lower
 
 
 def nickname_tables():
@@ -45,13 +42,16 @@ def nickname_tables():
 
 
 NICKNAMES, NAMES_OF_NICKNAME, GIVEN_NAMES = nickname_tables()
-GROUPS_PER_PAGE = 50
 # Matches at or above this score join people into one group; weaker ones are
 # shown as a pair on their own, so that a chain of weak likenesses never
 # gathers many different people into one group.
 GROUPING_SCORE = 70
 # A word in the names of this many people is a name of its own, not a misspelling.
 COMMON_WORD_PEOPLE = 3
+# How alike (rapidfuzz's ratio, 0 to 100) two folded names with the same initials
+# must be for a "did you mean".
+SIMILAR_SPELLING_SCORE = 85
+SIMILAR_GIVEN_NAMES_SCORE = 80
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,10 @@ ONE_LETTER_GIVEN_NAMES = Rule(70, "One letter apart, but each is a usual given n
 ONE_LETTER_COMMON = Rule(60, "One letter apart, but several people use each spelling")
 ONE_LETTER_SHORT_WORD = Rule(60, "One letter apart in a short word")
 TWO_LETTERS = Rule(55, "Two letters apart")
+# Looser likenesses, for a new name only: worth a question when one name is
+# added, too many to list among thousands of people ("Tao Xu" / "Tao Xue").
+SIMILAR_SPELLING = Rule(50, "Similar spelling, same initials")
+SIMILAR_GIVEN_NAMES = Rule(50, "Same family name, given names alike or an initial")
 
 
 def confidence(score):
@@ -87,13 +91,24 @@ def confidence(score):
 
 @dataclass(frozen=True)
 class Spelling:
-    """One way a person's name is written, folded into lower-case ASCII words."""
+    """One way a name is written, folded into lower-case ASCII words.
 
-    person_id: int
+    `owner` is whose name it is: a person's id, or a NewName for a name not yet in the database.
+    """
+
+    owner: object
     text: str
     is_alias: bool
     is_bracketed: bool
     words: tuple
+
+
+@dataclass(frozen=True)
+class NewName:
+    """A name not yet in the database: the one at `position` in the names given to look_alikes."""
+
+    position: int
+    text: str
 
 
 @dataclass
@@ -129,27 +144,116 @@ class Group:
         return confidence(self.score)
 
 
+@dataclass(frozen=True)
+class LookAlike:
+    """Whom a new name resembles: a person in the database, or a new name given before it.
+
+    `spelling` is what it resembles as written: the person's name, one of their other
+    spellings (`is_alias`), or the earlier new name (`person_id` is None).
+    """
+
+    spelling: str
+    person_id: int | None
+    is_alias: bool
+    rule: Rule
+
+    @property
+    def score(self):
+        return self.rule.score
+
+    @property
+    def confidence(self):
+        return self.rule.confidence
+
+
 def words_of(text):
     """Return the folded words of `text`: "O'Brien-Smith, J." -> ("obrien", "smith", "j")."""
     return tuple(re.findall(r"[a-z0-9]+", re.sub(r"['.]", "", text)))
 
 
-def spellings_of(person_id, text, is_alias=False):
+def spellings_of(owner, text, is_alias=False):
     """Return the ways a name is spelled: "Michael (Rai) Pokorny" is also "Rai Pokorny"."""
     # Folding ASCII is only lower-casing: skipping anyascii keeps large lists fast.
     folded = text.casefold() if text.isascii() else fold(text)
     bracket = BRACKETED.search(folded)
     if bracket is None:
         words = words_of(folded)
-        return [Spelling(person_id, text, is_alias, False, words)] if words else []
+        return [Spelling(owner, text, is_alias, False, words)] if words else []
     words = words_of(BRACKETED.sub(" ", folded))
-    spellings = [Spelling(person_id, text, is_alias, True, words)] if words else []
+    spellings = [Spelling(owner, text, is_alias, True, words)] if words else []
     nickname = words_of(bracket.group()[1:-1])
     # The nickname stands for the given names: what follows the bracket is the family name.
     family = words_of(BRACKETED.sub(" ", folded[bracket.end() :])) or words[1:]
     if nickname and family:
-        spellings.append(Spelling(person_id, text, is_alias, True, nickname + family))
+        spellings.append(Spelling(owner, text, is_alias, True, nickname + family))
     return spellings
+
+
+def all_spellings(names, aliases):
+    """Every spelling of people's `names` and `aliases`, both (person id, text) pairs."""
+    spellings = [s for person_id, text in names for s in spellings_of(person_id, text)]
+    spellings += [s for person_id, text in aliases for s in spellings_of(person_id, text, True)]
+    return spellings
+
+
+# Rules, each for the spellings of one kind of block
+
+
+def exact_rule(spelling, other):
+    if spelling.is_bracketed or other.is_bracketed:
+        return BRACKETED_NICKNAME
+    if spelling.is_alias or other.is_alias:
+        return ALIAS
+    return SAME_NAME
+
+
+def reordered_rule(spelling, other):
+    return REORDERED if "".join(spelling.words) != "".join(other.words) else None
+
+
+def is_contained(shorter, longer):
+    """Whether `longer` is `shorter` with extra words between its first and last words."""
+    if len(shorter) < 2 or len(shorter) >= len(longer):
+        return False
+    if shorter[0] != longer[0] or shorter[-1] != longer[-1]:
+        return False
+    remaining = iter(longer)
+    return all(word in remaining for word in shorter)
+
+
+def contained_rule(spelling, other):
+    words, other_words = spelling.words, other.words
+    if is_contained(words, other_words) or is_contained(other_words, words):
+        return CONTAINED
+    return None
+
+
+def nickname_rule(spelling, other):
+    given, other_given = spelling.words[0], other.words[0]
+    if given == other_given or spelling.words[1:] != other.words[1:]:
+        return None
+    if other_given in NICKNAMES.get(given, ()) or given in NICKNAMES.get(other_given, ()):
+        return NICKNAME
+    return None
+
+
+BLOCK_RULES = {
+    "same letters": exact_rule,
+    "same words": reordered_rule,
+    "same ends": contained_rule,
+    "same family": nickname_rule,
+}
+
+
+def blocks_of(words):
+    """Return the blocks a spelling of `words` goes in: (kind, key); the kind names the rule."""
+    blocks = [("same letters", "".join(words))]
+    if len(words) >= 2:
+        blocks.append(("same words", tuple(sorted(words))))
+        blocks.append(("same ends", (words[0], words[-1])))
+        for given in {words[0], *NAMES_OF_NICKNAME.get(words[0], ())}:
+            blocks.append(("same family", (given, words[1:])))
+    return blocks
 
 
 def spelling_rule(word, other, common_words=frozenset()):
@@ -173,53 +277,92 @@ def spelling_rule(word, other, common_words=frozenset()):
     return None
 
 
-def near_words(words):
+def near_words(words_by_start_and_length):
     """Return {word: the words one or two letters away from it with the same first letter}."""
-    by_start_and_length = defaultdict(list)
-    for word in words:
-        by_start_and_length[word[0], len(word)].append(word)
     near = defaultdict(set)
-    for (start, length), bucket in by_start_and_length.items():
+    for (start, length), bucket in words_by_start_and_length.items():
         # Words two edits apart differ in length by two at most; looking only at
         # longer ones finds each pair once.
         candidates = [
             other
             for extra in range(3)
-            for other in by_start_and_length.get((start, length + extra), ())
+            for other in words_by_start_and_length.get((start, length + extra), ())
         ]
         for word in bucket:
-            found = process.extract(
-                word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None
-            )
-            for other, _distance, _index in found:
-                if other != word:
-                    near[word].add(other)
-                    near[other].add(word)
+            for other in within_two_letters(word, candidates):
+                near[word].add(other)
+                near[other].add(word)
     return near
 
 
-def is_contained(shorter, longer):
-    """Whether `longer` is `shorter` with extra words between its first and last words."""
-    if len(shorter) < 2 or len(shorter) >= len(longer):
-        return False
-    if shorter[0] != longer[0] or shorter[-1] != longer[-1]:
-        return False
-    remaining = iter(longer)
-    return all(word in remaining for word in shorter)
+def within_two_letters(word, candidates):
+    found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
+    return [other for other, _distance, _index in found if other != word]
 
 
-def nickname_rule(given, other_given):
-    if other_given in NICKNAMES.get(given, ()) or given in NICKNAMES.get(other_given, ()):
-        return NICKNAME
-    return None
+class Blocks:
+    """Spellings filed by the blocks they are compared in, and the words they use."""
 
+    def __init__(self, spellings=()):
+        self.blocks = defaultdict(list)
+        # (position of a word, the other words) -> {that word: spellings}
+        self.one_word_apart = defaultdict(lambda: defaultdict(list))
+        self.owners_of_word = defaultdict(set)
+        self.words_by_start_and_length = defaultdict(list)
+        for spelling in spellings:
+            self.add(spelling)
 
-def exact_rule(spelling, other):
-    if spelling.is_bracketed or other.is_bracketed:
-        return BRACKETED_NICKNAME
-    if spelling.is_alias or other.is_alias:
-        return ALIAS
-    return SAME_NAME
+    def add(self, spelling):
+        words = spelling.words
+        for block in blocks_of(words):
+            self.blocks[block].append(spelling)
+        for index, word in enumerate(words):
+            if word not in self.owners_of_word:
+                self.words_by_start_and_length[word[0], len(word)].append(word)
+            self.owners_of_word[word].add(spelling.owner)
+            if len(words) >= 2:
+                others = words[:index] + words[index + 1 :]
+                self.one_word_apart[index, others][word].append(spelling)
+
+    def common_words(self, words=None):
+        """Those of `words` (every word if None) that the names of several people use."""
+        return {
+            word
+            for word in (self.owners_of_word if words is None else words)
+            if len(self.owners_of_word.get(word, ())) >= COMMON_WORD_PEOPLE
+        }
+
+    def words_near(self, word):
+        """The words one or two letters away from `word`, with its first letter."""
+        candidates = [
+            other
+            for length in range(len(word) - 2, len(word) + 3)
+            for other in self.words_by_start_and_length.get((word[0], length), ())
+        ]
+        return within_two_letters(word, candidates)
+
+    def likenesses(self, spelling):
+        """Yield (other spelling, rule) for each filed spelling that `spelling` resembles."""
+        for block in blocks_of(spelling.words):
+            rule_for = BLOCK_RULES[block[0]]
+            for other in self.blocks.get(block, ()):
+                rule = rule_for(spelling, other)
+                if rule is not None:
+                    yield other, rule
+        yield from self.one_word_apart_likenesses(spelling)
+
+    def one_word_apart_likenesses(self, spelling):
+        words = spelling.words
+        if len(words) < 2:
+            return
+        for index, word in enumerate(words):
+            block = self.one_word_apart.get((index, words[:index] + words[index + 1 :]))
+            if block is None:
+                continue
+            for other_word in self.words_near(word):
+                rule = spelling_rule(word, other_word, self.common_words([word, other_word]))
+                if rule is not None:
+                    yield from ((other, rule) for other in block.get(other_word, ()))
 
 
 class Finder:
@@ -230,42 +373,36 @@ class Finder:
         self.matches = {}
 
     def add(self, spelling, other, rule):
-        if rule is None or spelling.person_id == other.person_id:
+        if rule is None or spelling.owner == other.owner:
             return
-        if spelling.person_id > other.person_id:
+        if spelling.owner > other.owner:
             spelling, other = other, spelling
-        pair = (spelling.person_id, other.person_id)
+        pair = (spelling.owner, other.owner)
         if pair in self.distinct_pairs:
             return
         best = self.matches.get(pair)
         if best is None or rule.score > best.score:
             self.matches[pair] = Match(*pair, rule, spelling, other)
 
-    def compare_exact(self, blocks, rule_for):
-        for block in blocks.values():
+    def compare_blocks(self, blocks):
+        for (kind, _key), block in blocks.blocks.items():
+            rule_for = BLOCK_RULES[kind]
             for spelling, other in combinations(block, 2):
                 self.add(spelling, other, rule_for(spelling, other))
 
-    def compare_one_word_apart(self, blocks, spellings):
+    def compare_one_word_apart(self, blocks):
         """Compare names that are the same but for one word, when those words are near."""
-        people_with_word = defaultdict(set)
-        for spelling in spellings:
-            for word in spelling.words:
-                people_with_word[word].add(spelling.person_id)
-        common_words = {
-            w for w, people in people_with_word.items() if len(people) >= COMMON_WORD_PEOPLE
-        }
-        near = near_words(people_with_word)
-        for block in blocks.values():
+        common_words = blocks.common_words()
+        near = near_words(blocks.words_by_start_and_length)
+        for block in blocks.one_word_apart.values():
             if len(block) < 2:
                 continue
             for word, block_spellings in block.items():
                 for other in near.get(word, ()):
                     if word < other and other in block:
                         rule = spelling_rule(word, other, common_words)
-                        for spelling in block_spellings:
-                            for other_spelling in block[other]:
-                                self.add(spelling, other_spelling, rule)
+                        for spelling, other_spelling in product(block_spellings, block[other]):
+                            self.add(spelling, other_spelling, rule)
 
 
 def find_matches(names, aliases, distinct_pairs=frozenset()):
@@ -274,46 +411,10 @@ def find_matches(names, aliases, distinct_pairs=frozenset()):
     `names` and `aliases` are (person id, text) pairs; `distinct_pairs` holds
     (smaller id, larger id) pairs that editors decided are different people.
     """
-    spellings = [s for person_id, text in names for s in spellings_of(person_id, text)]
-    spellings += [s for person_id, text in aliases for s in spellings_of(person_id, text, True)]
-
-    same_letters = defaultdict(list)
-    same_words = defaultdict(list)
-    same_ends = defaultdict(list)
-    same_family_nickname = defaultdict(list)
-    one_word_apart = defaultdict(lambda: defaultdict(list))
-    for spelling in spellings:
-        words = spelling.words
-        same_letters["".join(words)].append(spelling)
-        if len(words) < 2:
-            continue
-        same_words[tuple(sorted(words))].append(spelling)
-        same_ends[words[0], words[-1]].append(spelling)
-        for given in {words[0], *NAMES_OF_NICKNAME.get(words[0], ())}:
-            same_family_nickname[given, words[1:]].append(spelling)
-        for index, word in enumerate(words):
-            one_word_apart[index, words[:index] + words[index + 1 :]][word].append(spelling)
-
+    blocks = Blocks(all_spellings(names, aliases))
     finder = Finder(distinct_pairs)
-    finder.compare_exact(same_letters, exact_rule)
-    finder.compare_exact(
-        same_words, lambda a, b: REORDERED if "".join(a.words) != "".join(b.words) else None
-    )
-    finder.compare_exact(
-        same_ends,
-        lambda a, b: (
-            CONTAINED if is_contained(a.words, b.words) or is_contained(b.words, a.words) else None
-        ),
-    )
-    finder.compare_exact(
-        same_family_nickname,
-        lambda a, b: (
-            nickname_rule(a.words[0], b.words[0])
-            if a.words[0] != b.words[0] and a.words[1:] == b.words[1:]
-            else None
-        ),
-    )
-    finder.compare_one_word_apart(one_word_apart, spellings)
+    finder.compare_blocks(blocks)
+    finder.compare_one_word_apart(blocks)
     return finder.matches
 
 
@@ -363,6 +464,130 @@ def find_groups():
     return groups
 
 
+# Names not yet in the database
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A name filed for the looser likenesses: folded, and its family and given names."""
+
+    owner: object
+    text: str
+    is_alias: bool
+    folded: str
+    family: str
+    given: str
+
+
+def hint_of(owner, text, is_alias=False):
+    family, _, given = fold(default_sort_name(text)).partition(", ")
+    return Hint(owner, text, is_alias, fold(text), family, given.replace(".", ""))
+
+
+def given_names_alike(given, other):
+    """Whether two given names are one written two ways: "J" / "John", "Jon" / "Jonathan"."""
+    if not given or not other:
+        return False
+    shorter, longer = sorted((given, other), key=len)
+    return (
+        longer.startswith(shorter)
+        or given[:3] == other[:3]
+        or fuzz.ratio(given, other) >= SIMILAR_GIVEN_NAMES_SCORE
+    )
+
+
+class Hints:
+    """Names filed by their initials, for the likenesses only a new name is checked for."""
+
+    def __init__(self):
+        self.by_initials = defaultdict(list)
+        # The folded names of each list in by_initials, for rapidfuzz to compare at once.
+        self.folded_by_initials = defaultdict(list)
+        self.by_family = defaultdict(list)
+
+    def add(self, hint):
+        initials = (hint.given[:1], hint.family[:1])
+        self.by_initials[initials].append(hint)
+        self.folded_by_initials[initials].append(hint.folded)
+        self.by_family[hint.given[:1], hint.family].append(hint)
+
+    def likenesses(self, hint):
+        """Yield (other hint, rule) for each filed name alike `hint`, with the same initials."""
+        initials = (hint.given[:1], hint.family[:1])
+        alike = process.extract(
+            hint.folded,
+            self.folded_by_initials.get(initials, []),
+            scorer=fuzz.ratio,
+            score_cutoff=SIMILAR_SPELLING_SCORE,
+            limit=None,
+        )
+        for _folded, _score, index in alike:
+            yield self.by_initials[initials][index], SIMILAR_SPELLING
+        for other in self.by_family.get((hint.given[:1], hint.family), ()):
+            if given_names_alike(hint.given, other.given):
+                yield other, SIMILAR_GIVEN_NAMES
+
+
+class LookAlikeFinder:
+    """People's spellings filed once; new names are compared with them one after another."""
+
+    def __init__(self, names, aliases):
+        self.blocks = Blocks(all_spellings(names, aliases))
+        self.hints = Hints()
+        for person_id, text in names:
+            self.hints.add(hint_of(person_id, text))
+        for person_id, text in aliases:
+            self.hints.add(hint_of(person_id, text, is_alias=True))
+
+    def find(self, new):
+        """Return the LookAlikes of the NewName `new`, best first."""
+        best = {}
+        for spelling in spellings_of(new, new.text):
+            for other, rule in self.blocks.likenesses(spelling):
+                keep_best(best, other, rule)
+        for other, rule in self.hints.likenesses(hint_of(new, new.text)):
+            keep_best(best, other, rule)
+        return sorted(
+            best.values(),
+            key=lambda alike: (-alike.score, alike.person_id is None, alike.spelling),
+        )
+
+    def add(self, new):
+        for spelling in spellings_of(new, new.text):
+            self.blocks.add(spelling)
+        self.hints.add(hint_of(new, new.text))
+
+
+def keep_best(best, other, rule):
+    """Keep in `best` (owner -> LookAlike) the stronger of `rule` and what is there for `other`."""
+    if other.owner in best and best[other.owner].score >= rule.score:
+        return
+    person_id = None if isinstance(other.owner, NewName) else other.owner
+    best[other.owner] = LookAlike(other.text, person_id, other.is_alias, rule)
+
+
+def look_alikes(new_names, names, aliases=()):
+    """Return {new name: [LookAlike, …] best first} for distinct names about to be added.
+
+    `names` and `aliases` are (person id, text) pairs of the people in the database,
+    e.g. Person.objects.values_list("id", "name") and Alias.objects.values_list("person_id",
+    "name"). Each new name is compared with every person's name and other spellings, and
+    with the new names before it (one file may spell a new person two ways); an empty
+    list means it resembles no one. Names that are a person's name or other spelling
+    (same_name_key) are not new: leave them out.
+    """
+    finder = LookAlikeFinder(list(names), list(aliases))
+    found = {}
+    for position, text in enumerate(new_names):
+        new = NewName(position, text)
+        found[text] = finder.find(new)
+        finder.add(new)
+    return found
+
+
+# Names two people share
+
+
 @dataclass
 class SharedSpelling:
     """One of a person's spellings that is also another person's name or other spelling."""
@@ -376,121 +601,31 @@ class SharedSpelling:
 def shared_spellings(person):
     """Return a SharedSpelling for each other person who goes by a spelling of `person`.
 
-    Names are compared ignoring case, as imports match them. People recorded as
-    different (DistinctPair) are left out; each other person is listed once.
+    Names are compared ignoring case as the unique constraints compare them (LOWER, on
+    both databases). People recorded as different (DistinctPair) are left out; each other
+    person is listed once.
     """
-    aliases = list(person.aliases.values_list("name", flat=True))
-    spellings = [(person.name, False)] + [(alias, True) for alias in aliases]
-    matching = Q()
-    for spelling, _is_alias in spellings:
-        matching |= Q(name__iexact=spelling)
+    aliases = person.aliases.values_list("name", flat=True)
+    spellings = {}
+    for spelling, is_alias in [(person.name, False), *((alias, True) for alias in aliases)]:
+        spellings.setdefault(lower(spelling), (spelling, is_alias))
     pairs = DistinctPair.objects.filter(Q(first=person) | Q(second=person))
     left_out = {person.pk, *(pk for pair in pairs.values_list("first", "second") for pk in pair)}
     others = [
         (other.name, other, False)
-        for other in Person.objects.filter(matching).exclude(pk__in=left_out)
+        for other in Person.objects.alias(lower_name=Lower("name"))
+        .filter(lower_name__in=list(spellings))
+        .exclude(pk__in=left_out)
     ] + [
         (alias.name, alias.person, True)
-        for alias in Alias.objects.filter(matching)
+        for alias in Alias.objects.alias(lower_name=Lower("name"))
+        .filter(lower_name__in=list(spellings))
         .exclude(person__in=left_out)
         .select_related("person")
     ]
+    first = spellings[lower(person.name)]
     found = {}
     for text, other, other_is_alias in others:
-        spelling, is_alias = next(
-            (s for s in spellings if s[0].lower() == text.lower()), spellings[0]
-        )
+        spelling, is_alias = spellings.get(lower(text), first)
         found.setdefault(other.pk, SharedSpelling(spelling, is_alias, other, other_is_alias))
     return sorted(found.values(), key=lambda shared: (shared.spelling, shared.other.sort_key))
-
-
-def describe_people(groups):
-    """Load the people of `groups` with their aliases, credit counts and projects."""
-    person_ids = {person_id for group in groups for person_id in group.person_ids}
-    people = Person.objects.filter(pk__in=person_ids).prefetch_related(
-        Prefetch("aliases", queryset=Alias.objects.order_by("name"))
-    )
-    people = {person.pk: person for person in people}
-    for person in people.values():
-        person.credit_count = 0
-        person.mention_count = 0
-        person.project_titles = set()
-    roles = Role.objects.filter(person_id__in=person_ids).values_list(
-        "person_id", Coalesce("team__section__project__title", "section__project__title")
-    )
-    for person_id, title in roles:
-        people[person_id].credit_count += 1
-        people[person_id].project_titles.add(title)
-    mentions = Mention.objects.filter(person_id__in=person_ids).values_list(
-        "person_id", "acknowledgment__project__title"
-    )
-    for person_id, title in mentions:
-        people[person_id].mention_count += 1
-        people[person_id].project_titles.add(title)
-    for person in people.values():
-        person.project_titles = sorted(person.project_titles)
-    for group in groups:
-        group.people = [people[person_id] for person_id in group.person_ids]
-        for match in group.matches:
-            match.first = people[match.first_id]
-            match.second = people[match.second_id]
-
-
-def duplicates_view(request, model_admin):
-    if not request.user.has_perm("people.change_person"):
-        raise PermissionDenied
-    groups = find_groups()
-    page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
-    describe_people(page.object_list)
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": "Possible duplicate people",
-        "page": page,
-        "group_count": len(groups),
-        "merge_action_url": reverse("admin:people_person_changelist"),
-    }
-    return TemplateResponse(request, "admin/people/person/duplicates.html", context)
-
-
-@require_POST
-def mark_distinct_view(request, model_admin):
-    if not request.user.has_perm("people.change_person"):
-        raise PermissionDenied
-    back = reverse("admin:people_person_duplicates")
-    page = request.POST.get("page", "")
-    if page.isdigit():
-        back += f"?page={page}"
-    ids = [request.POST.get("first", ""), request.POST.get("second", "")]
-    if not all(value.isdigit() for value in ids) or ids[0] == ids[1]:
-        messages.error(request, "Choose two different people to mark as different.")
-        return redirect(back)
-    people = Person.objects.filter(pk__in=ids).order_by("pk")
-    if len(people) != 2:
-        messages.error(request, "One of these people no longer exists; nothing was recorded.")
-        return redirect(back)
-    first, second = people
-    DistinctPair.objects.get_or_create(
-        first=first, second=second, defaults={"decided_by": request.user}
-    )
-    messages.success(
-        request, f"“{first}” and “{second}” are recorded as different people and not shown again."
-    )
-    return redirect(back)
-
-
-def duplicate_urls(model_admin):
-    """The URLs of the duplicate finder, for PersonAdmin.get_urls()."""
-    admin_view = model_admin.admin_site.admin_view
-    return [
-        path(
-            "duplicates/",
-            admin_view(lambda request: duplicates_view(request, model_admin)),
-            name="people_person_duplicates",
-        ),
-        path(
-            "duplicates/different/",
-            admin_view(lambda request: mark_distinct_view(request, model_admin)),
-            name="people_person_distinct",
-        ),
-    ]

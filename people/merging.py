@@ -2,25 +2,21 @@
 
 Every credit moves to the kept person; credits that would then appear twice
 collapse into one. The other people's names become aliases and their page
-addresses redirect to the kept person's page.
+addresses redirect to the kept person's page. The admin action that previews and
+confirms a merge is in people/admin_views.py.
 """
 
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.db import transaction
-from django.db.models import Count, ProtectedError, Q, RestrictedError
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.db.models import Q
 from django.utils.text import Truncator
 
 from people.caching import invalidate_pages
 from people.models import Alias, DistinctPair, Mention, Person, PersonRedirect, Project, Role
-from people.sorting import normalize_name
+from people.sorting import same_name_key
 
 
 class MergeError(Exception):
@@ -86,8 +82,21 @@ def plan_merge(kept, removed):
         raise MergeError("The kept person cannot also be one of the people merged into it.")
     plan = MergePlan(kept=kept, removed=sorted(removed, key=lambda person: person.pk))
     removed_ids = [person.pk for person in plan.removed]
+    plan_credits(plan, removed_ids)
+    plan_names(plan, removed_ids)
+    plan.moved_redirects = list(PersonRedirect.objects.filter(person_id__in=removed_ids))
+    plan.projects = list(Project.objects.filter(assembled_by_id__in=removed_ids))
+    plan.distinct_pairs = list(
+        DistinctPair.objects.filter(Q(first_id__in=removed_ids) | Q(second_id__in=removed_ids))
+        .select_related("first", "second", "decided_by")
+        .order_by("first_id", "second_id")
+    )
+    return plan
 
-    places = set(map(role_place, Role.objects.filter(person=kept)))
+
+def plan_credits(plan, removed_ids):
+    """Split the removed people's credits and mentions into those that move and collapse."""
+    places = set(map(role_place, Role.objects.filter(person=plan.kept)))
     roles = (
         Role.objects.filter(person_id__in=removed_ids)
         .select_related("person", "team__section__project", "section__project")
@@ -96,7 +105,7 @@ def plan_merge(kept, removed):
     plan.moved_roles, plan.collapsed_roles = split_taken(roles, places, role_place)
 
     acknowledgments = set(
-        Mention.objects.filter(person=kept).values_list("acknowledgment_id", flat=True)
+        Mention.objects.filter(person=plan.kept).values_list("acknowledgment_id", flat=True)
     )
     mentions = (
         Mention.objects.filter(person_id__in=removed_ids)
@@ -107,23 +116,23 @@ def plan_merge(kept, removed):
         mentions, acknowledgments, attrgetter("acknowledgment_id")
     )
 
-    names = {normalize_name(kept.name)}
-    names.update(Alias.objects.filter(person=kept).values_list("name", flat=True))
-    aliases = Alias.objects.filter(person_id__in=removed_ids).order_by("person_id", "id")
-    plan.moved_aliases, plan.dropped_aliases = split_taken(aliases, names, attrgetter("name"))
-    for person in plan.removed:
-        if person.name not in names:
-            names.add(person.name)
-            plan.new_aliases.append(person.name)
 
-    plan.moved_redirects = list(PersonRedirect.objects.filter(person_id__in=removed_ids))
-    plan.projects = list(Project.objects.filter(assembled_by_id__in=removed_ids))
-    plan.distinct_pairs = list(
-        DistinctPair.objects.filter(Q(first_id__in=removed_ids) | Q(second_id__in=removed_ids))
-        .select_related("first", "second", "decided_by")
-        .order_by("first_id", "second_id")
+def plan_names(plan, removed_ids):
+    """Work out the aliases the kept person gains: the removed people's names and aliases.
+
+    Names compare as imports match them, so that no two of the kept person's spellings
+    differ only in case (their unique constraint compares LOWER(name)).
+    """
+    kept_aliases = Alias.objects.filter(person=plan.kept).values_list("name", flat=True)
+    names = {same_name_key(plan.kept.name), *map(same_name_key, kept_aliases)}
+    aliases = Alias.objects.filter(person_id__in=removed_ids).order_by("person_id", "id")
+    plan.moved_aliases, plan.dropped_aliases = split_taken(
+        aliases, names, lambda alias: same_name_key(alias.name)
     )
-    return plan
+    for person in plan.removed:
+        if same_name_key(person.name) not in names:
+            names.add(same_name_key(person.name))
+            plan.new_aliases.append(person.name)
 
 
 def _record(instance, user, reason):
@@ -177,61 +186,3 @@ def merge_people(kept, removed, user=None):
             _record(person, user, reason).delete()
         invalidate_pages()
     return plan
-
-
-def credit_counts(queryset):
-    return queryset.annotate(
-        role_count=Count("roles", distinct=True), mention_count=Count("mentions", distinct=True)
-    )
-
-
-# "merge" is PersonAdmin.has_merge_permission: change and delete (Django accepts
-# an action when any one of the listed permissions is held).
-@admin.action(description="Merge selected people…", permissions=["merge"])
-def merge_selected_people(modeladmin, request, queryset):
-    """Show what merging the selected people changes; merge once the editor confirms."""
-    people = list(credit_counts(queryset).prefetch_related("aliases").order_by("pk"))
-    if len(people) < 2:
-        modeladmin.message_user(request, "Select at least two people to merge.", messages.WARNING)
-        return None
-    by_id = {str(person.pk): person for person in people}
-    # By default the record with the most credits is kept: the fewest rows move.
-    kept = by_id.get(request.POST.get("keep")) or max(
-        people, key=lambda person: (person.role_count + person.mention_count, -person.pk)
-    )
-    removed = [person for person in people if person != kept]
-
-    confirmed = "confirm" in request.POST
-    if confirmed and request.POST.get("previewed") == str(kept.pk):
-        try:
-            plan = merge_people(kept, removed, user=request.user)
-        except MergeError as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        except (ProtectedError, RestrictedError) as error:
-            blocking = ", ".join(sorted({str(obj) for obj in error.protected_objects})[:5])
-            modeladmin.message_user(
-                request, f"Nothing was merged: still referenced by {blocking}.", messages.ERROR
-            )
-            return None
-        names = ", ".join(person.name for person in plan.removed)
-        modeladmin.message_user(request, f"Merged {names} into {plan.kept.name}.", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:people_person_change", args=[plan.kept.pk]))
-    if confirmed:
-        modeladmin.message_user(
-            request,
-            "You chose another record to keep: check what will change, then confirm.",
-            messages.WARNING,
-        )
-
-    plan = plan_merge(kept, removed)
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "opts": modeladmin.opts,
-        "title": "Merge people",
-        "people": people,
-        "plan": plan,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "action_name": "merge_selected_people",
-    }
-    return TemplateResponse(request, "admin/people/person/merge_preview.html", context)

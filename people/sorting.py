@@ -22,13 +22,27 @@ def normalize_name(name):
     return " ".join(unicodedata.normalize("NFC", name).split())
 
 
+def lower(text):
+    """Return `text` in lower case as the database's LOWER() writes it, one character at a time.
+
+    The unique constraints on names compare LOWER(name), so "same name" in Python must lower
+    as PostgreSQL does (in a UTF-8 locale), and SQLite is given this function as its LOWER
+    (people/apps.py). str.lower() differs in two places: it writes a final capital sigma as ς,
+    and İ as i with a combining dot; PostgreSQL writes σ and i.
+    """
+    if text.isascii():
+        return text.lower()
+    return "".join(character.lower() for character in text.replace("İ", "i"))
+
+
 def same_name_key(text):
     """Return `text` as names are matched: two names are the same name when their keys are equal.
 
-    Case-insensitive (full Unicode case folding, so "STRASSE" matches "straße"), accents kept:
-    "José Pérez" and "José Perez" are not the same name, only look-alikes.
+    Ignores case as the database's unique constraints do ("ÉLODIE" is "élodie", but "STRASSE"
+    is not "straße"); accents are kept: "José Pérez" and "José Perez" are not the same name,
+    only look-alikes.
     """
-    return normalize_name(text).casefold()
+    return lower(normalize_name(text))
 
 
 def fold(text):

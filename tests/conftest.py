@@ -9,7 +9,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from people.caching import new_generation
-from people.models import Person, Project, Role, Section, Team, numbered_slug, slug_base
+from people.models import (
+    Acknowledgment,
+    Alias,
+    DistinctPair,
+    Mention,
+    Person,
+    PersonRedirect,
+    Project,
+    Resource,
+    Role,
+    Section,
+    Team,
+    numbered_slug,
+    slug_base,
+)
 
 GPT4V_FIXTURE = Path(django_settings.BASE_DIR) / "fixtures" / "gpt4v.json"
 
@@ -60,6 +74,22 @@ def admin_form_data(response):
 def form_data():
     """The admin_form_data helper, for tests that post admin forms."""
     return admin_form_data
+
+
+@pytest.fixture
+def submit_form():
+    """Open an admin form, change some fields and send it, as an editor would.
+
+    `submit_form(client, address, {"roles-TOTAL_FORMS": "2"}, name="Kim Lee")` returns the
+    response to the POST; the other fields keep the values the form showed.
+    """
+
+    def submit(client, address, changes=None, **fields):
+        data = admin_form_data(client.get(address))
+        data.update({name: str(value) for name, value in {**(changes or {}), **fields}.items()})
+        return client.post(address, data)
+
+    return submit
 
 
 @pytest.fixture(autouse=True)
@@ -131,6 +161,43 @@ def make_project(db):
         return Project.objects.create(title=title, slug=slug, **fields)
 
     return make
+
+
+@pytest.fixture
+def one_of_each(make_project, make_section, make_team, make_person, make_credit):
+    """One saved object of every credits model, linked as on a real credits page.
+
+    The draft project GPT-4V has a resource, an acknowledgment naming Raul Puri, and a
+    section "Research contributions" with Raul Puri's lead line "Overall lead" and the team
+    "Architecture research", of which David Mélý is a member. David Mélý is also spelled
+    "David Mely" and had the address "david-mely-2"; the two are recorded as different people.
+    Keyed by model, and "raul" and "lead".
+    """
+    project = make_project("GPT-4V", "gpt-4v", is_published=False)
+    section = make_section(project, "Research contributions", position=1)
+    team = make_team(section, "Architecture research", position=1)
+    david = make_person("David Mélý")
+    raul = make_person("Raul Puri")
+    acknowledgment = Acknowledgment.objects.create(
+        project=project, text="We thank our red teamers."
+    )
+    return {
+        Project: project,
+        Resource: Resource.objects.create(
+            project=project, title="System card", url="https://example.org/system-card"
+        ),
+        Section: section,
+        Team: team,
+        Person: david,
+        Alias: Alias.objects.create(person=david, name="David Mely"),
+        Role: make_credit(david, team=team),
+        Acknowledgment: acknowledgment,
+        Mention: Mention.objects.create(acknowledgment=acknowledgment, person=raul),
+        PersonRedirect: PersonRedirect.objects.create(old_slug="david-mely-2", person=david),
+        DistinctPair: DistinctPair.objects.create(first=david, second=raul),
+        "raul": raul,
+        "lead": make_credit(raul, section=section, title="Overall lead"),
+    }
 
 
 def load_gpt4v():

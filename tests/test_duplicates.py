@@ -1,31 +1,21 @@
-from itertools import count
-
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
-from django.utils.text import slugify
 
-from people.duplicates import find_groups, spelling_rule
-from people.models import Alias, DistinctPair, Person, Project, Role, Section, Team
-from people.sorting import fold
+from people.duplicates import find_groups, look_alikes, spelling_rule
+from people.models import Alias, DistinctPair, Person
+from tests.admin_pages import page_text
 
 pytestmark = pytest.mark.django_db
 
-slug_numbers = count(1)
 DUPLICATES_URL = "/admin/people/person/duplicates/"
 DISTINCT_URL = "/admin/people/person/duplicates/different/"
 
 
-def make_person(name, *aliases):
-    person = Person.objects.create(name=name, slug=f"{slugify(fold(name))}-{next(slug_numbers)}")
+def with_aliases(person, *aliases):
     for alias in aliases:
         Alias.objects.create(person=person, name=alias)
     return person
-
-
-def page_text(response):
-    """The page's HTML with runs of white space made single spaces."""
-    return " ".join(response.content.decode().split())
 
 
 def found():
@@ -76,7 +66,7 @@ def found():
         (["Justin Jay Wang", "Wang Justin Jay"], "medium", "Same words in another order"),
     ],
 )
-def test_finder_groups_spellings_of_one_person(names, confidence, rule):
+def test_finder_groups_spellings_of_one_person(make_person, names, confidence, rule):
     for name in names:
         make_person(name)
     make_person("Greg Brockman")
@@ -86,8 +76,10 @@ def test_finder_groups_spellings_of_one_person(names, confidence, rule):
     assert groups == {frozenset(names): (confidence, [rule] * (len(names) * (len(names) - 1) // 2))}
 
 
-def test_an_alias_of_one_person_matching_another_persons_name_is_evidence(editor_client):
-    make_person("Jong Wook Kim", "J. W. Kim")
+def test_an_alias_of_one_person_matching_another_persons_name_is_evidence(
+    editor_client, make_person
+):
+    with_aliases(make_person("Jong Wook Kim"), "J. W. Kim")
     make_person("JW Kim")
     make_person("Jamie Kiros")
 
@@ -100,7 +92,7 @@ def test_an_alias_of_one_person_matching_another_persons_name_is_evidence(editor
     assert "“J. W. Kim” (alias of Jong Wook Kim) and “JW Kim”" in text
 
 
-def test_near_names_of_different_people_are_not_ranked_high():
+def test_near_names_of_different_people_are_not_ranked_high(make_person):
     make_person("Shantanu Jain")
     make_person("Shawn Jain")
     make_person("Jing Wang")
@@ -140,7 +132,7 @@ def test_spelling_rule_weighs_the_difference(word, other, score):
     assert (rule.score if rule else None) == score
 
 
-def test_spellings_that_several_people_use_are_names_of_their_own():
+def test_spellings_that_several_people_use_are_names_of_their_own(make_person):
     for given in ["Ann", "Bo", "Cy"]:
         make_person(f"{given} Zhang")
         make_person(f"{given} Zheng")
@@ -156,7 +148,7 @@ def test_spellings_that_several_people_use_are_names_of_their_own():
     )
 
 
-def test_weak_likeness_does_not_chain_different_people_into_one_group():
+def test_weak_likeness_does_not_chain_different_people_into_one_group(make_person):
     make_person("Mario Salterelli")
     make_person("Mario Saltarelli")
     make_person("Mario Saltorelly")
@@ -170,14 +162,14 @@ def test_weak_likeness_does_not_chain_different_people_into_one_group():
     }
 
 
-def test_duplicates_page_lists_groups_with_evidence_counts_and_projects(editor_client):
-    project = Project.objects.create(title="GPT-4V", slug="gpt-4v")
-    section = Section.objects.create(project=project, title="Additional contributions")
-    legal = Team.objects.create(section=section, name="Legal")
-    rasso = make_person("Filippo Rasso")
-    raso = make_person("Filippo Raso", "F. Raso")
-    Role.objects.create(person=rasso, team=legal)
-    Role.objects.create(person=raso, section=section, title="Legal lead")
+def test_duplicates_page_lists_groups_with_evidence_counts_and_projects(
+    editor_client, make_project, make_section, make_team, make_credit, make_person
+):
+    section = make_section(make_project("GPT-4V", "gpt-4v"), "Additional contributions")
+    legal = make_team(section, "Legal")
+    make_credit(make_person("Filippo Rasso"), team=legal)
+    raso = with_aliases(make_person("Filippo Raso"), "F. Raso")
+    make_credit(raso, section=section, title="Legal lead")
     make_person("Shantanu Jain")
     make_person("Shawn Jain")
 
@@ -200,7 +192,7 @@ def test_duplicates_page_links_from_the_people_list(editor_client):
     assert f'href="{DUPLICATES_URL}"' in response.content.decode()
 
 
-def test_marking_a_pair_as_different_people_hides_it(editor_client, editor):
+def test_marking_a_pair_as_different_people_hides_it(editor_client, editor, make_person):
     shawn = make_person("Shawn Jain")
     shaun = make_person("Shaun Jain")
     make_person("Mario Salterelli")
@@ -218,7 +210,7 @@ def test_marking_a_pair_as_different_people_hides_it(editor_client, editor):
     assert page.count("Shaun Jain") == 1
 
 
-def test_a_pair_marked_different_leaves_the_rest_of_its_group(editor_client):
+def test_a_pair_marked_different_leaves_the_rest_of_its_group(editor_client, make_person):
     madeline = make_person("Madeline Boyd")
     madelaine = make_person("Madelaine Boyd")
     madeleine = make_person("Madeleine Boyd")
@@ -245,7 +237,7 @@ def test_a_pair_marked_different_leaves_the_rest_of_its_group(editor_client):
     ],
 )
 def test_marking_different_with_bad_input_says_so_and_records_nothing(
-    editor_client, first, second, message
+    editor_client, make_person, first, second, message
 ):
     someone = str(make_person("Someone Else").pk)
     data = {
@@ -266,7 +258,7 @@ def test_marking_different_needs_a_post(editor_client):
     assert response.status_code == 405
 
 
-def test_marking_different_twice_keeps_one_decision(editor_client):
+def test_marking_different_twice_keeps_one_decision(editor_client, make_person):
     first = make_person("Shawn Jain")
     second = make_person("Shaun Jain")
 
@@ -276,7 +268,7 @@ def test_marking_different_twice_keeps_one_decision(editor_client):
     assert DistinctPair.objects.count() == 1
 
 
-def test_staff_without_change_person_permission_gets_403(client):
+def test_staff_without_change_person_permission_gets_403(client, make_person):
     viewer = User.objects.create_user("viewer", password="viewer-password-123", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_person"))
     client.force_login(viewer)
@@ -302,7 +294,7 @@ def far_apart_word(number):
     return chr(97 + number % 26) * 4 + chr(97 + number // 26) * 4
 
 
-def test_duplicates_page_paginates_groups(editor_client):
+def test_duplicates_page_paginates_groups(editor_client, make_person):
     for number in range(52):
         make_person(f"Ada {far_apart_word(number)}")
         make_person(f"ADA {far_apart_word(number)}")
@@ -316,20 +308,24 @@ def test_duplicates_page_paginates_groups(editor_client):
     assert "Page 2 of 2" in last_page
 
 
-def make_groups(number, project):
-    section = Section.objects.create(project=project, title=f"Section {number}")
-    start = Person.objects.count() // 2
-    team = Team.objects.create(section=section, name="Team")
-    for index in range(start, start + number):
-        for name in (f"Ada {far_apart_word(index)}", f"ADA {far_apart_word(index)}"):
-            person = make_person(name, f"{name} Alias")
-            Role.objects.create(person=person, team=team)
+@pytest.fixture
+def make_groups(make_section, make_team, make_person, make_credit):
+    """Make `number` groups of two people in a new section of `project`, each with a credit."""
+
+    def make(number, project):
+        team = make_team(make_section(project, f"Section {number}"), "Team")
+        start = Person.objects.count() // 2
+        for index in range(start, start + number):
+            for name in (f"Ada {far_apart_word(index)}", f"ADA {far_apart_word(index)}"):
+                make_credit(with_aliases(make_person(name), f"{name} Alias"), team=team)
+
+    return make
 
 
 def test_duplicates_page_query_count_does_not_grow_with_groups(
-    editor_client, django_assert_max_num_queries
+    editor_client, django_assert_max_num_queries, make_project, make_groups
 ):
-    project = Project.objects.create(title="GPT-4V", slug="gpt-4v")
+    project = make_project("GPT-4V", "gpt-4v")
     make_groups(3, project)
     with django_assert_max_num_queries(12) as few:
         editor_client.get(DUPLICATES_URL)
@@ -341,7 +337,7 @@ def test_duplicates_page_query_count_does_not_grow_with_groups(
     assert response.content.decode().count('class="module duplicate-group"') == 43
 
 
-def test_names_on_the_duplicates_page_are_escaped(editor_client):
+def test_names_on_the_duplicates_page_are_escaped(editor_client, make_person):
     make_person("Eve <script>alert(1)</script> Adams")
     make_person("EVE <script>alert(1)</script> ADAMS")
 
@@ -349,3 +345,111 @@ def test_names_on_the_duplicates_page_are_escaped(editor_client):
 
     assert "<script>alert(1)</script>" not in text
     assert "Eve &lt;script&gt;alert(1)&lt;/script&gt; Adams" in text
+
+
+# Look-alikes of names not yet in the database (an import's new people)
+
+
+def best_look_alikes(new_names, people, aliases=()):
+    """Return {new name: (spelling, person id or None, rule description) of its best look-alike}."""
+    found = look_alikes(new_names, list(enumerate(people, start=1)), aliases)
+    return {
+        name: (alikes[0].spelling, alikes[0].person_id, alikes[0].rule.description)
+        if alikes
+        else None
+        for name, alikes in found.items()
+    }
+
+
+def test_look_alikes_flag_what_the_import_preview_flags():
+    people = ["Madeleine Boyd", "Daniel Levy"]
+    new_names = ["Madeline Boyd", "Dan Levy", "Filippo Rasso", "Filippo Raso", "Alec Radford"]
+
+    found = best_look_alikes(new_names, people)
+
+    assert found == {
+        "Madeline Boyd": ("Madeleine Boyd", 1, "One letter apart"),
+        "Dan Levy": ("Daniel Levy", 2, "Nickname form of the given name"),
+        "Filippo Rasso": None,
+        "Filippo Raso": ("Filippo Rasso", None, "One letter apart"),
+        "Alec Radford": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("person", "new_name", "rule"),
+    [
+        ("Robert (Bob) Smith", "Bob Smith", "Same name with or without the nickname in brackets"),
+        ("Robert Smith", "Bob Smith", "Nickname form of the given name"),
+        ("Christopher Hesse", "Chris Hesse", "Nickname form of the given name"),
+        ("José Pérez", "José Perez", "Same name up to case, accents, spaces and punctuation"),
+        (
+            "Felipe Petroski Such",
+            "Felipe Such",
+            "Same first and last words, extra words in between",
+        ),
+        ("Justin Jay Wang", "Wang Justin Jay", "Same words in another order"),
+        ("Mario Salterelli", "Mario Saltorelly", "Two letters apart"),
+        # Looser likenesses, asked about for a new name but not listed by the finder.
+        ("John Smith", "J. Smith", "Same family name, given names alike or an initial"),
+        ("Wojciech Zaremba", "Wojtek Zaremba", "Same family name, given names alike or an initial"),
+        ("Tao Xu", "Tao Xue", "Similar spelling, same initials"),
+        ("Madeleine Boyd", "Madeline Boid", "Similar spelling, same initials"),
+    ],
+)
+def test_look_alikes_name_the_rule(person, new_name, rule):
+    assert best_look_alikes([new_name], [person]) == {new_name: (person, 1, rule)}
+
+
+def test_look_alikes_find_other_spellings_in_the_database(make_person):
+    kim = with_aliases(make_person("Jong Wook Kim"), "J. W. Kim")
+    make_person("Jamie Kiros")
+
+    found = look_alikes(
+        ["JW Kim"],
+        Person.objects.values_list("id", "name"),
+        Alias.objects.values_list("person_id", "name"),
+    )
+
+    [alike] = found["JW Kim"]
+    assert (alike.spelling, alike.person_id, alike.is_alias) == ("J. W. Kim", kim.pk, True)
+    assert (alike.rule.description, alike.score, alike.confidence) == (
+        "An alias of one is a name of the other",
+        95,
+        "high",
+    )
+
+
+def test_look_alikes_come_best_first_one_per_person():
+    people = [(1, "Madeleine Boyd"), (2, "Madelaine Boyd"), (3, "Sam Altman")]
+    aliases = [(1, "Madeleine B. Boyd")]
+
+    found = look_alikes(["Madeline Boyd", "Madeline Boid"], people, aliases)
+
+    assert [(a.spelling, a.person_id, a.score) for a in found["Madeline Boyd"]] == [
+        ("Madelaine Boyd", 2, 90),
+        ("Madeleine Boyd", 1, 90),
+    ]
+    assert [(a.spelling, a.person_id, a.score) for a in found["Madeline Boid"]] == [
+        ("Madeline Boyd", None, 60),
+        ("Madelaine Boyd", 2, 50),
+        ("Madeleine Boyd", 1, 50),
+    ]
+
+
+def test_a_new_name_is_compared_with_earlier_new_names_only():
+    found = best_look_alikes(["Filippo Rasso", "Ada Lovelace", "Filippo Raso"], [])
+
+    assert found == {
+        "Filippo Rasso": None,
+        "Ada Lovelace": None,
+        "Filippo Raso": ("Filippo Rasso", None, "One letter apart"),
+    }
+
+
+def test_different_names_are_not_look_alikes():
+    people = ["Jing Wang", "Wei Li", "Andrew Chen", "Shantanu Jain"]
+
+    found = best_look_alikes(["Jing Yang", "Wei Lu", "Kim Chen", "Ana Jain"], people)
+
+    assert found == {"Jing Yang": None, "Wei Lu": None, "Kim Chen": None, "Ana Jain": None}

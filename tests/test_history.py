@@ -3,7 +3,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 from django.utils.html import strip_tags
 
 from people.models import (
@@ -18,25 +17,24 @@ from people.models import (
     Team,
 )
 from people.sorting import sort_key
+from tests.admin_pages import url
 
 pytestmark = pytest.mark.django_db
 
 
-def url(model, view, *args):
-    return reverse(f"admin:people_{model._meta.model_name}_{view}", args=args)
-
-
-def edit(client, form_data, obj, **fields):
+@pytest.fixture
+def edit(editor_client, submit_form):
     """Save the admin change form of `obj` with `fields` changed; return the response."""
-    change = url(type(obj), "change", obj.pk)
-    data = form_data(client.get(change))
-    data.update(fields)
-    return client.post(change, data)
+
+    def save(obj, changes=None, **fields):
+        return submit_form(editor_client, url(type(obj), "change", obj.pk), changes, **fields)
+
+    return save
 
 
 @pytest.fixture
-def david(db):
-    return Person.objects.create(name="David Mely", slug="david-mely")
+def david(make_person):
+    return make_person("David Mely")
 
 
 def text_of(response):
@@ -44,9 +42,9 @@ def text_of(response):
     return " ".join(html.unescape(strip_tags(response.content.decode())).split())
 
 
-def test_history_page_lists_each_change_with_who_and_what(editor_client, editor, form_data, david):
-    edit(editor_client, form_data, david, name="David Mély")
-    edit(editor_client, form_data, david, name="David Mélý")
+def test_history_page_lists_each_change_with_who_and_what(editor_client, editor, edit, david):
+    edit(david, name="David Mély")
+    edit(david, name="David Mélý")
 
     response = editor_client.get(url(Person, "history", david.pk))
 
@@ -64,14 +62,14 @@ def test_history_page_lists_each_change_with_who_and_what(editor_client, editor,
     assert "3 versions" in text
 
 
-def test_revert_to_an_earlier_version_restores_the_name(editor_client, form_data, david):
-    edit(editor_client, form_data, david, name="David Mély")
+def test_revert_to_an_earlier_version_restores_the_name(editor_client, submit_form, edit, david):
+    edit(david, name="David Mély")
     first = david.history.latest()
-    edit(editor_client, form_data, david, name="David Mélý")
+    edit(david, name="David Mélý")
     revert = url(Person, "simple_history", david.pk, first.history_id)
 
     page = editor_client.get(revert)
-    response = editor_client.post(revert, form_data(page))
+    response = submit_form(editor_client, revert)
 
     assert page.status_code == 200
     assert "Revert David Mély" in page.content.decode()
@@ -83,15 +81,16 @@ def test_revert_to_an_earlier_version_restores_the_name(editor_client, form_data
     assert (latest.name, latest.history_user.username) == ("David Mély", "editor")
 
 
-def test_revert_a_credit_title(editor_client, form_data, david):
-    project = Project.objects.create(title="GPT-4V", slug="gpt-4v")
-    section = Section.objects.create(project=project, title="Research")
-    lead = Role.objects.create(person=david, section=section, title="Optimization lead")
+def test_revert_a_credit_title(
+    editor_client, submit_form, edit, david, make_project, make_section, make_credit
+):
+    section = make_section(make_project("GPT-4V", "gpt-4v"), "Research")
+    lead = make_credit(david, section=section, title="Optimization lead")
     first = lead.history.latest()
-    edit(editor_client, form_data, lead, title="Overall lead")
+    edit(lead, title="Overall lead")
     revert = url(Role, "simple_history", lead.pk, first.history_id)
 
-    response = editor_client.post(revert, form_data(editor_client.get(revert)))
+    response = submit_form(editor_client, revert)
 
     assert response.status_code == 302
     lead.refresh_from_db()
@@ -100,10 +99,10 @@ def test_revert_a_credit_title(editor_client, form_data, david):
 
 
 @pytest.fixture
-def page(david):
-    project = Project.objects.create(title="GPT-4V", slug="gpt-4v")
-    section = Section.objects.create(project=project, title="Research")
-    team = Team.objects.create(section=section, name="Pretraining")
+def page(david, make_project, make_section, make_team, make_credit):
+    project = make_project("GPT-4V", "gpt-4v")
+    section = make_section(project, "Research")
+    team = make_team(section, "Pretraining")
     acknowledgment = Acknowledgment.objects.create(project=project, text="Thanks.")
     return [
         project,
@@ -112,19 +111,17 @@ def page(david):
         team,
         david,
         Alias.objects.create(person=david, name="Dave Mely"),
-        Role.objects.create(person=david, team=team),
+        make_credit(david, team=team),
         acknowledgment,
         Mention.objects.create(acknowledgment=acknowledgment, person=david),
     ]
 
 
 @pytest.mark.parametrize("index", range(9), ids=lambda index: f"model{index}")
-def test_every_admin_save_is_recorded_with_the_editor(
-    editor_client, editor, form_data, page, index
-):
+def test_every_admin_save_is_recorded_with_the_editor(editor_client, editor, edit, page, index):
     obj = page[index]
 
-    response = edit(editor_client, form_data, obj)
+    response = edit(obj)
 
     assert response.status_code == 302
     latest = obj.history.latest()
@@ -132,10 +129,12 @@ def test_every_admin_save_is_recorded_with_the_editor(
     assert editor_client.get(url(type(obj), "history", obj.pk)).status_code == 200
 
 
-def test_inline_additions_and_deletions_are_recorded(editor_client, editor, form_data, page):
+def test_inline_additions_and_deletions_are_recorded(
+    editor_client, editor, edit, page, make_person
+):
     team, alias = page[3], page[5]
-    kim = Person.objects.create(name="Kim Lee", slug="kim-lee")
-    edit(editor_client, form_data, team, **{"roles-TOTAL_FORMS": "2", "roles-1-person": kim.pk})
+    kim = make_person("Kim Lee")
+    edit(team, {"roles-TOTAL_FORMS": "2", "roles-1-person": kim.pk})
 
     response = editor_client.post(url(Alias, "delete", alias.pk), {"post": "yes"})
 
@@ -146,7 +145,7 @@ def test_inline_additions_and_deletions_are_recorded(editor_client, editor, form
     assert (deleted.history_type, deleted.history_user) == ("-", editor)
 
 
-def test_history_of_a_deleted_record_stays_visible(editor_client, form_data, page):
+def test_history_of_a_deleted_record_stays_visible(editor_client, page):
     alias = page[5]
     editor_client.post(url(Alias, "delete", alias.pk), {"post": "yes"})
 
@@ -159,15 +158,15 @@ def test_history_of_a_deleted_record_stays_visible(editor_client, form_data, pag
     ]
 
 
-def test_a_person_loaded_by_load_gpt4v_can_be_restored(editor_client, form_data):
+def test_a_person_loaded_by_load_gpt4v_can_be_restored(editor_client, submit_form, edit):
     call_command("load_gpt4v", stdout=StringIO())
     raul = Person.objects.get(name="Raul Puri")
-    edit(editor_client, form_data, raul, name="Raul Puri (edited)")
+    edit(raul, name="Raul Puri (edited)")
 
     history = editor_client.get(url(Person, "history", raul.pk))
     loaded = raul.history.earliest()
     revert = url(Person, "simple_history", raul.pk, loaded.history_id)
-    response = editor_client.post(revert, form_data(editor_client.get(revert)))
+    response = submit_form(editor_client, revert)
 
     records = list(history.context["page_obj"])
     assert [(r.name, r.get_history_type_display()) for r in records] == [
@@ -181,9 +180,9 @@ def test_a_person_loaded_by_load_gpt4v_can_be_restored(editor_client, form_data)
     assert raul.name == "Raul Puri"
 
 
-def test_load_gpt4v_records_every_loaded_row_even_when_history_exists():
+def test_load_gpt4v_records_every_loaded_row_even_when_history_exists(make_person):
     # A database with history already (here Ada's) still gets the loaded rows' first versions.
-    Person.objects.create(pk=1000, name="Ada Lovelace", slug="ada-lovelace")
+    make_person("Ada Lovelace", pk=1000)
 
     call_command("load_gpt4v", stdout=StringIO())
 

@@ -14,51 +14,56 @@ from people.models import (
     PersonRedirect,
     Project,
     Role,
-    Section,
-    Team,
 )
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import read_credits
+from tests.admin_pages import page_text
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST_URL = "/admin/people/person/"
 
 
+def with_aliases(person, *aliases):
+    for alias in aliases:
+        Alias.objects.create(person=person, name=alias)
+    return person
+
+
 @pytest.fixture
-def credits():
+def credits(make_project, make_section, make_team, make_person, make_credit):
     """Three records of Filippo Raso with overlapping credits, and a bystander."""
-    kept = Person.objects.create(name="Filippo Raso", slug="filippo-raso")
-    rasso = Person.objects.create(name="Filippo Rasso", slug="filippo-rasso")
-    rasso_accent = Person.objects.create(name="Filippo Rassó", slug="filippo-rasso-2")
-    stasi = Person.objects.create(name="Thomas Stasi", slug="thomas-stasi")
-    project = Project.objects.create(title="GPT-4V", slug="gpt-4v", assembled_by=rasso)
-    section = Section.objects.create(project=project, title="Additional contributions")
-    legal = Team.objects.create(section=section, name="Legal")
-    communications = Team.objects.create(section=section, name="Communications")
+    kept = make_person("Filippo Raso")
+    rasso = make_person("Filippo Rasso")
+    rasso_accent = make_person("Filippo Rassó")
+    stasi = make_person("Thomas Stasi")
+    project = make_project("GPT-4V", "gpt-4v", is_published=False, assembled_by=rasso)
+    section = make_section(project, "Additional contributions")
+    legal = make_team(section, "Legal")
+    communications = make_team(section, "Communications")
     red_teamers = Acknowledgment.objects.create(project=project, text="We thank our red-teamers.")
     microsoft = Acknowledgment.objects.create(project=project, text="We thank Microsoft.")
 
-    Role.objects.create(person=kept, team=legal)
-    Role.objects.create(person=kept, section=section, title="Legal lead")
+    make_credit(kept, team=legal)
+    make_credit(kept, section=section, title="Legal lead")
     Mention.objects.create(person=kept, acknowledgment=red_teamers)
     Alias.objects.create(person=kept, name="F. Raso")
 
-    Role.objects.create(person=rasso, team=legal)
-    Role.objects.create(person=rasso, team=communications)
-    Role.objects.create(person=rasso, section=section, title="Legal lead")
+    make_credit(rasso, team=legal)
+    make_credit(rasso, team=communications)
+    make_credit(rasso, section=section, title="Legal lead")
     Mention.objects.create(person=rasso, acknowledgment=red_teamers)
     Mention.objects.create(person=rasso, acknowledgment=microsoft)
     Alias.objects.create(person=rasso, name="F. Raso")
     Alias.objects.create(person=rasso, name="Filippo Raso")
     Alias.objects.create(person=rasso, name="Phil Rasso")
 
-    Role.objects.create(person=rasso_accent, team=communications)
-    Role.objects.create(person=rasso_accent, team=legal, title="Counsel")
+    make_credit(rasso_accent, team=communications)
+    make_credit(rasso_accent, team=legal, title="Counsel")
     PersonRedirect.objects.create(old_slug="filippo-r", person=rasso_accent)
     DistinctPair.objects.create(first=kept, second=rasso_accent)
 
-    Role.objects.create(person=stasi, team=legal)
+    make_credit(stasi, team=legal)
     Mention.objects.create(person=stasi, acknowledgment=red_teamers)
     DistinctPair.objects.create(first=kept, second=stasi)
     return {"kept": kept, "removed": [rasso, rasso_accent], "stasi": stasi, "project": project}
@@ -121,6 +126,16 @@ def test_merge_turns_other_names_into_aliases_without_duplicates(credits):
         "Phil Rasso",
     ]
     assert Alias.objects.count() == 4
+
+
+def test_spellings_differing_only_in_case_become_one_alias(make_person):
+    kept = with_aliases(make_person("Élodie Durand"), "E. Durand")
+    first = with_aliases(make_person("ÉLODIE DURAND"), "e. durand", "Elodie Durand")
+    second = with_aliases(make_person("Elodie DURAND"), "ELODIE DURAND")
+
+    merge_people(kept, [first, second])
+
+    assert sorted(kept.aliases.values_list("name", flat=True)) == ["E. Durand", "Elodie Durand"]
 
 
 def test_merge_redirects_old_addresses_and_repoints_projects_and_decisions(credits):
@@ -222,8 +237,8 @@ def test_merge_that_fails_halfway_changes_nothing(credits):
     assert snapshot() == before
 
 
-def test_merge_refuses_a_person_who_no_longer_exists(credits):
-    gone = Person.objects.create(name="Filippo Raso", slug="gone")
+def test_merge_refuses_a_person_who_no_longer_exists(credits, make_person):
+    gone = make_person("Filippo Raso", slug="gone")
     Person.objects.filter(pk=gone.pk).delete()
     before = snapshot()
 
@@ -245,10 +260,6 @@ def select(client, people, **data):
         CHANGELIST_URL,
         {"action": "merge_selected_people", "_selected_action": [p.pk for p in people], **data},
     )
-
-
-def page_text(response):
-    return " ".join(response.content.decode().split())
 
 
 def test_merge_preview_shows_every_change_and_writes_nothing(editor_client, credits):
@@ -354,9 +365,9 @@ def test_merge_action_is_offered_to_editors(editor_client, credits):
     )
 
 
-def test_merge_preview_escapes_names(editor_client):
-    first = Person.objects.create(name="<b>Eve</b> Adams", slug="eve-adams")
-    second = Person.objects.create(name="Eve Adams", slug="eve-adams-2")
+def test_merge_preview_escapes_names(editor_client, make_person):
+    first = make_person("<b>Eve</b> Adams")
+    second = make_person("Eve Adams")
 
     response = select(editor_client, [first, second], keep=second.pk)
 

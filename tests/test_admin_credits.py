@@ -1,0 +1,346 @@
+"""Credits in the admin: lead lines and team members, edited on their own or inline in
+their section, team or person; the checks that keep them whole."""
+
+import pytest
+
+from people.models import Person, Project, Role, Section, Team
+from tests.admin_pages import errors_of, url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_add_member_through_the_team_form(editor_client, submit_form, one_of_each, make_person):
+    kim = make_person("Kim Lee")
+    team = one_of_each[Team]
+
+    response = submit_form(
+        editor_client,
+        url(Team, "change", team.pk),
+        {"roles-TOTAL_FORMS": "2", "roles-1-person": kim.pk, "roles-1-title": ""},
+    )
+
+    assert response.status_code == 302, errors_of(response)
+    assert sorted(team.roles.values_list("person__name", flat=True)) == ["David Mélý", "Kim Lee"]
+
+
+def test_new_team_is_saved_with_its_members(editor_client, submit_form, one_of_each, make_person):
+    kim = make_person("Kim Lee")
+
+    response = submit_form(
+        editor_client,
+        url(Team, "add"),
+        {
+            "section": one_of_each[Section].pk,
+            "name": "Pretraining",
+            "roles-TOTAL_FORMS": "1",
+            "roles-0-person": kim.pk,
+            "roles-0-title": "Lead",
+        },
+    )
+
+    assert response.status_code == 302, errors_of(response)
+    team = Team.objects.get(name="Pretraining")
+    assert list(team.roles.values_list("person__name", "title")) == [("Kim Lee", "Lead")]
+
+
+def test_new_section_is_saved_with_its_lead_lines(
+    editor_client, submit_form, one_of_each, make_person
+):
+    kim = make_person("Kim Lee")
+
+    response = submit_form(
+        editor_client,
+        url(Section, "add"),
+        {
+            "project": one_of_each[Project].pk,
+            "title": "Safety",
+            "position": "2",
+            "leads-TOTAL_FORMS": "1",
+            "leads-0-person": kim.pk,
+            "leads-0-title": "Lead",
+        },
+    )
+
+    assert response.status_code == 302, errors_of(response)
+    section = Section.objects.get(title="Safety")
+    assert list(section.leads.values_list("person__name", "title")) == [("Kim Lee", "Lead")]
+
+
+def test_edit_lead_lines_and_team_order_through_the_section_form(
+    editor_client, form_data, one_of_each, make_team
+):
+    section = one_of_each[Section]
+    second = make_team(section, "Vision", position=2)
+    data = form_data(editor_client.get(url(Section, "change", section.pk)))
+    team_rows = {data[f"teams-{i}-id"]: i for i in range(2)}
+    data[f"teams-{team_rows[second.pk]}-position"] = "0"
+    data.update({"leads-TOTAL_FORMS": "2", "leads-1-person": one_of_each[Person].pk})
+    data["leads-1-title"] = "Vision lead"
+
+    response = editor_client.post(url(Section, "change", section.pk), data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert [team.name for team in section.teams.all()] == ["Vision", "Architecture research"]
+    assert section.leads.get(person=one_of_each[Person]).title == "Vision lead"
+
+
+def test_team_autocomplete_names_the_section(editor_client, one_of_each):
+    response = editor_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "people", "model_name": "role", "field_name": "team", "term": "archi"},
+    )
+
+    assert response.json()["results"] == [
+        {
+            "id": str(one_of_each[Team].pk),
+            "text": "GPT-4V: Research contributions: Architecture research",
+        }
+    ]
+
+
+# Form errors: a 200 with the message, nothing written.
+
+
+@pytest.fixture
+def add_role(editor_client, submit_form):
+    """Send the role add form with `fields`; section, team and title empty unless given."""
+
+    def add(**fields):
+        empty = {"section": "", "team": "", "title": ""}
+        return submit_form(editor_client, url(Role, "add"), {**empty, **fields})
+
+    return add
+
+
+def test_role_in_both_a_section_and_a_team_is_refused(add_role, one_of_each):
+    response = add_role(
+        person=one_of_each["raul"].pk,
+        section=one_of_each[Section].pk,
+        team=one_of_each[Team].pk,
+        title="Lead",
+    )
+
+    assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
+    assert Role.objects.count() == 2
+
+
+def test_role_in_neither_a_section_nor_a_team_is_refused(add_role, one_of_each):
+    response = add_role(person=one_of_each["raul"].pk, title="Lead")
+
+    assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
+    assert Role.objects.count() == 2
+
+
+def test_lead_line_without_title_is_refused(add_role, one_of_each):
+    response = add_role(person=one_of_each[Person].pk, section=one_of_each[Section].pk)
+
+    assert errors_of(response) == "A lead line under a section needs a title."
+    assert Role.objects.count() == 2
+
+
+def test_duplicate_team_role_is_refused(add_role, one_of_each):
+    response = add_role(person=one_of_each[Person].pk, team=one_of_each[Team].pk)
+
+    assert errors_of(response) == "This person already has this credit in this team."
+    assert Role.objects.count() == 2
+
+
+def test_duplicate_lead_line_is_refused(add_role, one_of_each):
+    response = add_role(
+        person=one_of_each["raul"].pk, section=one_of_each[Section].pk, title="Overall lead"
+    )
+
+    assert errors_of(response) == "This person already has this lead line in this section."
+    assert Role.objects.count() == 2
+
+
+def test_duplicate_member_in_the_team_form_is_refused(editor_client, submit_form, one_of_each):
+    team = one_of_each[Team]
+
+    response = submit_form(
+        editor_client,
+        url(Team, "change", team.pk),
+        {"roles-TOTAL_FORMS": "2", "roles-1-person": one_of_each[Person].pk},
+    )
+
+    assert "This person already has this credit in this team." in errors_of(response)
+    assert team.roles.count() == 1
+
+
+def test_same_member_twice_in_one_team_form_is_refused(editor_client, submit_form, one_of_each):
+    team = one_of_each[Team]
+    raul = one_of_each["raul"].pk
+
+    response = submit_form(
+        editor_client,
+        url(Team, "change", team.pk),
+        {"roles-TOTAL_FORMS": "3", "roles-1-person": raul, "roles-2-person": raul},
+    )
+
+    errors = errors_of(response)
+    assert "Please remove the credits listed twice." in errors
+    assert "This credit is listed twice." in response.content.decode()
+    assert team.roles.count() == 1
+
+
+def test_duplicate_lead_line_in_the_section_form_is_refused(
+    editor_client, submit_form, one_of_each
+):
+    section = one_of_each[Section]
+
+    response = submit_form(
+        editor_client,
+        url(Section, "change", section.pk),
+        {
+            "leads-TOTAL_FORMS": "2",
+            "leads-1-person": one_of_each["raul"].pk,
+            "leads-1-title": "Overall lead",
+        },
+    )
+
+    assert "This person already has this lead line in this section." in errors_of(response)
+    assert section.leads.count() == 1
+
+
+def test_lead_line_without_title_in_the_section_form_is_refused(
+    editor_client, submit_form, one_of_each
+):
+    section = one_of_each[Section]
+
+    response = submit_form(
+        editor_client,
+        url(Section, "change", section.pk),
+        {"leads-TOTAL_FORMS": "2", "leads-1-person": one_of_each[Person].pk},
+    )
+
+    assert response.status_code == 200
+    lead_forms = response.context["inline_admin_formsets"][0].formset.forms
+    assert lead_forms[1].errors == {"title": ["This field is required."]}
+    assert section.leads.count() == 1
+
+
+def test_duplicate_credit_in_the_person_form_is_refused(editor_client, submit_form, one_of_each):
+    david = one_of_each[Person]
+
+    response = submit_form(
+        editor_client,
+        url(Person, "change", david.pk),
+        {"roles-TOTAL_FORMS": "2", "roles-1-team": one_of_each[Team].pk},
+    )
+
+    assert "This person already has this credit in this team." in errors_of(response)
+    assert david.roles.count() == 1
+
+
+def test_credit_in_both_places_in_the_person_form_is_refused(
+    editor_client, submit_form, one_of_each
+):
+    david = one_of_each[Person]
+
+    response = submit_form(
+        editor_client,
+        url(Person, "change", david.pk),
+        {
+            "roles-TOTAL_FORMS": "2",
+            "roles-1-team": one_of_each[Team].pk,
+            "roles-1-section": one_of_each[Section].pk,
+            "roles-1-title": "Lead",
+        },
+    )
+
+    assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
+    assert david.roles.count() == 1
+
+
+# Team names, which ignore case
+
+
+@pytest.mark.parametrize("name", ["Architecture research", "ARCHITECTURE Research"])
+def test_duplicate_team_name_is_refused(editor_client, submit_form, one_of_each, name):
+    response = submit_form(
+        editor_client, url(Team, "add"), section=one_of_each[Section].pk, name=name
+    )
+
+    assert errors_of(response) == "A team with this name already exists in this section."
+    assert Team.objects.count() == 1
+
+
+def test_team_names_differing_only_in_non_ascii_case_are_one_name(
+    editor_client, submit_form, one_of_each, make_team
+):
+    make_team(one_of_each[Section], "Équipe Ω")
+
+    response = submit_form(
+        editor_client, url(Team, "add"), section=one_of_each[Section].pk, name="éQUIPE ω"
+    )
+
+    assert errors_of(response) == "A team with this name already exists in this section."
+    assert Team.objects.count() == 2
+
+
+def test_second_unheaded_group_is_refused(editor_client, submit_form, one_of_each, make_team):
+    make_team(one_of_each[Section], "")
+
+    response = submit_form(
+        editor_client, url(Team, "add"), section=one_of_each[Section].pk, name=""
+    )
+
+    assert errors_of(response) == "A team with this name already exists in this section."
+    assert Team.objects.count() == 2
+
+
+@pytest.mark.parametrize("name", ["Architecture research", "architecture RESEARCH"])
+def test_duplicate_team_name_in_the_section_form_is_refused(
+    editor_client, submit_form, one_of_each, name
+):
+    section = one_of_each[Section]
+
+    response = submit_form(
+        editor_client,
+        url(Section, "change", section.pk),
+        {"teams-TOTAL_FORMS": "2", "teams-1-name": name, "teams-1-position": "2"},
+    )
+
+    assert "A team with this name already exists in this section." in errors_of(response)
+    assert section.teams.count() == 1
+
+
+@pytest.mark.parametrize("view", ["add", "change"])
+def test_two_new_teams_differing_only_in_case_in_one_form_are_refused(
+    editor_client, form_data, one_of_each, view
+):
+    section = one_of_each[Section]
+    address = url(Section, "change", section.pk) if view == "change" else url(Section, "add")
+    data = form_data(editor_client.get(address))
+    if view == "add":
+        data.update({"project": one_of_each[Project].pk, "title": "Deployment"})
+    first, second = int(data["teams-TOTAL_FORMS"]), int(data["teams-TOTAL_FORMS"]) + 1
+    data.update({"teams-TOTAL_FORMS": str(second + 1)})
+    data.update({f"teams-{first}-name": "Data", f"teams-{first}-position": "5"})
+    data.update({f"teams-{second}-name": "data", f"teams-{second}-position": "6"})
+
+    response = editor_client.post(address, data)
+
+    assert "Please correct the names listed twice." in errors_of(response)
+    assert "“data” repeats “Data”: names that differ only in case are the same." in (
+        response.content.decode()
+    )
+    assert Team.objects.count() == 1
+    assert Section.objects.count() == 1
+
+
+# Deleting what still carries credits
+
+
+def test_deleting_a_team_with_members_in_bulk_is_refused(editor_client, one_of_each):
+    team = one_of_each[Team]
+    action = {"action": "delete_selected", "_selected_action": [team.pk]}
+
+    page = editor_client.post(url(Team, "changelist"), action)
+    confirm = editor_client.post(url(Team, "changelist"), {**action, "post": "yes"})
+
+    for response in [page, confirm]:
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "would require deleting the following protected related objects" in html
+    assert Team.objects.filter(pk=team.pk).exists()

@@ -1,0 +1,275 @@
+"""The admin as a whole: its index, every model's pages, their query counts, view on site."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from people.models import (
+    Acknowledgment,
+    Alias,
+    DistinctPair,
+    Mention,
+    Person,
+    PersonRedirect,
+    Project,
+    Resource,
+    Role,
+    Section,
+    Team,
+)
+from tests.admin_pages import errors_of, url
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    Project,
+    Resource,
+    Section,
+    Team,
+    Person,
+    Alias,
+    Role,
+    Acknowledgment,
+    Mention,
+    PersonRedirect,
+    DistinctPair,
+]
+
+
+def by_name(model):
+    return model.__name__
+
+
+def test_every_credits_model_is_registered():
+    registered = [model for model in admin.site._registry if model._meta.app_label == "people"]
+
+    assert registered == MODELS
+
+
+def test_site_header_and_index_grouped_in_working_order(editor_client):
+    response = editor_client.get(reverse("admin:index"))
+
+    html = response.content.decode()
+    assert "Credits administration" in html
+    groups = [app["name"] for app in response.context["app_list"]]
+    assert groups[:2] == ["Credits pages", "People"]
+    credits_pages = [model["name"] for model in response.context["app_list"][0]["models"]]
+    assert credits_pages == [
+        "Projects",
+        "Resources",
+        "Sections",
+        "Teams",
+        "Roles",
+        "Acknowledgments",
+        "Mentions",
+    ]
+    assert html.index(">Projects<") < html.index(">Sections<") < html.index(">Teams<")
+
+
+@pytest.mark.parametrize("model", MODELS, ids=by_name)
+def test_editor_sees_list_add_and_change_pages(editor_client, one_of_each, model):
+    obj = one_of_each[model]
+
+    changelist = editor_client.get(url(model, "changelist"))
+    add = editor_client.get(url(model, "add"))
+    change = editor_client.get(url(model, "change", obj.pk))
+
+    assert changelist.status_code == 200
+    assert changelist.context["cl"].result_count >= 1
+    assert add.status_code == 200
+    assert change.status_code == 200
+    assert change.context["original"] == obj
+
+
+@pytest.mark.parametrize("model", [Project, Person, Role], ids=by_name)
+def test_editor_sees_history_pages(editor_client, one_of_each, model):
+    response = editor_client.get(url(model, "history", one_of_each[model].pk))
+
+    assert response.status_code == 200
+    assert b"Changed by" in response.content
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "check"),
+    [
+        (Resource, {"title": "Paper", "url": "https://example.org/p"}, {"title": "Paper"}),
+        (Section, {"title": "Deployment", "position": 2}, {"title": "Deployment"}),
+        (Team, {"name": "Pretraining", "position": 2}, {"name": "Pretraining"}),
+        (Alias, {"name": "Dave Mely"}, {"name": "Dave Mely"}),
+        (Role, {"title": "Optimization lead"}, {"title": "Optimization lead"}),
+        (Acknowledgment, {"text": "Thanks to Be My Eyes."}, {"text": "Thanks to Be My Eyes."}),
+        (PersonRedirect, {"old_slug": "dm"}, {"old_slug": "dm"}),
+    ],
+    ids=lambda value: value.__name__ if isinstance(value, type) else "",
+)
+def test_add_form_saves(editor_client, submit_form, one_of_each, model, fields, check):
+    links = {
+        "project": one_of_each[Project].pk,
+        "section": one_of_each[Section].pk,
+        "person": one_of_each["raul"].pk,
+    }
+    if model is Role:
+        links["team"] = one_of_each[Team].pk
+        del links["section"]
+
+    response = submit_form(editor_client, url(model, "add"), links, **fields)
+
+    assert response.status_code == 302, errors_of(response)
+    assert model.objects.filter(**check).count() == 1
+
+
+def test_add_lead_line_and_mention_and_distinct_pair(
+    editor_client, submit_form, one_of_each, make_person
+):
+    kim = make_person("Kim Lee")
+
+    lead = submit_form(
+        editor_client,
+        url(Role, "add"),
+        person=kim.pk,
+        section=one_of_each[Section].pk,
+        title="Lead",
+    )
+    mention = submit_form(
+        editor_client,
+        url(Mention, "add"),
+        acknowledgment=one_of_each[Acknowledgment].pk,
+        person=kim.pk,
+    )
+    pair = submit_form(
+        editor_client, url(DistinctPair, "add"), first=kim.pk, second=one_of_each[Person].pk
+    )
+
+    assert [lead.status_code, mention.status_code, pair.status_code] == [302, 302, 302]
+    assert Role.objects.filter(person=kim, section=one_of_each[Section], title="Lead").exists()
+    assert Mention.objects.filter(person=kim).exists()
+    saved = DistinctPair.objects.get(decided_by__username="editor")
+    assert (saved.first, saved.second) == (one_of_each[Person], kim)
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [(Person, "name"), (Project, "title"), (Section, "title"), (Alias, "name")],
+    ids=lambda value: value.__name__ if isinstance(value, type) else value,
+)
+def test_blank_name_is_refused(editor_client, submit_form, one_of_each, model, field):
+    before = model.objects.count()
+
+    response = submit_form(
+        editor_client,
+        url(model, "add"),
+        {
+            field: "   ",
+            "slug": "blank",
+            "project": one_of_each[Project].pk,
+            "person": one_of_each[Person].pk,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == ["This field is required."]
+    assert model.objects.count() == before
+
+
+# View on site
+
+
+@pytest.mark.parametrize(
+    ("model", "path"), [(Project, "/credits/gpt-4v/"), (Person, "/people/david-mely/")]
+)
+def test_view_on_site_leads_to_the_public_page(editor_client, one_of_each, model, path):
+    change = editor_client.get(url(model, "change", one_of_each[model].pk))
+    link = change.context["original"]
+
+    response = editor_client.get(
+        reverse("admin:view_on_site", args=[change.context["content_type_id"], link.pk])
+    )
+
+    assert "View on site" in change.content.decode()
+    assert response.status_code == 302
+    assert response["Location"].endswith(path)
+
+
+def test_view_on_site_shows_a_draft_project_to_the_editor(editor_client, one_of_each):
+    project = one_of_each[Project]
+    change = editor_client.get(url(Project, "change", project.pk))
+
+    response = editor_client.get(
+        reverse("admin:view_on_site", args=[change.context["content_type_id"], project.pk]),
+        follow=True,
+    )
+
+    assert not project.is_published
+    assert response.status_code == 200
+    assert "GPT-4V" in response.content.decode()
+
+
+# Query counts
+
+# Session, user, two for permissions, a list filter's choices or a prefetch, two
+# counts and the page: 8 whatever the number of rows. The people list has both a
+# filter's choices (projects) and a prefetch (other spellings).
+QUERIES = 8
+MORE_QUERIES = {Person: 9}
+
+
+@pytest.fixture
+def build_rows(make_project, make_section, make_team, make_person, make_credit):
+    """Make `count` rows of every model: projects with their sections, teams, people, credits."""
+
+    def build(count, raul):
+        for number in range(count):
+            project = make_project(f"Project {number}", f"project-{number}")
+            Resource.objects.create(project=project, title="Paper", url="https://example.org/")
+            section = make_section(project, "Research")
+            team = make_team(section, "Pretraining")
+            person = make_person(f"Person {number:03}")
+            Alias.objects.create(person=person, name=f"P. {number:03}")
+            make_credit(person, team=team)
+            make_credit(person, section=section, title="Lead")
+            acknowledgment = Acknowledgment.objects.create(project=project, text="Thanks")
+            Mention.objects.create(acknowledgment=acknowledgment, person=person)
+            PersonRedirect.objects.create(old_slug=f"old-{number}", person=person)
+            DistinctPair.objects.create(first=raul, second=person)
+
+    return build
+
+
+@pytest.mark.parametrize("rows", [5, 100])
+@pytest.mark.parametrize("model", MODELS, ids=by_name)
+def test_changelist_queries_do_not_grow_with_rows(
+    editor_client, one_of_each, build_rows, django_assert_max_num_queries, rows, model
+):
+    build_rows(rows, one_of_each["raul"])
+
+    with django_assert_max_num_queries(MORE_QUERIES.get(model, QUERIES)):
+        response = editor_client.get(url(model, "changelist"))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count > rows
+
+
+@pytest.mark.parametrize("rows", [5, 100])
+@pytest.mark.parametrize(
+    ("model", "filters"),
+    [
+        (Person, {"has_credits": "yes", "has_aliases": "yes", "has_orcid": "no"}),
+        (Role, {"section": "", "kind": "member", "has_title": "no"}),
+    ],
+    ids=["Person", "Role"],
+)
+def test_filtered_changelist_queries_do_not_grow_with_rows(
+    editor_client, one_of_each, build_rows, django_assert_max_num_queries, rows, model, filters
+):
+    build_rows(rows, one_of_each["raul"])
+    project = Project.objects.get(title=f"Project {rows - 1}")
+    filters = {**filters, "project": project.pk}
+    if "section" in filters:
+        # With a project chosen, the section filter lists its sections: one query more.
+        filters["section"] = project.sections.get().pk
+
+    with django_assert_max_num_queries(9):
+        response = editor_client.get(url(model, "changelist"), filters)
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
