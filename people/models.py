@@ -1,7 +1,7 @@
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -50,6 +50,21 @@ def validate_orcid(value):
 def is_staff(user):
     """Whether `user` may see what the public does not (drafts, every person)."""
     return user.is_active and user.is_staff
+
+
+def describe_parent(row, field_name, describe=str):
+    """describe(row.<field_name>) for a row's text, or "no team" / "deleted team".
+
+    A form with a parent cleared builds a row without one, and history records keep
+    the ids of parents deleted after them: neither may break a page that shows the row.
+    """
+    if getattr(row, f"{field_name}_id") is None:
+        return f"no {field_name}"
+    try:
+        parent = getattr(row, field_name)
+    except ObjectDoesNotExist:
+        parent = None
+    return f"deleted {field_name}" if parent is None else describe(parent)
 
 
 def slug_base(name):
@@ -182,7 +197,7 @@ class Section(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project}: {self.title}"
+        return f"{describe_parent(self, 'project')}: {self.title}"
 
     @property
     def anchor(self):
@@ -216,7 +231,7 @@ class Team(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.section}: {self.name or '(no heading)'}"
+        return f"{describe_parent(self, 'section')}: {self.name or '(no heading)'}"
 
     @property
     def anchor(self):
@@ -384,8 +399,14 @@ class Role(models.Model):
         ]
 
     def __str__(self):
-        place = (self.team.name or "no heading") if self.team_id else self.section.title
-        return f"{self.person} ({place}{': ' + self.title if self.title else ''})"
+        if self.team_id is not None:
+            place = describe_parent(self, "team", lambda team: team.name or "no heading")
+        elif self.section_id is not None:
+            place = describe_parent(self, "section", lambda section: section.title)
+        else:
+            place = "no section or team"
+        title = f": {self.title}" if self.title else ""
+        return f"{describe_parent(self, 'person')} ({place}{title})"
 
     @property
     def place_section(self):
@@ -428,7 +449,7 @@ class Mention(models.Model):
         ]
 
     def __str__(self):
-        return str(self.person)
+        return describe_parent(self, "person")
 
 
 class PersonRedirect(models.Model):
@@ -441,7 +462,7 @@ class PersonRedirect(models.Model):
         ordering = ["old_slug"]
 
     def __str__(self):
-        return f"{self.old_slug} → {self.person.slug}"
+        return f"{self.old_slug} → {describe_parent(self, 'person', lambda person: person.slug)}"
 
 
 class DistinctPair(models.Model):
@@ -466,7 +487,7 @@ class DistinctPair(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.first} ≠ {self.second}"
+        return f"{describe_parent(self, 'first')} ≠ {describe_parent(self, 'second')}"
 
 
 class ImportUpload(models.Model):

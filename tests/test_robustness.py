@@ -1,0 +1,171 @@
+"""Nothing a careless editor or a hostile stranger sends gives a server error (issue 9)."""
+
+import html
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from people.models import (
+    Acknowledgment,
+    Alias,
+    Mention,
+    Person,
+    Project,
+    Resource,
+    Role,
+    Section,
+    Team,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(model, view, *args):
+    return reverse(f"admin:people_{model._meta.model_name}_{view}", args=args)
+
+
+def text_of(response):
+    """The page's text as a reader sees it: no tags, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(strip_tags(response.content.decode())).split())
+
+
+def errors_of(response):
+    """The error messages of a re-displayed admin form, its inlines included."""
+    assert response.status_code == 200, "expected the form again, with errors"
+    messages = [message for errors in response.context["errors"] for message in errors]
+    for inline in response.context["inline_admin_formsets"]:
+        messages += inline.formset.non_form_errors()
+    return " ".join(messages)
+
+
+@pytest.fixture
+def page(make_project, make_section, make_team, make_person, make_credit):
+    """A small page with one of everything, each thing pointing at its parents."""
+    project = make_project(title="Vision credits", slug="vision")
+    section = make_section(project, "Research contributions")
+    team = make_team(section, "Data")
+    ada = make_person("Ada Lovelace")
+    acknowledgment = Acknowledgment.objects.create(project=project, text="We thank our testers.")
+    return {
+        Project: project,
+        Resource: Resource.objects.create(
+            project=project, title="Model card", url="https://example.org/card"
+        ),
+        Section: section,
+        Team: team,
+        Person: ada,
+        Alias: Alias.objects.create(person=ada, name="Ada King"),
+        Role: make_credit(ada, team=team, title="Data lead"),
+        "lead": make_credit(ada, section=section, title="Overall lead"),
+        Acknowledgment: acknowledgment,
+        Mention: Mention.objects.create(acknowledgment=acknowledgment, person=ada),
+    }
+
+
+def delete_everything(page):
+    """Delete the credits and mentions, then the project, then the person: every parent is gone."""
+    Role.objects.all().delete()
+    Mention.objects.all().delete()
+    page[Project].delete()
+    page[Person].delete()
+
+
+# Points 3 and 4: every __str__ works when a row's parents are gone or unset.
+
+
+@pytest.mark.parametrize(
+    "model", list(apps.get_app_config("people").get_models()), ids=lambda model: model.__name__
+)
+def test_every_model_and_history_record_has_a_text_when_nothing_is_set(model):
+    assert isinstance(str(model()), str)
+
+
+def test_every_history_record_has_a_text_after_its_parents_were_deleted(page):
+    delete_everything(page)
+
+    texts = {
+        model.__name__: {str(record).split(" as of ")[0] for record in model.objects.all()}
+        for model in apps.get_app_config("people").get_models()
+        if model.__name__.startswith("Historical")
+    }
+
+    assert texts == {
+        "HistoricalProject": {"Vision credits"},
+        "HistoricalResource": {"Model card"},
+        "HistoricalSection": {"deleted project: Research contributions"},
+        "HistoricalTeam": {"deleted section: Data"},
+        "HistoricalPerson": {"Ada Lovelace"},
+        "HistoricalAlias": {"Ada King"},
+        "HistoricalRole": {
+            "deleted person (deleted team: Data lead)",
+            "deleted person (deleted section: Overall lead)",
+        },
+        "HistoricalAcknowledgment": {"We thank our testers."},
+        "HistoricalMention": {"deleted person"},
+    }
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Resource, Section, Team, Alias, Role, Acknowledgment, Mention],
+    ids=lambda model: model.__name__,
+)
+def test_history_page_of_a_deleted_row_whose_parents_are_gone(editor_client, page, model):
+    deleted = page[model]
+    delete_everything(page)
+
+    response = editor_client.get(url(model, "history", deleted.pk))
+    version = model.history.filter(id=deleted.pk).earliest()
+    version_page = editor_client.get(url(model, "simple_history", deleted.pk, version.history_id))
+
+    assert response.status_code == 200
+    assert "Deleted" in text_of(response)
+    assert version_page.status_code == 200
+
+
+def test_history_page_of_a_credit_after_its_team_was_deleted(editor_client, page):
+    credit, team = page[Role], page[Team]
+    editor_client.post(url(Role, "delete", credit.pk), {"post": "yes"})
+    editor_client.post(url(Team, "delete", team.pk), {"post": "yes"})
+
+    response = editor_client.get(url(Role, "history", credit.pk))
+
+    assert response.status_code == 200
+    assert "Ada Lovelace (deleted team: Data lead)" in text_of(response)
+
+
+def test_credit_change_form_with_neither_section_nor_team_shows_the_error(
+    editor_client, form_data, page
+):
+    credit = page[Role]
+    change = url(Role, "change", credit.pk)
+    data = {**form_data(editor_client.get(change)), "section": "", "team": ""}
+
+    response = editor_client.post(change, data)
+
+    assert response.status_code == 200
+    assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
+    credit.refresh_from_db()
+    assert credit.team == page[Team]
+
+
+def test_credit_row_of_a_person_form_with_neither_section_nor_team_shows_the_error(
+    editor_client, form_data, page
+):
+    ada = page[Person]
+    change = url(Person, "change", ada.pk)
+    data = form_data(editor_client.get(change))
+    row = next(
+        name.removesuffix("-id")
+        for name, value in data.items()
+        if name.startswith("roles-") and name.endswith("-id") and value == page[Role].pk
+    )
+    data.update({f"{row}-team": "", f"{row}-section": ""})
+
+    response = editor_client.post(change, data)
+
+    assert response.status_code == 200
+    assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
+    assert Role.objects.filter(team=page[Team]).exists()
