@@ -169,3 +169,111 @@ def test_credit_row_of_a_person_form_with_neither_section_nor_team_shows_the_err
     assert response.status_code == 200
     assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
     assert Role.objects.filter(team=page[Team]).exists()
+
+
+# Point 11: a NUL character anywhere in a request is a 400, never a 500.
+
+NUL_MESSAGE = "A request may not contain a NUL character."
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search/?q=%00",
+        "/search/?q=ada%00lovelace",
+        "/search/?%00=ada",
+        "/people/%00/",
+        "/people/ada%00lovelace/",
+        "/credits/%00/",
+        "/credits/vision/?page=%00",
+        "/admin/login/?next=/admin/%00",
+    ],
+)
+def test_a_nul_in_the_address_is_a_bad_request(client, page, path):
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert response.content.decode() == NUL_MESSAGE
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/people/person/?q=%00",
+        "/admin/people/role/?q=ada%00",
+        "/admin/people/person/?o=%00",
+        "/admin/autocomplete/?app_label=people&model_name=role&field_name=person&term=%00",
+        "/admin/people/person/%00/change/",
+        "/admin/people/role/1%00/history/",
+    ],
+)
+def test_a_nul_in_an_admin_address_is_a_bad_request(editor_client, page, path):
+    response = editor_client.get(path)
+
+    assert response.status_code == 400
+
+
+def test_a_nul_in_an_admin_form_is_a_bad_request(editor_client, form_data, page):
+    ada = page[Person]
+    change = url(Person, "change", ada.pk)
+    data = {**form_data(editor_client.get(change)), "name": "Ada\x00 Lovelace"}
+
+    response = editor_client.post(change, data)
+
+    assert response.status_code == 400
+    ada.refresh_from_db()
+    assert ada.name == "Ada Lovelace"
+
+
+def test_a_nul_in_a_form_field_that_is_not_text_is_a_bad_request(editor_client, form_data, page):
+    credit = page[Role]
+    change = url(Role, "change", credit.pk)
+    data = {**form_data(editor_client.get(change)), "team": f"{page[Team].pk}\x00"}
+
+    response = editor_client.post(change, data)
+
+    assert response.status_code == 400
+
+
+def test_a_nul_in_a_multipart_form_is_a_bad_request(editor_client, form_data, page):
+    add = url(Person, "add")
+    data = {**form_data(editor_client.get(add)), "name": "Grace\x00", "slug": "grace"}
+
+    response = editor_client.post(add, data)  # the test client sends multipart/form-data
+
+    assert response.status_code == 400
+    assert not Person.objects.filter(slug="grace").exists()
+
+
+def test_a_nul_in_a_sign_in_is_a_bad_request(client):
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        "username=admin%00&password=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+
+
+def test_a_nul_in_a_cookie_is_a_bad_request(client, page):
+    # An octal escape in a quoted cookie value is read back as the character it names.
+    response = client.get("/credits/vision/", HTTP_COOKIE='sessionid="\\000abcdefghijklmnop"')
+
+    assert response.status_code == 400
+
+
+def test_requests_without_nul_are_answered_as_before(client, page):
+    assert client.get("/search/?q=ada").status_code == 200
+    assert client.get("/people/ada-lovelace/").status_code == 200
+    assert client.get("/people/nobody/").status_code == 404
+
+
+def test_a_nul_in_a_header_of_a_failed_sign_in_is_a_bad_request(client):
+    # django-axes stores the user agent of every failed sign-in.
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "admin", "password": "wrong"},
+        HTTP_USER_AGENT="Mozilla\x00",
+    )
+
+    assert response.status_code == 400
