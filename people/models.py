@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from people.sorting import fold, normalize_name, sort_key
+from people.sorting import fold, normalize_name, sort_key, visible
 
 # Longest slug a person gets from a name, leaving room for a "-<number>" suffix.
 SLUG_BASE_LENGTH = 190
@@ -44,6 +45,68 @@ def validate_orcid(value):
             "Check it for a typo.",
             code="orcid_check_character",
             params={"value": value},
+        )
+
+
+# Characters that set the direction of the text around them: "Mark \u202enehC" (an
+# override) displays as "Mark Chen". Names and titles need none of them: the
+# direction of each script follows from its letters.
+TEXT_DIRECTION_CHARACTERS = {
+    "\u061c",  # ARABIC LETTER MARK
+    "\u200e",  # LEFT-TO-RIGHT MARK
+    "\u200f",  # RIGHT-TO-LEFT MARK
+    *map(chr, range(0x202A, 0x202F)),  # embeddings, overrides and their end
+    *map(chr, range(0x2066, 0x206A)),  # isolates and their end
+}
+
+
+def refuse_hidden_characters(value, what, allowed=""):
+    """Refuse a control character (but those in `allowed`) or a text-direction character.
+
+    Control characters cannot be shown, break spreadsheets (XLSX refuses them) and
+    act on terminals; the message says which one is where, as nobody can see it.
+    """
+    for position, character in enumerate(value, start=1):
+        code = f"U+{ord(character):04X}"
+        if character in TEXT_DIRECTION_CHARACTERS:
+            raise ValidationError(
+                "This %(what)s contains an invisible text-direction character (%(character)s) "
+                "at position %(position)d, which can make it display as something else: "
+                "remove it.",
+                code="text_direction_character",
+                params={
+                    "what": what,
+                    "character": f"{code} {unicodedata.name(character)}",
+                    "position": position,
+                },
+            )
+        if unicodedata.category(character) == "Cc" and character not in allowed:
+            raise ValidationError(
+                "This %(what)s contains a control character (%(character)s) at position "
+                "%(position)d: remove it.",
+                code="control_character",
+                params={"what": what, "character": code, "position": position},
+            )
+
+
+def validate_name(value):
+    """Check a person's name (or other spelling, or sort name) holds only what can be seen."""
+    refuse_hidden_characters(value, "name")
+    if not any(unicodedata.category(character).startswith("L") for character in value):
+        raise ValidationError(
+            "A name needs at least one letter: "
+            "this one has only spaces, punctuation or invisible characters.",
+            code="no_letter",
+        )
+
+
+def validate_title(value):
+    """Check a title or heading holds only what can be seen; a tab may separate its parts."""
+    refuse_hidden_characters(value, "title", allowed="\t")
+    if not visible(value).strip():
+        raise ValidationError(
+            "This title shows nothing: it has only spaces or invisible characters.",
+            code="nothing_visible",
         )
 
 
@@ -102,7 +165,7 @@ class ProjectQuerySet(models.QuerySet):
 class Project(models.Model):
     """A collaborative work and its credits page."""
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_title])
     slug = models.SlugField(
         max_length=100, unique=True, help_text="The page's address: /credits/<slug>/."
     )
@@ -161,7 +224,7 @@ class Resource(models.Model):
     """A link to a related work listed in a project's introduction."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="resources")
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[validate_title])
     url = models.URLField(max_length=500, validators=[validate_web_url])
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
@@ -178,7 +241,7 @@ class Section(models.Model):
     """A heading of a credits page, e.g. "Research contributions"."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sections")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_title])
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
     history = HistoricalRecords()
@@ -213,7 +276,10 @@ class Team(models.Model):
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(
-        max_length=200, blank=True, help_text="Leave empty for a group shown without a heading."
+        max_length=200,
+        blank=True,
+        validators=[validate_title],
+        help_text="Leave empty for a group shown without a heading.",
     )
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
@@ -258,10 +324,15 @@ class PersonQuerySet(models.QuerySet):
 class Person(models.Model):
     """One human, across all projects."""
 
-    name = models.CharField(max_length=200, help_text="The name as shown on credits pages.")
+    name = models.CharField(
+        max_length=200,
+        validators=[validate_name],
+        help_text="The name as shown on credits pages.",
+    )
     sort_name = models.CharField(
         max_length=200,
         blank=True,
+        validators=[validate_name],
         help_text='How the name sorts, family name first, e.g. "Almeida, Diogo Moitinho de". '
         "Leave empty to sort by the family name worked out from the name.",
     )
@@ -308,7 +379,7 @@ class Alias(models.Model):
     """Another spelling of a person's name, e.g. "Madelaine Boyd"."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_name])
 
     history = HistoricalRecords()
 
@@ -357,7 +428,10 @@ class Role(models.Model):
         help_text="For a member of a team.",
     )
     title = models.CharField(
-        max_length=200, blank=True, help_text='Optional, e.g. "Optimization lead".'
+        max_length=200,
+        blank=True,
+        validators=[validate_title],
+        help_text='Optional, e.g. "Optimization lead".',
     )
 
     history = HistoricalRecords()

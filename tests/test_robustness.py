@@ -4,6 +4,7 @@ import html
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import strip_tags
 
@@ -17,7 +18,10 @@ from people.models import (
     Role,
     Section,
     Team,
+    validate_name,
+    validate_title,
 )
+from people.sorting import fold, visible
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +281,126 @@ def test_a_nul_in_a_header_of_a_failed_sign_in_is_a_bad_request(client):
     )
 
     assert response.status_code == 400
+
+
+# Points 12 and 13: names and titles hold no control, text-direction or only invisible characters.
+
+
+def control(code, position, what="name"):
+    return (
+        f"This {what} contains a control character (U+{code:04X}) at position {position}: "
+        "remove it."
+    )
+
+
+def direction(code, name, position, what="name"):
+    return (
+        f"This {what} contains an invisible text-direction character (U+{code:04X} {name}) at "
+        f"position {position}, which can make it display as something else: remove it."
+    )
+
+
+NO_LETTER = (
+    "A name needs at least one letter: "
+    "this one has only spaces, punctuation or invisible characters."
+)
+NOTHING_VISIBLE = "This title shows nothing: it has only spaces or invisible characters."
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "value", "message"),
+    [
+        (Person, "name", "Ada\x1bLovelace", control(0x1B, 4)),
+        (Person, "name", "Ada\tLovelace", control(0x09, 4)),
+        (Person, "name", "\u200b\u200b", NO_LETTER),
+        (Person, "name", "\u200d-\u00ad.", NO_LETTER),
+        (Person, "name", "Mark \u202enehC", direction(0x202E, "RIGHT-TO-LEFT OVERRIDE", 6)),
+        (Person, "name", "Ada\u200e Lovelace", direction(0x200E, "LEFT-TO-RIGHT MARK", 4)),
+        (Person, "sort_name", "Lovelace,\x07 Ada", control(0x07, 10)),
+        (Alias, "name", "Ada \u2066King", direction(0x2066, "LEFT-TO-RIGHT ISOLATE", 5)),
+        (Alias, "name", "?!", NO_LETTER),
+        (Project, "title", "Vision\x85credits", control(0x85, 7, "title")),
+        (
+            Resource,
+            "title",
+            "Model\u200f card",
+            direction(0x200F, "RIGHT-TO-LEFT MARK", 6, "title"),
+        ),
+        (
+            Section,
+            "title",
+            "Research \u202acontributions",
+            direction(0x202A, "LEFT-TO-RIGHT EMBEDDING", 10, "title"),
+        ),
+        (Section, "title", "\u200b", NOTHING_VISIBLE),
+        (Team, "name", "Data\x08", control(0x08, 5, "title")),
+        (Role, "title", "Data\x1b[31m lead", control(0x1B, 5, "title")),
+        (Role, "title", "\u2060", NOTHING_VISIBLE),
+    ],
+    ids=lambda value: value.__name__ if isinstance(value, type) else ascii(value)[1:25],
+)
+def test_a_bad_character_in_a_name_or_title_is_refused_with_its_position(
+    editor_client, form_data, page, model, field, value, message
+):
+    obj = page[model]
+    before = getattr(obj, field)
+    change = url(model, "change", obj.pk)
+    data = {**form_data(editor_client.get(change)), field: value}
+
+    response = editor_client.post(change, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    obj.refresh_from_db()
+    assert getattr(obj, field) == before
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "value"),
+    [
+        (Person, "name", "\u0639\u0644\u06cc\u200c\u0631\u0636\u0627 Karimi"),  # Persian: ZWNJ
+        (Person, "name", "\u674e\u96f7"),
+        (Person, "name", "Zoë O'Brien-Smith"),
+        (Role, "title", "Data\tlead"),
+        (Team, "name", "2023"),
+    ],
+    ids=lambda value: value.__name__ if isinstance(value, type) else ascii(value)[1:25],
+)
+def test_names_and_titles_of_any_script_are_accepted(
+    editor_client, form_data, page, model, field, value
+):
+    obj = page[model]
+    change = url(model, "change", obj.pk)
+    data = {**form_data(editor_client.get(change)), field: value}
+
+    response = editor_client.post(change, data)
+
+    assert response.status_code == 302
+    obj.refresh_from_db()
+    assert getattr(obj, field) == value
+
+
+def test_the_validators_can_be_used_outside_forms():
+    with pytest.raises(ValidationError) as refused:
+        validate_name("Mark \u202enehC")
+
+    assert refused.value.messages == [direction(0x202E, "RIGHT-TO-LEFT OVERRIDE", 6)]
+    assert refused.value.code == "text_direction_character"
+    validate_title("Optimization\tlead")
+
+
+def test_look_alikes_are_compared_without_invisible_characters():
+    assert visible("Ma\u200brk\u00ad Ch\u2060en\ufeff") == "Mark Chen"
+    assert visible("\u0639\u0644\u06cc\u200c\u0631\u0636\u0627") == (
+        "\u0639\u0644\u06cc\u0631\u0636\u0627"
+    )
+    # Tag characters are invisible, yet a plain transliteration spells them out.
+    assert fold("Mark Chen\U000e0078") == fold("Mark\u200b Chen") == "mark chen"
+
+
+def test_stored_names_keep_their_joiners(make_person):
+    person = make_person("\u0639\u0644\u06cc\u200c\u0631\u0636\u0627 Karimi")
+
+    person.refresh_from_db()
+
+    assert "\u200c" in person.name
