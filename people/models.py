@@ -110,9 +110,13 @@ def validate_title(value):
         )
 
 
-def is_staff(user):
-    """Whether `user` may see what the public does not (drafts, every person)."""
-    return user.is_active and user.is_staff
+def can_see_drafts(user):
+    """Whether `user` may see what the public does not: drafts, their exports, every person.
+
+    A staff account alone is not enough: it takes the permission to view projects,
+    which the Editors group has.
+    """
+    return user.is_active and user.is_staff and user.has_perm("people.view_project")
 
 
 def describe_parent(row, field_name, describe=str):
@@ -157,7 +161,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def visible_to(self, user):
-        if is_staff(user):
+        if can_see_drafts(user):
             return self
         return self.published()
 
@@ -309,7 +313,7 @@ class Team(models.Model):
 class PersonQuerySet(models.QuerySet):
     def findable_by(self, user):
         """People `user` may find: for the public, those named on a published page."""
-        if is_staff(user):
+        if can_see_drafts(user):
             return self
         published = Project.objects.published()
         return self.filter(

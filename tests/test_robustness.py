@@ -4,6 +4,7 @@ import html
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -404,3 +405,86 @@ def test_stored_names_keep_their_joiners(make_person):
     person.refresh_from_db()
 
     assert "\u200c" in person.name
+
+
+# Point 15: seeing drafts needs the permission to view projects, not only a staff account.
+
+
+@pytest.fixture
+def draft(make_project, make_section, make_team, make_credit, page):
+    """A draft with Grace Hopper, credited nowhere else, and Ada Lovelace of the published page."""
+    project = make_project(title="Secret draft", slug="secret", is_published=False)
+    team = make_team(make_section(project, "Hidden contributions"), "Hidden team")
+    make_credit("Grace Hopper", team=team)
+    make_credit(page[Person], team=team)
+    return project
+
+
+def staff(client, *permissions, **fields):
+    user = User.objects.create_user("staff", is_staff=True, **fields)
+    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    client.force_login(user)
+    return client
+
+
+DRAFT_ADDRESSES = [
+    "/credits/secret/",
+    "/credits/secret/credits.json",
+    "/credits/secret/credits.csv",
+    "/credits/secret/CITATION.cff",
+    "/credits/secret/citation.bib",
+    "/people/grace-hopper/",
+]
+
+
+@pytest.mark.parametrize("path", DRAFT_ADDRESSES)
+def test_staff_without_the_permission_to_view_projects_do_not_see_drafts(client, draft, path):
+    staff(client, "view_person", "view_role")
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+
+
+def test_staff_without_the_permission_to_view_projects_see_only_published_pages(client, draft):
+    staff(client, "view_person", "view_role")
+
+    home = client.get("/")
+    ada = client.get("/people/ada-lovelace/")
+    search = client.get("/search/?q=hopper")
+
+    assert "Vision credits" in text_of(home)
+    assert "Secret draft" not in text_of(home)
+    assert "Data lead" in text_of(ada)
+    assert "Secret draft" not in text_of(ada)
+    assert "Hidden team" not in text_of(ada)
+    assert search.context["results"] == []
+
+
+@pytest.mark.parametrize("path", DRAFT_ADDRESSES)
+def test_editors_see_drafts_and_their_exports(editor_client, draft, path):
+    response = editor_client.get(path)
+
+    assert response.status_code == 200
+
+
+def test_editors_find_people_of_drafts_and_see_their_draft_credits(editor_client, draft):
+    home = editor_client.get("/")
+    ada = editor_client.get("/people/ada-lovelace/")
+    search = editor_client.get("/search/?q=hopper")
+
+    assert "Secret draft Draft" in text_of(home)
+    assert "Hidden team" in text_of(ada)
+    assert [result["name"] for result in search.context["results"]] == ["Grace Hopper"]
+
+
+def test_staff_with_only_the_permission_to_view_projects_see_drafts(client, draft):
+    staff(client, "view_project")
+
+    assert client.get("/credits/secret/").status_code == 200
+
+
+def test_an_inactive_account_with_the_permission_does_not_see_drafts(client, draft):
+    staff(client, "view_project", is_active=False)
+
+    assert client.get("/credits/secret/").status_code == 404
