@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import strip_tags
 
@@ -488,3 +489,52 @@ def test_an_inactive_account_with_the_permission_does_not_see_drafts(client, dra
     staff(client, "view_project", is_active=False)
 
     assert client.get("/credits/secret/").status_code == 404
+
+
+# Point 17: password spraying, many usernames from one address, is locked out too.
+
+RIGHT_PASSWORD = "the-right-password-123"
+
+
+def sign_in(client, username, password, address="10.0.0.9"):
+    return client.post(
+        "/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_thirty_usernames_tried_from_one_address_are_locked_out(client, settings):
+    User.objects.create_user("editor", password=RIGHT_PASSWORD, is_staff=True)
+
+    answers = [sign_in(client, f"user{number}", "guess").status_code for number in range(30)]
+    editor_here = sign_in(client, "editor", RIGHT_PASSWORD)
+    editor_elsewhere = sign_in(Client(), "editor", RIGHT_PASSWORD, address="10.0.0.10")
+
+    # The 20th failure (the default limit) is answered with the lock-out.
+    assert answers == [200] * 19 + [429] * 11
+    assert editor_here.status_code == 429
+    assert "Sign-in locked" in editor_here.text
+    assert editor_elsewhere.status_code == 302
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT == 20
+
+
+def test_the_limit_per_address_is_a_setting_of_its_own(client, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 8
+
+    answers = [sign_in(client, f"user{number}", "guess").status_code for number in range(10)]
+
+    assert answers == [200] * 7 + [429] * 3
+
+
+def test_one_username_is_still_locked_after_the_per_username_limit(client, settings):
+    User.objects.create_user("editor", password=RIGHT_PASSWORD, is_staff=True)
+    User.objects.create_user("other", password=RIGHT_PASSWORD, is_staff=True)
+
+    answers = [
+        sign_in(client, "editor", "guess").status_code for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    editor = sign_in(client, "editor", RIGHT_PASSWORD)
+    other = sign_in(Client(), "other", RIGHT_PASSWORD)
+
+    assert answers == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    assert editor.status_code == 429
+    assert other.status_code == 302
