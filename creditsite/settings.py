@@ -103,6 +103,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_PREFIX", "credits"),
+            # A Redis host that is down must not hold requests for the system's
+            # default of minutes: the site renders pages afresh meanwhile.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
         }
     }
 else:

@@ -568,6 +568,15 @@ class DistinctPair(models.Model):
         return f"{describe_parent(self, 'first')} ≠ {describe_parent(self, 'second')}"
 
 
+class PageGeneration(models.Model):
+    """The number of edits committed, in the page cache's keys (people/caching.py)."""
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.number)
+
+
 class ImportUpload(models.Model):
     """A credits file kept between an import's preview and its confirmation.
 

@@ -1,11 +1,18 @@
 """Nothing a careless editor or a hostile stranger sends gives a server error (issue 9)."""
 
 import html
+import shutil
+import socket
+import subprocess
+import time
+from io import StringIO
 
 import pytest
+import redis
 from django.apps import apps
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -538,3 +545,139 @@ def test_one_username_is_still_locked_after_the_per_username_limit(client, setti
     assert answers == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
     assert editor.status_code == 429
     assert other.status_code == 302
+
+
+# Point 16: while Redis is down, writes succeed; after it is back, no older page is served.
+
+
+@pytest.fixture
+def cache_down(settings):
+    # Nothing listens on port 1: every call to this Redis cache fails to connect.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+
+
+def test_an_admin_save_succeeds_while_the_cache_is_down(editor_client, form_data, page, cache_down):
+    ada = page[Person]
+    change = url(Person, "change", ada.pk)
+    data = {**form_data(editor_client.get(change)), "name": "Ada King"}
+
+    response = editor_client.post(change, data)
+
+    assert response.status_code == 302
+    ada.refresh_from_db()
+    assert ada.name == "Ada King"
+
+
+def test_an_import_on_the_command_line_succeeds_while_the_cache_is_down(page, cache_down, tmp_path):
+    path = tmp_path / "credits.csv"
+    path.write_text("section,team,person,role\nResearch contributions,Data,Grace Hopper,\n")
+    out = StringIO()
+
+    call_command("import_credits", str(path), "--project", "vision", stdout=out)
+
+    assert Role.objects.filter(person__name="Grace Hopper", team=page[Team]).exists()
+
+
+def test_an_import_by_another_process_reaches_the_pages_this_one_cached(
+    client, page, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    # Without Redis each process has a memory cache of its own: a command-line
+    # import cannot move this process's generation, only the database's.
+    assert "Grace Hopper" not in client.get("/credits/vision/").text
+    path = tmp_path / "credits.csv"
+    path.write_text("section,team,person,role\nResearch contributions,Data,Grace Hopper,\n")
+    own_cache = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "another-process",
+        }
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_credits", str(path), "--project", "vision", stdout=StringIO())
+    settings.CACHES = own_cache
+
+    assert "Grace Hopper" in client.get("/credits/vision/").text
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of this test's own, which it can stop and start; it keeps its keys on disk."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server")
+    port = free_port()
+
+    def start():
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(port=port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return process, client
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    server = {"port": port, "start": start}
+    server["process"], server["connection"] = start()
+    yield server
+    server["process"].terminate()
+    server["process"].wait(timeout=10)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_no_page_from_before_a_redis_outage_is_served_after_it(
+    editor_client,
+    form_data,
+    page,
+    settings,
+    redis_server,
+    django_capture_on_commit_callbacks,
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{redis_server['port']}/0",
+            "KEY_PREFIX": "outage",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
+        }
+    }
+    reader = Client()
+    before = [reader.get(path).text for path in ["/credits/vision/", "/people/ada-lovelace/"]]
+    # Redis saves its keys, the cached pages among them, and stops.
+    redis_server["connection"].shutdown(save=True)
+    redis_server["process"].wait(timeout=10)
+
+    ada = page[Person]
+    change = url(Person, "change", ada.pk)
+    data = {**form_data(editor_client.get(change)), "name": "Ada King"}
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = editor_client.post(change, data)
+    during = reader.get("/credits/vision/").text
+    redis_server["process"], redis_server["connection"] = redis_server["start"]()
+    keys_back = redis_server["connection"].dbsize()
+    after = [reader.get(path).text for path in ["/credits/vision/", "/people/ada-lovelace/"]]
+
+    assert all("Ada Lovelace" in text for text in before)
+    assert saved.status_code == 302
+    assert "Ada King" in during
+    assert keys_back >= 3  # the generation and the two pages of before the outage
+    assert all("Ada King" in text and "Ada Lovelace" not in text for text in after)
