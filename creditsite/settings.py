@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that reads the session or the form into a query.
+    "creditsite.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +103,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_PREFIX", "credits"),
+            # A Redis host that is down must not hold requests for the system's
+            # default of minutes: the site renders pages afresh meanwhile.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
         }
     }
 else:
@@ -190,11 +195,15 @@ CONTENT_SECURITY_POLICY = {
 
 # Admin sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords
 # for one username from one address, that pair is refused for the cool-off time,
-# even with the right password. Attempts are kept in the database, so every app
-# server sees them.
+# even with the right password; after LOGIN_ADDRESS_FAILURE_LIMIT wrong passwords
+# from one address, whatever the usernames (password spraying), that address is.
+# Attempts are kept in the database, so every app server sees them.
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# In this order: creditsite.lockout reads the address's count, then the pair's.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_HANDLER = "creditsite.lockout.AddressAndUsernameHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 

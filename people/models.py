@@ -1,7 +1,8 @@
 import re
+import unicodedata
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from people.sorting import fold, normalize_name, sort_key
+from people.sorting import fold, normalize_name, sort_key, visible
 
 # Longest slug a person gets from a name, leaving room for a "-<number>" suffix.
 SLUG_BASE_LENGTH = 190
@@ -47,9 +48,90 @@ def validate_orcid(value):
         )
 
 
-def is_staff(user):
-    """Whether `user` may see what the public does not (drafts, every person)."""
-    return user.is_active and user.is_staff
+# Characters that set the direction of the text around them: "Mark \u202enehC" (an
+# override) displays as "Mark Chen". Names and titles need none of them: the
+# direction of each script follows from its letters.
+TEXT_DIRECTION_CHARACTERS = {
+    "\u061c",  # ARABIC LETTER MARK
+    "\u200e",  # LEFT-TO-RIGHT MARK
+    "\u200f",  # RIGHT-TO-LEFT MARK
+    *map(chr, range(0x202A, 0x202F)),  # embeddings, overrides and their end
+    *map(chr, range(0x2066, 0x206A)),  # isolates and their end
+}
+
+
+def refuse_hidden_characters(value, what, allowed=""):
+    """Refuse a control character (but those in `allowed`) or a text-direction character.
+
+    Control characters cannot be shown, break spreadsheets (XLSX refuses them) and
+    act on terminals; the message says which one is where, as nobody can see it.
+    """
+    for position, character in enumerate(value, start=1):
+        code = f"U+{ord(character):04X}"
+        if character in TEXT_DIRECTION_CHARACTERS:
+            raise ValidationError(
+                "This %(what)s contains an invisible text-direction character (%(character)s) "
+                "at position %(position)d, which can make it display as something else: "
+                "remove it.",
+                code="text_direction_character",
+                params={
+                    "what": what,
+                    "character": f"{code} {unicodedata.name(character)}",
+                    "position": position,
+                },
+            )
+        if unicodedata.category(character) == "Cc" and character not in allowed:
+            raise ValidationError(
+                "This %(what)s contains a control character (%(character)s) at position "
+                "%(position)d: remove it.",
+                code="control_character",
+                params={"what": what, "character": code, "position": position},
+            )
+
+
+def validate_name(value):
+    """Check a person's name (or other spelling, or sort name) holds only what can be seen."""
+    refuse_hidden_characters(value, "name")
+    if not any(unicodedata.category(character).startswith("L") for character in value):
+        raise ValidationError(
+            "A name needs at least one letter: "
+            "this one has only spaces, punctuation or invisible characters.",
+            code="no_letter",
+        )
+
+
+def validate_title(value):
+    """Check a title or heading holds only what can be seen; a tab may separate its parts."""
+    refuse_hidden_characters(value, "title", allowed="\t")
+    if not visible(value).strip():
+        raise ValidationError(
+            "This title shows nothing: it has only spaces or invisible characters.",
+            code="nothing_visible",
+        )
+
+
+def can_see_drafts(user):
+    """Whether `user` may see what the public does not: drafts, their exports, every person.
+
+    A staff account alone is not enough: it takes the permission to view projects,
+    which the Editors group has.
+    """
+    return user.is_active and user.is_staff and user.has_perm("people.view_project")
+
+
+def describe_parent(row, field_name, describe=str):
+    """describe(row.<field_name>) for a row's text, or "no team" / "deleted team".
+
+    A form with a parent cleared builds a row without one, and history records keep
+    the ids of parents deleted after them: neither may break a page that shows the row.
+    """
+    if getattr(row, f"{field_name}_id") is None:
+        return f"no {field_name}"
+    try:
+        parent = getattr(row, field_name)
+    except ObjectDoesNotExist:
+        parent = None
+    return f"deleted {field_name}" if parent is None else describe(parent)
 
 
 def slug_base(name):
@@ -79,7 +161,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def visible_to(self, user):
-        if is_staff(user):
+        if can_see_drafts(user):
             return self
         return self.published()
 
@@ -87,7 +169,7 @@ class ProjectQuerySet(models.QuerySet):
 class Project(models.Model):
     """A collaborative work and its credits page."""
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_title])
     slug = models.SlugField(
         max_length=100, unique=True, help_text="The page's address: /credits/<slug>/."
     )
@@ -146,7 +228,7 @@ class Resource(models.Model):
     """A link to a related work listed in a project's introduction."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="resources")
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[validate_title])
     url = models.URLField(max_length=500, validators=[validate_web_url])
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
@@ -163,7 +245,7 @@ class Section(models.Model):
     """A heading of a credits page, e.g. "Research contributions"."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sections")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_title])
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
     history = HistoricalRecords()
@@ -182,7 +264,7 @@ class Section(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project}: {self.title}"
+        return f"{describe_parent(self, 'project')}: {self.title}"
 
     @property
     def anchor(self):
@@ -198,7 +280,10 @@ class Team(models.Model):
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(
-        max_length=200, blank=True, help_text="Leave empty for a group shown without a heading."
+        max_length=200,
+        blank=True,
+        validators=[validate_title],
+        help_text="Leave empty for a group shown without a heading.",
     )
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
@@ -216,7 +301,7 @@ class Team(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.section}: {self.name or '(no heading)'}"
+        return f"{describe_parent(self, 'section')}: {self.name or '(no heading)'}"
 
     @property
     def anchor(self):
@@ -228,7 +313,7 @@ class Team(models.Model):
 class PersonQuerySet(models.QuerySet):
     def findable_by(self, user):
         """People `user` may find: for the public, those named on a published page."""
-        if is_staff(user):
+        if can_see_drafts(user):
             return self
         published = Project.objects.published()
         return self.filter(
@@ -243,10 +328,15 @@ class PersonQuerySet(models.QuerySet):
 class Person(models.Model):
     """One human, across all projects."""
 
-    name = models.CharField(max_length=200, help_text="The name as shown on credits pages.")
+    name = models.CharField(
+        max_length=200,
+        validators=[validate_name],
+        help_text="The name as shown on credits pages.",
+    )
     sort_name = models.CharField(
         max_length=200,
         blank=True,
+        validators=[validate_name],
         help_text='How the name sorts, family name first, e.g. "Almeida, Diogo Moitinho de". '
         "Leave empty to sort by the family name worked out from the name.",
     )
@@ -293,7 +383,7 @@ class Alias(models.Model):
     """Another spelling of a person's name, e.g. "Madelaine Boyd"."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_name])
 
     history = HistoricalRecords()
 
@@ -342,7 +432,10 @@ class Role(models.Model):
         help_text="For a member of a team.",
     )
     title = models.CharField(
-        max_length=200, blank=True, help_text='Optional, e.g. "Optimization lead".'
+        max_length=200,
+        blank=True,
+        validators=[validate_title],
+        help_text='Optional, e.g. "Optimization lead".',
     )
 
     history = HistoricalRecords()
@@ -384,8 +477,14 @@ class Role(models.Model):
         ]
 
     def __str__(self):
-        place = (self.team.name or "no heading") if self.team_id else self.section.title
-        return f"{self.person} ({place}{': ' + self.title if self.title else ''})"
+        if self.team_id is not None:
+            place = describe_parent(self, "team", lambda team: team.name or "no heading")
+        elif self.section_id is not None:
+            place = describe_parent(self, "section", lambda section: section.title)
+        else:
+            place = "no section or team"
+        title = f": {self.title}" if self.title else ""
+        return f"{describe_parent(self, 'person')} ({place}{title})"
 
     @property
     def place_section(self):
@@ -428,7 +527,7 @@ class Mention(models.Model):
         ]
 
     def __str__(self):
-        return str(self.person)
+        return describe_parent(self, "person")
 
 
 class PersonRedirect(models.Model):
@@ -441,7 +540,7 @@ class PersonRedirect(models.Model):
         ordering = ["old_slug"]
 
     def __str__(self):
-        return f"{self.old_slug} → {self.person.slug}"
+        return f"{self.old_slug} → {describe_parent(self, 'person', lambda person: person.slug)}"
 
 
 class DistinctPair(models.Model):
@@ -466,7 +565,16 @@ class DistinctPair(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.first} ≠ {self.second}"
+        return f"{describe_parent(self, 'first')} ≠ {describe_parent(self, 'second')}"
+
+
+class PageGeneration(models.Model):
+    """The number of edits committed, in the page cache's keys (people/caching.py)."""
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.number)
 
 
 class ImportUpload(models.Model):

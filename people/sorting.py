@@ -35,6 +35,16 @@ def lower(text):
     return "".join(character.lower() for character in text.replace("İ", "i"))
 
 
+def visible(text):
+    """Return `text` without its invisible format characters, for comparing what readers see.
+
+    Drops zero-width spaces and joiners, soft hyphens, text-direction marks and tag
+    characters (Unicode category Cf). Not for stored names: there a joiner can be part
+    of the spelling (Persian, Indic scripts).
+    """
+    return "".join(character for character in text if unicodedata.category(character) != "Cf")
+
+
 def same_name_key(text):
     """Return `text` as names are matched: two names are the same name when their keys are equal.
 
@@ -46,8 +56,11 @@ def same_name_key(text):
 
 
 def fold(text):
-    """Return `text` for case- and accent-insensitive comparison ("Łukasz" -> "lukasz")."""
-    return anyascii(normalize_name(text)).casefold()
+    """Return `text` for case- and accent-insensitive comparison ("Łukasz" -> "lukasz").
+
+    Invisible characters are left out: a zero-width space cannot tell two names apart.
+    """
+    return anyascii(normalize_name(visible(text))).casefold()
 
 
 def default_sort_name(name):

@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 
 from people import exports, pages
 from people.caching import get_page, page_cache_key, set_page
-from people.models import Person, PersonRedirect, Project
+from people.models import Person, PersonRedirect, Project, can_see_drafts
 from people.spreadsheet.export import export_credits_csv
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def search(request):
     if len(query) > pages.SEARCH_MAX_LENGTH:
         context["error"] = f"Search for at most {pages.SEARCH_MAX_LENGTH} characters."
     elif query:
-        people = pages.findable_people(request.user)
+        people = Person.objects.findable_by(request.user)
         context["results"], context["has_more"] = pages.search_people(query, people)
     return render(request, "people/search.html", context)
 
@@ -116,7 +116,7 @@ def person_detail(request, slug):
             return redirect(moved.person, permanent=True)
         page = pages.person_page(person, Project.objects.visible_to(request.user))
         if not (page["projects"] or page["mentions"] or page["assembled"]):
-            if not is_staff(request.user):
+            if not can_see_drafts(request.user):
                 # Someone credited only on drafts is not public yet.
                 raise Http404("No published credits for this person.")
         context = {"page": page, "person": person}
