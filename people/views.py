@@ -8,16 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from redis.exceptions import RedisError
 
-from people import exports, pages
+from people import citations, pages
 from people.caching import get_page, page_cache_key, set_page
-from people.models import Person, PersonRedirect, Project
+from people.models import Person, PersonRedirect, Project, is_staff
 from people.resources import export_credits_csv
 
 logger = logging.getLogger(__name__)
-
-
-def is_staff(user):
-    return user.is_active and user.is_staff
 
 
 @contextmanager
@@ -87,7 +83,7 @@ def search(request):
     if len(query) > pages.SEARCH_MAX_LENGTH:
         context["error"] = f"Search for at most {pages.SEARCH_MAX_LENGTH} characters."
     elif query:
-        people = pages.findable_people(request.user)
+        people = Person.objects.findable_by(request.user)
         context["results"], context["has_more"] = pages.search_people(query, people)
     return render(request, "people/search.html", context)
 
@@ -115,10 +111,9 @@ def person_detail(request, slug):
                 raise Http404("No person has this address.")
             return redirect(moved.person, permanent=True)
         page = pages.person_page(person, Project.objects.visible_to(request.user))
-        if not (page["projects"] or page["mentions"] or page["assembled"]):
-            if not is_staff(request.user):
-                # Someone credited only on drafts is not public yet.
-                raise Http404("No published credits for this person.")
+        if page.is_empty and not is_staff(request.user):
+            # Someone credited only on drafts is not public yet.
+            raise Http404("No published credits for this person.")
         context = {"page": page, "person": person}
         return render(request, "people/person_detail.html", context)
 
@@ -144,7 +139,7 @@ def project_file(request, slug, make_content, content_type, filename, as_attachm
 def project_json(request, slug):
     def make_content(project):
         page = pages.project_page(project)
-        return exports.credits_json(project, page, request.build_absolute_uri)
+        return citations.credits_json(project, page, request.build_absolute_uri)
 
     json_type = "application/json; charset=utf-8"
     return project_file(request, slug, make_content, json_type, "{slug}-credits.json", False)
@@ -159,8 +154,8 @@ def project_csv(request, slug):
 def project_cff(request, slug):
     def make_content(project):
         page = pages.project_page(project)
-        details = exports.person_details(project)
-        return exports.citation_cff(project, page, details, request.build_absolute_uri)
+        authors = citations.authors(project, page)
+        return citations.citation_cff(project, page, authors, request.build_absolute_uri)
 
     return project_file(
         request, slug, make_content, "application/yaml; charset=utf-8", "CITATION.cff"
@@ -170,8 +165,8 @@ def project_cff(request, slug):
 def project_bibtex(request, slug):
     def make_content(project):
         page = pages.project_page(project)
-        details = exports.person_details(project)
-        return exports.citation_bibtex(project, page, details, request.build_absolute_uri)
+        authors = citations.authors(project, page)
+        return citations.citation_bibtex(project, page, authors, request.build_absolute_uri)
 
     bibtex_type = "application/x-bibtex; charset=utf-8"
     return project_file(request, slug, make_content, bibtex_type, "{slug}.bib")
