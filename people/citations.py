@@ -274,8 +274,10 @@ def bibtex_name(author):
 
     def protect(text):
         text = bibtex_text(text)
-        # BibTeX splits authors at " and " and names at commas, even inside a name.
-        return "{" + text + "}" if re.search(r"(?i)\band\b|,", text) else text
+        # BibTeX splits authors at " and " and names at commas, even inside a
+        # name; bibtexparser cuts the start of a name that follows " and " with
+        # a command ("\&", "\textbraceleft{}").
+        return "{" + text + "}" if re.search(r"(?i)\band\b|,|^\\", text) else text
 
     last = " ".join(filter(None, [parts.get("name-particle"), parts["family-names"]]))
     pieces = [protect(last)]
