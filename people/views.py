@@ -12,6 +12,7 @@ from people import citations, pages
 from people.caching import get_page, page_cache_key, set_page
 from people.models import Person, PersonRedirect, Project, is_staff
 from people.resources import export_credits_csv
+from people.search import SEARCH_MAX_LENGTH, search_people
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +81,11 @@ def home(request):
 def search(request):
     query = " ".join(request.GET.get("q", "").split())
     context = {"search_query": query, "results": [], "has_more": False, "error": ""}
-    if len(query) > pages.SEARCH_MAX_LENGTH:
-        context["error"] = f"Search for at most {pages.SEARCH_MAX_LENGTH} characters."
+    if len(query) > SEARCH_MAX_LENGTH:
+        context["error"] = f"Search for at most {SEARCH_MAX_LENGTH} characters."
     elif query:
         people = Person.objects.findable_by(request.user)
-        context["results"], context["has_more"] = pages.search_people(query, people)
+        context["results"], context["has_more"] = search_people(query, people)
     return render(request, "people/search.html", context)
 
 
