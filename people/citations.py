@@ -196,25 +196,30 @@ def citation_cff(project, page, authors, absolute):
     """
     cited_author, year = citation_parts(project)
     page_url = Text(absolute(project.get_absolute_url()))
+    # CFF needs an author: with no one credited, the cited one (or the title) stands in.
+    people = [cff_person(author) for author in authors] or [
+        {"name": Text(cited_author or page.title)}
+    ]
     data = {
         "cff-version": "1.2.0",
         "message": Text(citation_message(project)),
         "title": Text(page.title),
         "type": "software",
-        "authors": [cff_person(author) for author in authors]
-        or [{"name": Text(cited_author or page.title)}],
+        "authors": people,
     }
     if page.published_at:
         data["date-released"] = Text(page.published_at.date().isoformat())
     data["url"] = page_url
     if cited_author:
-        data["preferred-citation"] = {
+        cited = {
             "type": "generic",
             "title": Text(page.title),
             "authors": [{"name": Text(cited_author)}],
-            **({"year": year} if year else {}),
-            "url": page_url,
         }
+        if year:
+            cited["year"] = year
+        cited["url"] = page_url
+        data["preferred-citation"] = cited
     return yaml.dump(
         data, Dumper=CffDumper, allow_unicode=True, sort_keys=False, width=float("inf")
     )
