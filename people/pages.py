@@ -8,10 +8,14 @@ punctuation.
 
 import json
 import re
-from itertools import chain
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain, groupby
+from operator import attrgetter
+from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
-from django.db.models import Exists, Max, OuterRef, Q, Subquery, Value
+from django.db.models import F, Max, Q, Subquery, Value
 from django.urls import reverse
 
 from people.models import (
@@ -26,9 +30,86 @@ from people.models import (
     Team,
     validate_web_url,
 )
-from people.sorting import fold
 
-PERSON_FIELDS = ["person_id", "person__name", "person__slug", "person__sort_key"]
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A person as a list of the project page shows them."""
+
+    person_id: int
+    name: str
+    url: str
+    # Their titles in this place, in credit order ("Overall lead, Data lead"); "" when none.
+    title: str
+    # Their other spellings as a JSON list, for the page's name filter; "" when none.
+    aliases: str
+
+    def __getitem__(self, field):
+        # Templates look a name up as a key before as an attribute
+        # (django.template.base.Variable._resolve_lookup): answering that lookup
+        # spares an exception for each name shown, a fifth of the template's
+        # time on a page of 10,000 credits (bench/bench_page.py).
+        return getattr(self, field)
+
+
+@dataclass(frozen=True)
+class ResourceLink:
+    title: str
+    # "" when the stored address is not a web address: the title is shown unlinked.
+    url: str
+
+
+@dataclass(frozen=True)
+class TeamBlock:
+    """A team on the project page; an empty name is the section's unheaded group."""
+
+    name: str
+    anchor: str
+    people: list[Entry]
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    title: str
+    anchor: str
+    leads: list[Entry]
+    teams: list[TeamBlock]
+
+
+@dataclass(frozen=True)
+class AcknowledgmentBlock:
+    anchor: str
+    paragraphs: list[str]
+    people: list[Entry]
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """Everything the project page shows, in page order."""
+
+    title: str
+    slug: str
+    is_published: bool
+    # None for a draft: one taken back to draft keeps its first publication
+    # date, which readers of the draft must not be told is current.
+    published_at: datetime | None
+    updated_at: datetime
+    intro: list[str]
+    resources: list[ResourceLink]
+    closing: list[str]
+    citation: str
+    ordering_note: str
+    assembled_by: Entry | None
+    sections: list[SectionBlock]
+    acknowledgments: list[AcknowledgmentBlock]
+
+    def credited(self):
+        """Return the people credited (leads and members), once each, in page order."""
+        seen = {}
+        for section in self.sections:
+            for entry in chain(section.leads, *(team.people for team in section.teams)):
+                seen.setdefault(entry.person_id, entry)
+        return list(seen.values())
 
 
 def web_address(url):
@@ -45,6 +126,10 @@ def paragraphs(text):
     return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
 
 
+def acknowledgment_anchor(acknowledgment_id):
+    return f"acknowledgment-{acknowledgment_id}"
+
+
 # Ids of the site's and the project page's own elements, which no section or
 # team may take: "Acknowledgments" or "Content" would otherwise repeat them.
 RESERVED_IDS = {"content", "site-search-q", "authorship", "acknowledgments", "name-filter-input"}
@@ -54,177 +139,255 @@ ACKNOWLEDGMENT_ID = re.compile(r"acknowledgment-\d+")
 def page_anchors(sections, teams):
     """Return the ids of a project page's sections and teams, unique on the page.
 
-    Keys are ("section", pk) and ("team", pk). Each takes the anchor its title
-    gives (Section.anchor, Team.anchor); one already taken on the page, by an
-    earlier section or team or by the page's own blocks, gets "-2", "-3"…, so
-    anchors only change where titles collide. `sections` are one project's in
-    page order and `teams` theirs, with `section` loaded. The project page and
-    the person page's links both come from here, so they always agree.
+    Keys are the Section and Team instances (any instance of the same row
+    finds its anchor). Each takes the anchor its title gives (Section.anchor,
+    Team.anchor); one already taken on the page, by an earlier section or team
+    or by the page's own blocks, gets "-2", "-3"…, so anchors only change where
+    titles collide. `sections` are one project's in page order and `teams`
+    theirs, with `section` loaded. The project page and the person page's links
+    both come from here, so they always agree.
     """
     taken = set(RESERVED_IDS)
     anchors = {}
 
-    def claim(key, base):
+    def claim(place, base):
         anchor, number = base, 1
         while anchor in taken or ACKNOWLEDGMENT_ID.fullmatch(anchor):
             number += 1
             anchor = f"{base}-{number}"
         taken.add(anchor)
-        anchors[key] = anchor
+        anchors[place] = anchor
 
     order = {}
     for index, section in enumerate(sections):
         order[section.pk] = index
-        claim(("section", section.pk), section.anchor)
+        claim(section, section.anchor)
     for team in sorted(teams, key=lambda team: (order[team.section_id], team.position, team.pk)):
         # A team's anchor is its section's followed by its own part; it
         # follows the section if that had to change.
         own_part = team.anchor.removeprefix(team.section.anchor)
-        claim(("team", team.pk), anchors[("section", team.section_id)] + own_part)
+        claim(team, anchors[team.section] + own_part)
     return anchors
 
 
-class PersonEntries:
-    """Makes the entries {id, name, url, title, aliases} of the people a page lists, sorted."""
+class Listed(NamedTuple):
+    """A person as the project page's queries return them (see LISTED_COLUMNS)."""
 
-    def __init__(self, rows, aliases):
-        """Rank once every person of `rows` ((id, name, slug, sort_key, title) tuples).
+    person_id: int
+    name: str
+    slug: str
+    sort_key: str
+
+
+LISTED_COLUMNS = {
+    "name": F("person__name"),
+    "slug": F("person__slug"),
+    "sort_key": F("person__sort_key"),
+}
+
+
+def listed_rows(queryset, *fields):
+    """Named rows of `fields` and of the Listed fields of each row's person."""
+    return queryset.annotate(**LISTED_COLUMNS).values_list(
+        *fields, "person_id", *LISTED_COLUMNS, named=True
+    )
+
+
+class PersonEntries:
+    """Makes the entries of the people a page lists, sorted."""
+
+    def __init__(self, people, aliases):
+        """Rank once every person of `people` (rows with the fields of Listed).
 
         `aliases` maps a person's id to their other spellings, which an entry
-        carries as a JSON list for the page's name filter ("" when none).
+        carries as a JSON list for the page's name filter.
 
         Lists are then sorted by an integer rank, and each page address is
         worked out once: reverse() for each of thousands of names would cost as
         much as rendering the page.
         """
-        people = {row[0]: row for row in rows}
-        ordered = sorted(people.values(), key=lambda row: (row[3], row[1], row[0]))
-        self.rank = {row[0]: rank for rank, row in enumerate(ordered)}
+        rows = {row.person_id: row for row in people}
+        ordered = sorted(rows.values(), key=lambda row: (row.sort_key, row.name, row.person_id))
+        self.rank = {row.person_id: rank for rank, row in enumerate(ordered)}
+        self.names = {row.person_id: row.name for row in ordered}
         marker = "person-slug"
         before, after = reverse("people:person-detail", kwargs={"slug": marker}).split(marker)
-        self.urls = {row[0]: f"{before}{quote(row[2])}{after}" for row in ordered}
+        self.urls = {row.person_id: f"{before}{quote(row.slug)}{after}" for row in ordered}
         self.aliases = {
             person_id: json.dumps(names, ensure_ascii=False) for person_id, names in aliases.items()
         }
 
-    def grouped(self, rows):
-        """Return one entry per person of `rows`, sorted.
+    def grouped(self, credits):
+        """Return one entry per person of `credits` (rows with person_id and title), sorted.
 
         A person credited twice in one place (two titles) is listed once, with
         the titles joined in the order the rows come.
         """
-        by_person = {}
-        for person_id, name, _slug, _key, title in rows:
-            entry = by_person.get(person_id)
-            if entry is None:
-                by_person[person_id] = {
-                    "id": person_id,
-                    "name": name,
-                    "url": self.urls[person_id],
-                    "title": title,
-                    "aliases": self.aliases.get(person_id, ""),
-                }
-            elif title:
-                entry["title"] = f"{entry['title']}, {title}" if entry["title"] else title
+        titles = {}
+        for credit in credits:
+            person_titles = titles.setdefault(credit.person_id, [])
+            if credit.title:
+                person_titles.append(credit.title)
+        return self._entries({person_id: ", ".join(joined) for person_id, joined in titles.items()})
+
+    def named(self, person_ids):
+        """Return one entry per person of `person_ids`, sorted, with no title."""
+        return self._entries(dict.fromkeys(person_ids, ""))
+
+    def _entries(self, titles):
         rank = self.rank
-        return [by_person[person_id] for person_id in sorted(by_person, key=rank.__getitem__)]
+        return [
+            Entry(
+                person_id=person_id,
+                name=self.names[person_id],
+                url=self.urls[person_id],
+                title=titles[person_id],
+                aliases=self.aliases.get(person_id, ""),
+            )
+            for person_id in sorted(titles, key=rank.__getitem__)
+        ]
+
+
+@dataclass(frozen=True)
+class Places:
+    """The places of a project's page that list people, in page order."""
+
+    project: Project
+    sections: list[Section]
+    # With their `section` loaded (one of `sections`).
+    teams: list[Team]
+    acknowledgments: list[Acknowledgment]
+
+    @classmethod
+    def of(cls, project):
+        sections = list(Section.objects.filter(project=project))
+        sections_by_pk = {section.pk: section for section in sections}
+        teams = list(Team.objects.filter(section__project=project))
+        for team in teams:
+            team.section = sections_by_pk[team.section_id]
+        return cls(project, sections, teams, list(Acknowledgment.objects.filter(project=project)))
+
+    def credits(self):
+        """A filter on the credits (or their history) of these sections and teams.
+
+        By the ids already read, not by project: a credit added since in a new
+        team cannot show up without its team.
+        """
+        return Q(section_id__in=[section.pk for section in self.sections]) | Q(
+            team_id__in=[team.pk for team in self.teams]
+        )
+
+    def mentions(self):
+        """A filter on the mentions (or their history) of these acknowledgments."""
+        return Q(acknowledgment_id__in=[ack.pk for ack in self.acknowledgments])
+
+    def people_shown(self, field):
+        """A filter on `field` (a person id) for the people the page shows."""
+        return (
+            Q(**{f"{field}__in": Role.objects.filter(self.credits()).values("person_id")})
+            | Q(**{f"{field}__in": Mention.objects.filter(self.mentions()).values("person_id")})
+            | Q(**{field: self.project.assembled_by_id})
+        )
+
+
+def credit_rows(places):
+    """Return the credits of the page's lead lines and teams, in credit order.
+
+    As ({section id: [row]}, {team id: [row]}), rows with the Listed fields and title.
+    """
+    leads = {section.pk: [] for section in places.sections}
+    members = {team.pk: [] for team in places.teams}
+    credits = Role.objects.filter(places.credits()).order_by("pk")
+    for row in listed_rows(credits, "section_id", "team_id", "title"):
+        if row.team_id is None:
+            leads[row.section_id].append(row)
+        else:
+            members[row.team_id].append(row)
+    return leads, members
+
+
+def mention_rows(places):
+    """Return {acknowledgment id: [row]} of the people each acknowledgment names."""
+    mentions = {ack.pk: [] for ack in places.acknowledgments}
+    for row in listed_rows(
+        Mention.objects.filter(places.mentions()).order_by(), "acknowledgment_id"
+    ):
+        mentions[row.acknowledgment_id].append(row)
+    return mentions
+
+
+def other_spellings(places):
+    """Return {person id: [other spellings, sorted]} of the people the page shows."""
+    aliases = {}
+    rows = Alias.objects.filter(places.people_shown("person_id")).order_by("name", "pk")
+    for row in rows.values_list("person_id", "name", named=True):
+        aliases.setdefault(row.person_id, []).append(row.name)
+    return aliases
+
+
+def page_resources(project):
+    return [
+        ResourceLink(title=row.title, url=web_address(row.url))
+        for row in Resource.objects.filter(project=project).values_list("title", "url", named=True)
+    ]
+
+
+def assembler_rows(project):
+    """Return the project's assembler as a list of Listed rows (empty when no one is named)."""
+    person = project.assembled_by
+    return [Listed(person.pk, person.name, person.slug, person.sort_key)] if person else []
+
+
+def section_blocks(places, anchors, entries, leads, members):
+    """Return the page's sections, each with its lead lines and teams (see credit_rows)."""
+    teams = {section.pk: [] for section in places.sections}
+    for team in places.teams:
+        people = entries.grouped(members[team.pk])
+        teams[team.section_id].append(TeamBlock(team.name, anchors[team], people))
+    return [
+        SectionBlock(
+            title=section.title,
+            anchor=anchors[section],
+            leads=entries.grouped(leads[section.pk]),
+            teams=teams[section.pk],
+        )
+        for section in places.sections
+    ]
 
 
 def project_page(project):
-    """Return everything the project page shows, as plain lists and dicts."""
-    resources = [
-        {"title": resource["title"], "url": web_address(resource["url"])}
-        for resource in Resource.objects.filter(project=project).values("title", "url")
-    ]
-    sections = list(Section.objects.filter(project=project))
-    teams = list(Team.objects.filter(section__project=project))
-    acknowledgments = list(Acknowledgment.objects.filter(project=project))
-    section_ids = [section.pk for section in sections]
-    team_ids = [team.pk for team in teams]
-    acknowledgment_ids = [ack.pk for ack in acknowledgments]
-
-    lead_rows = {pk: [] for pk in section_ids}
-    member_rows = {pk: [] for pk in team_ids}
-    roles = (
-        Role.objects.filter(Q(section_id__in=section_ids) | Q(team_id__in=team_ids))
-        .order_by("pk")
-        .values_list("section_id", "team_id", *PERSON_FIELDS, "title")
-    )
-    for section_id, team_id, *person_and_title in roles:
-        if team_id is None:
-            lead_rows[section_id].append(person_and_title)
-        else:
-            member_rows[team_id].append(person_and_title)
-    mention_rows = {pk: [] for pk in acknowledgment_ids}
-    mentions = (
-        Mention.objects.filter(acknowledgment_id__in=acknowledgment_ids)
-        .order_by()
-        .values_list("acknowledgment_id", *PERSON_FIELDS, Value(""))
-    )
-    for acknowledgment_id, *person in mentions:
-        mention_rows[acknowledgment_id].append(person)
-    assembler = project.assembled_by
-    assembler_row = (
-        [(assembler.pk, assembler.name, assembler.slug, assembler.sort_key, "")]
-        if assembler
-        else []
-    )
-    aliases = {}
-    shown = people_shown(project, section_ids, team_ids, acknowledgment_ids, "person_id")
-    for person_id, name in (
-        Alias.objects.filter(shown).order_by("name", "pk").values_list("person_id", "name")
-    ):
-        aliases.setdefault(person_id, []).append(name)
+    """Return everything the project page shows; `project` comes with assembled_by loaded."""
+    places = Places.of(project)
+    leads, members = credit_rows(places)
+    mentions = mention_rows(places)
+    assembler = assembler_rows(project)
     entries = PersonEntries(
-        chain(assembler_row, *lead_rows.values(), *member_rows.values(), *mention_rows.values()),
-        aliases,
+        chain(assembler, *leads.values(), *members.values(), *mentions.values()),
+        other_spellings(places),
     )
-
-    sections_by_pk = {section.pk: section for section in sections}
-    for team in teams:
-        team.section = sections_by_pk[team.section_id]
-    anchors = page_anchors(sections, teams)
-    page_sections = {}
-    for section in sections:
-        page_sections[section.pk] = {
-            "title": section.title,
-            "anchor": anchors[("section", section.pk)],
-            "leads": entries.grouped(lead_rows[section.pk]),
-            "teams": [],
-        }
-    for team in teams:
-        page_sections[team.section_id]["teams"].append(
-            {
-                "name": team.name,
-                "anchor": anchors[("team", team.pk)],
-                "people": entries.grouped(member_rows[team.pk]),
-            }
-        )
-
-    return {
-        "title": project.title,
-        "slug": project.slug,
-        "is_published": project.is_published,
-        # A project taken back to draft keeps its first publication date, which
-        # readers of the draft must not be told is current.
-        "published_at": project.published_at if project.is_published else None,
-        "updated_at": last_change(project, section_ids, team_ids, acknowledgment_ids),
-        "intro": paragraphs(project.intro),
-        "resources": resources,
-        "closing": paragraphs(project.closing_text),
-        "citation": project.citation,
-        "ordering_note": project.ordering_note,
-        "assembled_by": entries.grouped(assembler_row)[0] if assembler else None,
-        "sections": list(page_sections.values()),
-        "acknowledgments": [
-            {
-                "id": f"acknowledgment-{ack.pk}",
-                "paragraphs": paragraphs(ack.text),
-                "people": entries.grouped(mention_rows[ack.pk]),
-            }
-            for ack in acknowledgments
+    anchors = page_anchors(places.sections, places.teams)
+    return ProjectPage(
+        title=project.title,
+        slug=project.slug,
+        is_published=project.is_published,
+        published_at=project.published_at if project.is_published else None,
+        updated_at=last_change(places),
+        intro=paragraphs(project.intro),
+        resources=page_resources(project),
+        closing=paragraphs(project.closing_text),
+        citation=project.citation,
+        ordering_note=project.ordering_note,
+        assembled_by=entries.named([assembler[0].person_id])[0] if assembler else None,
+        sections=section_blocks(places, anchors, entries, leads, members),
+        acknowledgments=[
+            AcknowledgmentBlock(
+                anchor=acknowledgment_anchor(ack.pk),
+                paragraphs=paragraphs(ack.text),
+                people=entries.named(row.person_id for row in mentions[ack.pk]),
+            )
+            for ack in places.acknowledgments
         ],
-    }
+    )
 
 
 def _newest(history):
@@ -237,18 +400,7 @@ def _newest(history):
     )
 
 
-def people_shown(project, section_ids, team_ids, acknowledgment_ids, field):
-    """Return a filter on `field` (a person id) for the people the project's page shows."""
-    credited = Role.objects.filter(Q(section_id__in=section_ids) | Q(team_id__in=team_ids))
-    named = Mention.objects.filter(acknowledgment_id__in=acknowledgment_ids)
-    return (
-        Q(**{f"{field}__in": credited.values("person_id")})
-        | Q(**{f"{field}__in": named.values("person_id")})
-        | Q(**{field: project.assembled_by_id})
-    )
-
-
-def last_change(project, section_ids, team_ids, acknowledgment_ids):
+def last_change(places):
     """Return when anything shown on the project's page last changed, in one query.
 
     Project.updated_at only follows edits of the project row; adding a credit,
@@ -256,16 +408,15 @@ def last_change(project, section_ids, team_ids, acknowledgment_ids):
     those is consulted. Rows written without history (bulk loads) count from
     the project's own date.
     """
+    project = places.project
     changes = {
         "resources": Resource.history.filter(project_id=project.pk),
         "sections": Section.history.filter(project_id=project.pk),
-        "teams": Team.history.filter(section_id__in=section_ids),
-        "roles": Role.history.filter(Q(section_id__in=section_ids) | Q(team_id__in=team_ids)),
+        "teams": Team.history.filter(section_id__in=[section.pk for section in places.sections]),
+        "roles": Role.history.filter(places.credits()),
         "acknowledgments": Acknowledgment.history.filter(project_id=project.pk),
-        "mentions": Mention.history.filter(acknowledgment_id__in=acknowledgment_ids),
-        "people": Person.history.filter(
-            people_shown(project, section_ids, team_ids, acknowledgment_ids, "id")
-        ),
+        "mentions": Mention.history.filter(places.mentions()),
+        "people": Person.history.filter(places.people_shown("id")),
     }
     newest = (
         Project.objects.filter(pk=project.pk)
@@ -274,6 +425,53 @@ def last_change(project, section_ids, team_ids, acknowledgment_ids):
     )
     dates = [date for date in newest.get() if date is not None]
     return max([project.updated_at, *dates])
+
+
+@dataclass(frozen=True)
+class PlaceCredit:
+    """A person's credits in one place of a page: a team, or the lead lines of a section."""
+
+    project: Project
+    section: str
+    # None for lead lines; "" for the section's unheaded team.
+    team: str | None
+    # The titles joined in credit order, as the project page lists them; "" when none.
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ProjectCredits:
+    project: Project
+    credits: list[PlaceCredit]
+
+
+@dataclass(frozen=True)
+class PersonMention:
+    """An acknowledgment naming the person."""
+
+    project: Project
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """Everything a person's page shows."""
+
+    name: str
+    aliases: list[str]
+    orcid: str
+    orcid_url: str
+    homepage: str
+    projects: list[ProjectCredits]
+    mentions: list[PersonMention]
+    assembled: list[Project]
+
+    @property
+    def is_empty(self):
+        """Whether no page the reader may see credits, names or was assembled by the person."""
+        return not (self.projects or self.mentions or self.assembled)
 
 
 def project_anchors(project_ids):
@@ -293,174 +491,75 @@ def project_anchors(project_ids):
     return anchors
 
 
-def person_page(person, projects):
-    """Return the person's credits and mentions in `projects` (a Project queryset)."""
-    visible = projects.values("pk")
-    roles = list(
+def page_order(place):
+    """Where a (section, team) place comes among a person's credits: as on the pages.
+
+    Projects by title, then sections in page order, the lead lines of a section
+    (team None) before its teams.
+    """
+    section, team = place
+    team_order = (True, team.position, team.pk) if team else (False, 0, 0)
+    return (section.project.title, section.project_id, section.position, section.pk, *team_order)
+
+
+def place_credits(person, visible):
+    """Return the person's credits on the `visible` projects, one per place, in page order."""
+    roles = (
         Role.objects.filter(person=person)
-        .filter(Q(section__project__in=visible) | Q(team__section__project__in=visible))
+        .in_projects(visible)
         .select_related("section__project", "team__section__project")
         .order_by("pk")
     )
-    anchors = project_anchors({role.place_section.project_id for role in roles})
-    # One line per place, titles joined in credit order, as the project page lists them.
-    places = {}
+    titles = {}
     for role in roles:
-        section = role.place_section
-        team = role.team
-        place = ("team", team.pk) if team else ("section", section.pk)
-        credit = places.get(place)
-        if credit is None:
-            project = section.project
-            credit = places[place] = {
-                "sort": (
-                    project.title,
-                    project.pk,
-                    section.position,
-                    section.pk,
-                    team is not None,
-                    team.position if team else 0,
-                    team.pk if team else 0,
-                ),
-                "project": project,
-                "section": section.title,
-                "team": team.name if team else None,
-                "is_lead": team is None,
-                "titles": [],
-                "url": f"{project.get_absolute_url()}#{anchors[place]}",
-            }
+        place_titles = titles.setdefault((role.place_section, role.team), [])
         if role.title:
-            credit["titles"].append(role.title)
-    credits = sorted(places.values(), key=lambda credit: credit["sort"])
-    for credit in credits:
-        credit["title"] = ", ".join(credit.pop("titles"))
+            place_titles.append(role.title)
+    anchors = project_anchors({section.project_id for section, _team in titles})
+    return [
+        PlaceCredit(
+            project=section.project,
+            section=section.title,
+            team=team.name if team else None,
+            title=", ".join(titles[section, team]),
+            url=f"{section.project.get_absolute_url()}#{anchors[team or section]}",
+        )
+        for section, team in sorted(titles, key=page_order)
+    ]
 
+
+def person_mentions(person, visible):
+    """Return the acknowledgments naming the person on the `visible` projects."""
     mentions = (
         Mention.objects.filter(person=person, acknowledgment__project__in=visible)
         .select_related("acknowledgment__project")
         .order_by("acknowledgment__project__title", "acknowledgment__position", "acknowledgment")
     )
-    assembled = list(projects.filter(assembled_by=person).order_by("title", "pk"))
-    return {
-        "name": person.name,
-        "aliases": [alias.name for alias in person.aliases.all()],
-        "orcid_url": f"https://orcid.org/{person.orcid}" if person.orcid else "",
-        "orcid": person.orcid,
-        "homepage": web_address(person.homepage),
-        "projects": _by_project(credits),
-        "mentions": [
-            {
-                "project": mention.acknowledgment.project,
-                "text": mention.acknowledgment.text,
-                "url": f"{mention.acknowledgment.project.get_absolute_url()}"
-                f"#acknowledgment-{mention.acknowledgment_id}",
-            }
-            for mention in mentions
+    return [
+        PersonMention(
+            project=mention.acknowledgment.project,
+            text=mention.acknowledgment.text,
+            url=f"{mention.acknowledgment.project.get_absolute_url()}"
+            f"#{acknowledgment_anchor(mention.acknowledgment_id)}",
+        )
+        for mention in mentions
+    ]
+
+
+def person_page(person, projects):
+    """Return the person's page on `projects` (a Project queryset); `person` has its aliases."""
+    visible = projects.values("pk")
+    credits = place_credits(person, visible)
+    return PersonPage(
+        name=person.name,
+        aliases=[alias.name for alias in person.aliases.all()],
+        orcid=person.orcid,
+        orcid_url=f"https://orcid.org/{person.orcid}" if person.orcid else "",
+        homepage=web_address(person.homepage),
+        projects=[
+            ProjectCredits(project, list(group))
+            for project, group in groupby(credits, key=attrgetter("project"))
         ],
-        "assembled": assembled,
-    }
-
-
-def _by_project(credits):
-    groups = []
-    for credit in credits:
-        if not groups or groups[-1]["project"] != credit["project"]:
-            groups.append({"project": credit["project"], "credits": []})
-        groups[-1]["credits"].append(credit)
-    return groups
-
-
-SEARCH_RESULTS = 50
-SEARCH_MAX_LENGTH = 100
-
-
-def _letter_variants():
-    """Map each ASCII letter to a regex class of the letters that fold to it ("e" -> "[eEéÉ…]").
-
-    Aliases have no folded column to compare with, so the search matches them
-    with these classes, which PostgreSQL and SQLite (Django's REGEXP) both read.
-    """
-    variants = {letter: {letter, letter.upper()} for letter in "abcdefghijklmnopqrstuvwxyz"}
-    latin = [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]
-    for character in map(chr, latin):
-        folded = fold(character)
-        if len(folded) == 1 and folded in variants:
-            variants[folded].update({character, character.upper(), character.lower()})
-    return {letter: "[" + "".join(sorted(chars)) + "]" for letter, chars in variants.items()}
-
-
-LETTER_VARIANTS = _letter_variants()
-
-
-def accent_insensitive_pattern(folded_word):
-    """Return a regex matching `folded_word` whatever the accents and case of the text."""
-    return "".join(
-        LETTER_VARIANTS.get(character, re.escape(character)) for character in folded_word
-    )
-
-
-def search_result(person, words):
-    """Return a found person as the results list shows them: which other spelling matched.
-
-    When neither the name nor the sort key holds every word, the person was
-    found by an alias, which the reader is shown ("matched: Filippo Raso").
-    """
-    aliases = [alias.name for alias in person.aliases.all()]
-    by_name = any(
-        all(word in text for word in words) for text in [person.sort_key, fold(person.name)]
-    )
-    matched = [] if by_name else [a for a in aliases if all(word in fold(a) for word in words)]
-    return {
-        "name": person.name,
-        "url": person.get_absolute_url(),
-        "matched": matched,
-        "also": [alias for alias in aliases if alias not in matched],
-    }
-
-
-def search_people(query, people):
-    """Return (people matching every word of `query` by any spelling, whether there are more).
-
-    A word matches when it is part of the person's sort key (folded: case and
-    accents ignored, family name included even when the display name spells it
-    otherwise), or of the name or an alias compared accent- and case-insensitively.
-    `people` is the Person queryset the reader may find.
-    """
-    words = fold(query).split()
-    if not words:
-        return [], False
-    patterns = [accent_insensitive_pattern(word) for word in words]
-    in_sort_key = Q()
-    in_name = Q()
-    alias_matches = Alias.objects.filter(person=OuterRef("pk"))
-    for word, pattern in zip(words, patterns, strict=True):
-        in_sort_key &= Q(sort_key__contains=word)
-        in_name &= Q(name__iregex=pattern)
-        alias_matches = alias_matches.filter(name__iregex=pattern)
-    found = list(
-        people.filter(in_sort_key | in_name | Exists(alias_matches))
-        .prefetch_related("aliases")
-        .order_by("sort_key", "name", "pk")[: SEARCH_RESULTS + 1]
-    )
-    found.sort(key=lambda person: (person.sort_key, person.name, person.pk))
-    results = [search_result(person, words) for person in found[:SEARCH_RESULTS]]
-    return results, len(found) > SEARCH_RESULTS
-
-
-def findable_people(user):
-    """People the reader may find: for the public, those credited on a published page."""
-    people = Person.objects.all()
-    if user.is_active and user.is_staff:
-        return people
-    published = Project.objects.published()
-    return people.filter(
-        Exists(
-            Role.objects.filter(person=OuterRef("pk")).filter(
-                Q(section__project__in=published) | Q(team__section__project__in=published)
-            )
-        )
-        | Exists(
-            Mention.objects.filter(person=OuterRef("pk"), acknowledgment__project__in=published)
-        )
-        | Exists(published.filter(assembled_by=OuterRef("pk")))
+        mentions=person_mentions(person, visible),
+        assembled=list(projects.filter(assembled_by=person).order_by("title", "pk")),
     )

@@ -8,16 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from redis.exceptions import RedisError
 
-from people import exports, pages
+from people import citations, pages
 from people.caching import get_page, page_cache_key, set_page
 from people.models import Person, PersonRedirect, Project, can_see_drafts
+from people.search import SEARCH_MAX_LENGTH, search_people
 from people.spreadsheet.export import export_credits_csv
 
 logger = logging.getLogger(__name__)
-
-
-def is_staff(user):
-    return user.is_active and user.is_staff
 
 
 @contextmanager
@@ -43,9 +40,10 @@ def one_snapshot():
 def cached_response(request, key_parts, build):
     """Return build()'s response, cached for readers who are not staff.
 
-    Staff get fresh pages: they see drafts and edit links, which are never cached.
+    Staff get fresh pages: theirs carry edit links (and drafts, with the permission),
+    which must never reach the cache that readers are served from.
     """
-    if is_staff(request.user):
+    if request.user.is_active and request.user.is_staff:
         with one_snapshot():
             return build()
     # The key is taken before the page is built, so that a page built while an
@@ -84,11 +82,11 @@ def home(request):
 def search(request):
     query = " ".join(request.GET.get("q", "").split())
     context = {"search_query": query, "results": [], "has_more": False, "error": ""}
-    if len(query) > pages.SEARCH_MAX_LENGTH:
-        context["error"] = f"Search for at most {pages.SEARCH_MAX_LENGTH} characters."
+    if len(query) > SEARCH_MAX_LENGTH:
+        context["error"] = f"Search for at most {SEARCH_MAX_LENGTH} characters."
     elif query:
         people = Person.objects.findable_by(request.user)
-        context["results"], context["has_more"] = pages.search_people(query, people)
+        context["results"], context["has_more"] = search_people(query, people)
     return render(request, "people/search.html", context)
 
 
@@ -115,10 +113,9 @@ def person_detail(request, slug):
                 raise Http404("No person has this address.")
             return redirect(moved.person, permanent=True)
         page = pages.person_page(person, Project.objects.visible_to(request.user))
-        if not (page["projects"] or page["mentions"] or page["assembled"]):
-            if not can_see_drafts(request.user):
-                # Someone credited only on drafts is not public yet.
-                raise Http404("No published credits for this person.")
+        if page.is_empty and not can_see_drafts(request.user):
+            # Someone credited only on drafts is not public yet.
+            raise Http404("No published credits for this person.")
         context = {"page": page, "person": person}
         return render(request, "people/person_detail.html", context)
 
@@ -144,7 +141,7 @@ def project_file(request, slug, make_content, content_type, filename, as_attachm
 def project_json(request, slug):
     def make_content(project):
         page = pages.project_page(project)
-        return exports.credits_json(project, page, request.build_absolute_uri)
+        return citations.credits_json(project, page, request.build_absolute_uri)
 
     json_type = "application/json; charset=utf-8"
     return project_file(request, slug, make_content, json_type, "{slug}-credits.json", False)
@@ -159,8 +156,8 @@ def project_csv(request, slug):
 def project_cff(request, slug):
     def make_content(project):
         page = pages.project_page(project)
-        details = exports.person_details(project)
-        return exports.citation_cff(project, page, details, request.build_absolute_uri)
+        authors = citations.authors(project, page)
+        return citations.citation_cff(project, page, authors, request.build_absolute_uri)
 
     return project_file(
         request, slug, make_content, "application/yaml; charset=utf-8", "CITATION.cff"
@@ -170,8 +167,8 @@ def project_cff(request, slug):
 def project_bibtex(request, slug):
     def make_content(project):
         page = pages.project_page(project)
-        details = exports.person_details(project)
-        return exports.citation_bibtex(project, page, details, request.build_absolute_uri)
+        authors = citations.authors(project, page)
+        return citations.citation_bibtex(project, page, authors, request.build_absolute_uri)
 
     bibtex_type = "application/x-bibtex; charset=utf-8"
     return project_file(request, slug, make_content, bibtex_type, "{slug}.bib")

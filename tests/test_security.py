@@ -505,7 +505,8 @@ def test_a_citation_line_cannot_add_fields_to_the_bibtex_entry(client, hostile_p
     assert library.failed_blocks == []
     [entry] = library.entries
     assert [field.key for field in entry.fields] == ["author", "title", "url", "note"]
-    assert entry["author"] == r"{Mallory\}, note = \{injected}"
+    # Braces without partners are commands: BibTeX counts even escaped braces.
+    assert entry["author"] == r"{Mallory\textbraceright{}, note = \textbraceleft{}injected}"
 
 
 def test_hostile_names_keep_the_citation_file_valid(client, formula_names):

@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 
 from people.caching import new_generation
-from people.models import Person, Project, Role, Section, Team
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -31,11 +30,11 @@ def commit_elsewhere(project):
         )
 
 
-def test_a_commit_between_a_pages_queries_does_not_show(client):
-    project = Project.objects.create(title="Vision", slug="vision", is_published=True)
-    section = Section.objects.create(project=project, title="Research")
-    team = Team.objects.create(section=section, name="Data")
-    Role.objects.create(person=Person.objects.create(name="Ada Lovelace", slug="ada"), team=team)
+def test_a_commit_between_a_pages_queries_does_not_show(
+    client, make_project, make_section, make_team, make_credit
+):
+    project = make_project(title="Vision", slug="vision")
+    make_credit("Ada Lovelace", team=make_team(make_section(project, "Research"), "Data"))
     committed = []
 
     def commit_after_sections_query(execute, sql, params, many, context):

@@ -36,13 +36,7 @@ def names(node):
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(User.objects.create_user("staff", is_staff=True))
-    return client
-
-
-@pytest.fixture
-def page_project(make_project, make_person):
+def page_project(make_project, make_person, make_section, make_team, make_credit):
     """A small published project, its credits entered out of alphabetical order."""
     assembler = make_person("Raul Puri")
     project = make_project(
@@ -59,19 +53,17 @@ def page_project(make_project, make_person):
     Resource.objects.create(
         project=project, title="System card", url="https://example.org/card", position=2
     )
-    research = Section.objects.create(project=project, title="Research contributions", position=1)
-    safety = Section.objects.create(project=project, title="Safety contributions", position=2)
-    data = Team.objects.create(section=research, name="Data", position=2)
-    architecture = Team.objects.create(section=research, name="Architecture research", position=1)
-    unheaded = Team.objects.create(section=safety, name="", position=1)
+    research = make_section(project, "Research contributions", position=1)
+    safety = make_section(project, "Safety contributions", position=2)
+    data = make_team(research, "Data", position=2)
+    architecture = make_team(research, "Architecture research", position=1)
+    unheaded = make_team(safety, "", position=1)
     for name in ["Paul Röttger", "Zoe Zed", "Diogo Moitinho de Almeida", "Łukasz Kondraciuk"]:
-        Role.objects.create(person=make_person(name), team=data)
-    Role.objects.create(person=assembler, team=architecture)
-    Role.objects.create(person=Person.objects.get(name="Zoe Zed"), team=unheaded)
-    Role.objects.create(person=assembler, section=research, title="Research engineering lead")
-    Role.objects.create(
-        person=make_person("Hyeonwoo Noh"), section=research, title="Pretraining lead"
-    )
+        make_credit(name, team=data)
+    make_credit(assembler, team=architecture)
+    make_credit("Zoe Zed", team=unheaded)
+    make_credit(assembler, section=research, title="Research engineering lead")
+    make_credit("Hyeonwoo Noh", section=research, title="Pretraining lead")
     thanks = Acknowledgment.objects.create(project=project, text="We thank our red teamers:")
     for name in ["Uwe Peters", "Sally Applin"]:
         Mention.objects.create(acknowledgment=thanks, person=make_person(name))
@@ -92,11 +84,11 @@ def test_home_lists_published_projects_only(client, make_project):
     assert "Secret draft" not in page.text()
 
 
-def test_home_shows_drafts_to_staff_marked_as_drafts(staff_client, make_project):
+def test_home_shows_drafts_to_staff_marked_as_drafts(editor_client, make_project):
     make_project(title="Published work", slug="published")
     make_project(title="Secret draft", slug="secret", is_published=False)
 
-    items = parse(staff_client.get("/").text).find("ul", "project-list").find_all("li")
+    items = parse(editor_client.get("/").text).find("ul", "project-list").find_all("li")
 
     assert [item.text() for item in items][1] == "Secret draft Draft"
     assert items[1].find("a").attrs["href"] == "/credits/secret/"
@@ -112,10 +104,10 @@ def test_draft_project_is_not_found_for_the_public(client, make_project):
     assert "Page not found" in parse(response.text).find("h1").text()
 
 
-def test_staff_see_a_draft_with_a_banner(staff_client, make_project):
+def test_staff_see_a_draft_with_a_banner(editor_client, make_project):
     make_project(title="Secret draft", slug="secret", is_published=False)
 
-    response = staff_client.get("/credits/secret/")
+    response = editor_client.get("/credits/secret/")
 
     assert response.status_code == 200
     assert (
@@ -172,6 +164,19 @@ def test_citation_block_names_the_citation_and_the_assembler(client, page_projec
     assert (assembler.text(), assembler.attrs["href"]) == ("Raul Puri", "/people/raul-puri/")
 
 
+def test_the_page_links_to_every_file(client, page_project):
+    page = parse(client.get("/credits/vision/").text)
+
+    links = page.by_id("authorship").find("ul", "downloads").find_all("a")
+
+    assert [(a.text(), a.attrs["href"]) for a in links] == [
+        ("CITATION.cff", "/credits/vision/CITATION.cff"),
+        ("BibTeX", "/credits/vision/citation.bib"),
+        ("JSON", "/credits/vision/credits.json"),
+        ("CSV", "/credits/vision/credits.csv"),
+    ]
+
+
 def test_team_names_in_family_name_order_whatever_the_entry_order(client, page_project):
     team = parse(client.get("/credits/vision/").text).by_id("research-contributions--data")
 
@@ -191,13 +196,13 @@ def test_a_copied_team_list_reads_comma_separated(client, page_project):
     )
 
 
-def test_names_sort_by_sort_key_not_by_database_collation(client, make_project, make_person):
-    team = Team.objects.create(
-        section=Section.objects.create(project=make_project(), title="Credits"), name="Team"
-    )
+def test_names_sort_by_sort_key_not_by_database_collation(
+    client, make_project, make_section, make_team, make_credit
+):
+    team = make_team(make_section(make_project(), "Credits"), "Team")
     # A collation that ignores spaces would put "Vance" before "Van Dyke".
     for name in ["Bob Vance", "Anna Van Dyke"]:
-        Role.objects.create(person=make_person(name), team=team)
+        make_credit(name, team=team)
 
     page = parse(client.get("/credits/example/").text)
 
@@ -228,12 +233,8 @@ def test_lead_lines_with_titles_sorted_under_their_section(client, page_project)
     ]
 
 
-def test_a_member_title_follows_the_name(client, page_project):
-    Role.objects.create(
-        person=Person.objects.get(name="Zoe Zed"),
-        team=Team.objects.get(name="Data"),
-        title="Overall lead, data lead",
-    )
+def test_a_member_title_follows_the_name(client, page_project, make_credit):
+    make_credit("Zoe Zed", team=Team.objects.get(name="Data"), title="Overall lead, data lead")
 
     team = parse(client.get("/credits/vision/").text).by_id("research-contributions--data")
 
@@ -266,22 +267,18 @@ def test_sections_and_teams_carry_anchors_with_self_links(client, page_project):
 
 
 def test_anchors_are_unique_on_the_page_and_person_pages_link_to_them(
-    client, make_project, make_person
+    client, make_project, make_section, make_team, make_credit
 ):
     project = make_project()
     acknowledgment = Acknowledgment.objects.create(project=project, text="Thanks.")
     titles = ["R-D", "R D", "Acknowledgments", "Authorship", "Content"]
     titles.append(f"Acknowledgment {acknowledgment.pk}")
-    sections = [
-        Section.objects.create(project=project, title=title, position=number)
-        for number, title in enumerate(titles)
-    ]
-    first_x = Team.objects.create(section=sections[0], name="X")
-    second_x = Team.objects.create(section=sections[1], name="X")
-    ada = make_person("Ada Lovelace")
-    Role.objects.create(person=ada, team=first_x)
-    Role.objects.create(person=ada, team=second_x)
-    Role.objects.create(person=ada, section=sections[2], title="Lead")
+    sections = [make_section(project, title) for title in titles]
+    first_x = make_team(sections[0], "X")
+    second_x = make_team(sections[1], "X")
+    make_credit("Ada Lovelace", team=first_x)
+    make_credit("Ada Lovelace", team=second_x)
+    make_credit("Ada Lovelace", section=sections[2], title="Lead")
 
     response = client.get("/credits/example/")
     person_page = parse(client.get("/people/ada-lovelace/").text)
@@ -375,29 +372,29 @@ def test_page_shows_published_and_last_updated_dates(client, make_project):
     assert text == "Published 25 September 2023 · Last updated 2 October 2023"
 
 
-def test_a_draft_shows_no_published_date(staff_client, make_project):
+def test_a_draft_shows_no_published_date(editor_client, make_project):
     # Published once, then taken back to draft: published_at stays set.
     project = make_project(is_published=False, published_at=datetime(2023, 9, 25, tzinfo=UTC))
     Project.objects.filter(pk=project.pk).update(updated_at=datetime(2023, 10, 2, tzinfo=UTC))
 
-    page = parse(staff_client.get("/credits/example/").text)
-    data = staff_client.get("/credits/example/credits.json").json()
+    page = parse(editor_client.get("/credits/example/").text)
+    data = editor_client.get("/credits/example/credits.json").json()
 
     assert page.find("p", "draft-banner").text().startswith("Draft.")
     assert page.find("p", "page-dates").text() == "Last updated 2 October 2023"
     assert data["published_at"] is None
 
 
-def test_last_updated_follows_a_change_of_the_credits(client, make_project, make_person):
+def test_last_updated_follows_a_change_of_the_credits(
+    client, make_project, make_section, make_team, make_person, make_credit
+):
     project = make_project(published_at=datetime(2023, 9, 25, tzinfo=UTC))
-    team = Team.objects.create(
-        section=Section.objects.create(project=project, title="Credits"), name="Team"
-    )
+    team = make_team(make_section(project, "Credits"), "Team")
     ada = make_person("Ada Lovelace")
     Project.objects.filter(pk=project.pk).update(updated_at=datetime(2023, 10, 2, tzinfo=UTC))
     for model in [Section, Team, Person]:
         model.history.update(history_date=datetime(2023, 10, 1, tzinfo=UTC))
-    Role.objects.create(person=ada, team=team)
+    make_credit(ada, team=team)
     Role.history.update(history_date=datetime(2024, 3, 1, 12, tzinfo=UTC))
 
     text = parse(client.get("/credits/example/").text).find("p", "page-dates").text()
@@ -405,14 +402,16 @@ def test_last_updated_follows_a_change_of_the_credits(client, make_project, make
     assert text.endswith("Last updated 1 March 2024")
 
 
-def test_text_from_the_database_is_escaped(client, make_project, make_person):
+def test_text_from_the_database_is_escaped(
+    client, make_project, make_section, make_team, make_person, make_credit
+):
     attack = "<script>alert(1)</script>"
     project = make_project(title=f"Title {attack}", intro=attack, citation=attack)
-    section = Section.objects.create(project=project, title=f"Section {attack}")
-    team = Team.objects.create(section=section, name=f"Team {attack}")
+    section = make_section(project, f"Section {attack}")
+    team = make_team(section, f"Team {attack}")
     person = make_person(f"Eve {attack}", slug="eve")
-    Role.objects.create(person=person, team=team, title=attack)
-    Role.objects.create(person=person, section=section, title=attack)
+    make_credit(person, team=team, title=attack)
+    make_credit(person, section=section, title=attack)
     Acknowledgment.objects.create(project=project, text=attack).people.add(person)
 
     html = client.get("/credits/example/").content.decode()
@@ -436,18 +435,14 @@ def test_pages_have_landmarks_and_no_inline_script_or_style(client, page_project
         assert re.search(r"\s(style|on[a-z]+)=", html) is None
 
 
-def test_person_page_lists_credits_across_published_projects(client, page_project, make_project):
+def test_person_page_lists_credits_across_published_projects(
+    client, page_project, make_project, make_section, make_team, make_credit
+):
     other = make_project(title="Another work", slug="another")
-    team = Team.objects.create(
-        section=Section.objects.create(project=other, title="Engineering"), name="Backend"
-    )
-    raul = Person.objects.get(name="Raul Puri")
-    Role.objects.create(person=raul, team=team, title="Backend lead")
+    backend = make_team(make_section(other, "Engineering"), "Backend")
+    make_credit("Raul Puri", team=backend, title="Backend lead")
     draft = make_project(title="Hidden work", slug="hidden", is_published=False)
-    hidden_team = Team.objects.create(
-        section=Section.objects.create(project=draft, title="Hidden"), name="Secret team"
-    )
-    Role.objects.create(person=raul, team=hidden_team)
+    make_credit("Raul Puri", team=make_team(make_section(draft, "Hidden"), "Secret team"))
 
     page = parse(client.get("/people/raul-puri/").text)
 
@@ -476,12 +471,12 @@ def test_person_page_lists_credits_across_published_projects(client, page_projec
 
 
 def test_person_page_lists_each_place_once_with_its_titles_as_the_project_page_does(
-    client, page_project
+    client, page_project, make_credit
 ):
     zoe = Person.objects.get(name="Zoe Zed")
     data = Team.objects.get(name="Data")
-    Role.objects.create(person=zoe, team=data, title="Overall lead")
-    Role.objects.create(person=zoe, team=data, title="Data lead")
+    make_credit(zoe, team=data, title="Overall lead")
+    make_credit(zoe, team=data, title="Data lead")
 
     person_page = parse(client.get(zoe.get_absolute_url()).text)
     project_page = parse(client.get("/credits/vision/").text)
@@ -537,18 +532,13 @@ def test_unknown_person_is_not_found(client):
 
 
 def test_person_credited_only_on_a_draft_is_hidden_from_the_public(
-    staff_client, make_project, make_person
+    editor_client, make_project, make_section, make_team, make_credit
 ):
-    team = Team.objects.create(
-        section=Section.objects.create(
-            project=make_project(slug="secret", is_published=False), title="Hidden"
-        ),
-        name="Secret team",
-    )
-    Role.objects.create(person=make_person("Ada Lovelace"), team=team)
+    draft = make_project(slug="secret", is_published=False)
+    make_credit("Ada Lovelace", team=make_team(make_section(draft, "Hidden"), "Secret team"))
 
     public = Client().get("/people/ada-lovelace/")
-    staff = staff_client.get("/people/ada-lovelace/")
+    staff = editor_client.get("/people/ada-lovelace/")
 
     assert public.status_code == 404
     assert staff.status_code == 200
@@ -588,9 +578,9 @@ def build_credits(project, people, teams, sections=2):
 
 @pytest.mark.parametrize(("people", "teams"), [(5, 2), (320, 12)])
 def test_project_page_query_count_does_not_grow(
-    client, make_project, django_assert_num_queries, people, teams
+    client, make_project, make_person, django_assert_num_queries, people, teams
 ):
-    project = make_project(slug="sized", assembled_by=Person.objects.create(name="A B", slug="a"))
+    project = make_project(slug="sized", assembled_by=make_person("A B", slug="a"))
     person_rows = build_credits(project, people, teams)
     Alias.objects.bulk_create(Alias(person=person, name="Other") for person in person_rows[::2])
 
@@ -604,9 +594,9 @@ def test_project_page_query_count_does_not_grow(
 
 @pytest.mark.parametrize(("projects", "teams"), [(1, 2), (6, 40)])
 def test_person_page_query_count_does_not_grow(
-    client, make_project, django_assert_num_queries, projects, teams
+    client, make_project, make_person, django_assert_num_queries, projects, teams
 ):
-    person = Person.objects.create(name="Many Credits", slug="many")
+    person = make_person("Many Credits", slug="many")
     Alias.objects.create(person=person, name="M. Credits")
     for number in range(projects):
         project = make_project(title=f"Work {number}", slug=f"work-{number}", assembled_by=person)
@@ -623,11 +613,11 @@ def test_person_page_query_count_does_not_grow(
 
 
 @pytest.fixture
-def searchable(page_project, make_person):
+def searchable(page_project, make_credit):
     """People credited on the published page, some with other spellings."""
     team = Team.objects.get(name="Data")
     for name in ["David Mélý", "Filippo Rasso", "Michael (Rai) Pokorny", "Dave Melville"]:
-        Role.objects.create(person=make_person(name), team=team)
+        make_credit(name, team=team)
     Alias.objects.create(person=Person.objects.get(name="Filippo Rasso"), name="Filippo Raso")
     Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Zoë Zedd-Ångström")
 
@@ -687,13 +677,14 @@ def test_search_shows_the_other_spelling_that_matched(client, searchable):
     assert zoe.find("mark").text() == "Zoë Zedd-Ångström"
 
 
-def test_search_finds_people_of_drafts_for_staff_only(staff_client, make_project, make_person):
+def test_search_finds_people_of_drafts_for_staff_only(
+    editor_client, make_project, make_section, make_team, make_credit
+):
     draft = make_project(slug="secret", is_published=False)
-    team = Team.objects.create(section=Section.objects.create(project=draft, title="S"), name="T")
-    Role.objects.create(person=make_person("Ada Lovelace"), team=team)
+    make_credit("Ada Lovelace", team=make_team(make_section(draft, "S"), "T"))
 
     assert search_results(Client(), "lovelace") == []
-    assert search_results(staff_client, "lovelace") == ["Ada Lovelace"]
+    assert search_results(editor_client, "lovelace") == ["Ada Lovelace"]
 
 
 def test_search_escapes_the_query(client, searchable):

@@ -1,0 +1,328 @@
+"""A project's credits for readers and citers: JSON, CITATION.cff and BibTeX.
+
+All three are built from the same page data as the project page (pages.ProjectPage),
+so the names, order and citation agree with what the page shows. The cited author
+and year come from the project's citation line ("OpenAI (2023)"). The files are
+written by libraries (json, PyYAML, bibtexparser); only the text of BibTeX fields
+is escaped here, as LaTeX reads it.
+"""
+
+import json
+import re
+
+import bibtexparser
+import yaml
+from bibtexparser.model import Entry, Field
+
+from people.models import ORCID, Person, Role
+from people.sorting import BRACKETED, PARTICLES, SUFFIXES, default_sort_name, fold
+
+CITATION = re.compile(r"^(?P<author>.*?)[\s,]*\(?(?P<year>\d{4})\)?\.?$")
+
+
+def citation_parts(project):
+    """Return (author, year) of the citation line, e.g. ("OpenAI", 2023).
+
+    The author is "" when the line names none; the year falls back to the
+    publication year.
+    """
+    text = " ".join(project.citation.split())
+    match = CITATION.match(text)
+    if match:
+        return match["author"], int(match["year"])
+    year = project.published_at.year if project.published_at else None
+    return text, year
+
+
+def citation_message(project):
+    if project.citation:
+        return f"When citing this work, please cite it as “{project.citation}”."
+    return "If you use this work, please cite it as below."
+
+
+def family_first(name, sort_name=""):
+    """Return the display name as "Family, Given", in the display name's own words.
+
+    An editor's sort name is followed when it holds exactly the display name's
+    words, spelled with or without accents: it then says which words are the
+    family name ("Wang, Xiaoming" for "Wang Xiaoming"), but its spelling is
+    never cited ("Mely, David" still gives "Mélý"). Any other sort name ("0
+    first") only orders the page.
+    """
+    default = default_sort_name(name)
+    family, comma, given = sort_name.partition(",")
+    if not comma:
+        return default
+    words = default.replace(",", " ").split()
+    ordered = []
+    for part in (family, given):
+        chosen = []
+        for word in part.split():
+            match = next((w for w in words if fold(w) == fold(word)), None)
+            if match is None:
+                return default
+            words.remove(match)
+            chosen.append(match)
+        ordered.append(" ".join(chosen))
+    if words or not all(ordered):
+        return default
+    return ", ".join(ordered)
+
+
+def split_name(name, sort_name=""):
+    """Return the parts of a person's name, keyed as CITATION.cff's person object keys them.
+
+    The family name is the one the page sorts by ("Almeida" for "Diogo Moitinho
+    de Almeida", with "de" as the particle); a single name is returned whole.
+    The words are always those of the display name (see family_first).
+    """
+    family, _, given = family_first(name, sort_name).partition(",")
+    family, given = family.strip(), given.strip()
+    if not given:
+        return {"name": family or name}
+    given_words = given.split()
+    particles = []
+    while len(given_words) > 1 and given_words[-1] in PARTICLES:
+        particles.insert(0, given_words.pop())
+    parts = {"family-names": family, "given-names": " ".join(given_words)}
+    if particles:
+        parts["name-particle"] = " ".join(particles)
+    words = BRACKETED.sub(" ", name).split()
+    if len(words) > 2 and words[-1].casefold().rstrip(",") in SUFFIXES:
+        parts["name-suffix"] = words[-1]
+    nickname = BRACKETED.search(name)
+    if nickname:
+        parts["alias"] = nickname.group()[1:-1].strip()
+    return parts
+
+
+def authors(project, page):
+    """Return the people credited on `page` (the project's page), once each, in page order.
+
+    Rows with pk, name, sort_name (which of the name's words are the family
+    name), orcid and homepage.
+    """
+    credited = Role.objects.in_projects([project]).values("person_id")
+    rows = Person.objects.filter(pk__in=credited).values_list(
+        "pk", "name", "sort_name", "orcid", "homepage", named=True
+    )
+    by_pk = {row.pk: row for row in rows}
+    return [by_pk[entry.person_id] for entry in page.credited() if entry.person_id in by_pk]
+
+
+def credits_json(project, page, absolute):
+    """Return the whole page as JSON text; `absolute(path)` makes a full URL."""
+
+    def person(entry):
+        return {"name": entry.name, "url": absolute(entry.url), "title": entry.title or None}
+
+    page_url = absolute(project.get_absolute_url())
+    data = {
+        "title": page.title,
+        "url": page_url,
+        "published_at": page.published_at.isoformat() if page.published_at else None,
+        "updated_at": page.updated_at.isoformat(),
+        "citation": page.citation or None,
+        "citation_message": citation_message(project),
+        "ordering_note": page.ordering_note or None,
+        "assembled_by": person(page.assembled_by) if page.assembled_by else None,
+        "intro": page.intro,
+        "resources": [
+            {"title": resource.title, "url": resource.url} for resource in page.resources
+        ],
+        "closing_text": page.closing,
+        "sections": [
+            {
+                "title": section.title,
+                "url": f"{page_url}#{section.anchor}",
+                "leads": [person(entry) for entry in section.leads],
+                "teams": [
+                    {
+                        "name": team.name or None,
+                        "url": f"{page_url}#{team.anchor}",
+                        "people": [person(entry) for entry in team.people],
+                    }
+                    for team in section.teams
+                ],
+            }
+            for section in page.sections
+        ],
+        "acknowledgments": [
+            {
+                "text": "\n\n".join(ack.paragraphs),
+                "people": [person(entry) for entry in ack.people],
+            }
+            for ack in page.acknowledgments
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+class Text(str):
+    """Text from the database, which a CITATION.cff writes in double quotes."""
+
+
+class CffDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, writing Text in double quotes.
+
+    PyYAML follows YAML 1.1 and leaves text such as 1e3 or 0o17 unquoted, which
+    YAML 1.2 readers of CITATION.cff (cffconvert, GitHub's) take for numbers.
+    In double quotes any text stays text, with what YAML may not carry raw
+    (controls, line separators, a byte-order mark) escaped.
+    """
+
+
+CffDumper.add_representer(
+    Text, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
+)
+WEBSITE = re.compile(r"https?://\S+")
+
+
+def cff_person(author):
+    """Return a CITATION.cff person object for an author row (see authors())."""
+    person = {key: Text(value) for key, value in split_name(author.name, author.sort_name).items()}
+    if ORCID.fullmatch(author.orcid):
+        person["orcid"] = Text(f"https://orcid.org/{author.orcid}")
+    if WEBSITE.fullmatch(author.homepage):
+        person["website"] = Text(author.homepage)
+    return person
+
+
+def citation_cff(project, page, authors, absolute):
+    """Return a CITATION.cff (Citation File Format 1.2.0) for the project's page.
+
+    The authors are everyone it credits (`authors()`), while the preferred
+    citation is the work as its citation line names it, e.g. "OpenAI (2023)".
+    """
+    cited_author, year = citation_parts(project)
+    page_url = Text(absolute(project.get_absolute_url()))
+    # CFF needs an author: with no one credited, the cited one (or the title) stands in.
+    people = [cff_person(author) for author in authors] or [
+        {"name": Text(cited_author or page.title)}
+    ]
+    data = {
+        "cff-version": "1.2.0",
+        "message": Text(citation_message(project)),
+        "title": Text(page.title),
+        "type": "software",
+        "authors": people,
+    }
+    if page.published_at:
+        data["date-released"] = Text(page.published_at.date().isoformat())
+    data["url"] = page_url
+    if cited_author:
+        cited = {
+            "type": "generic",
+            "title": Text(page.title),
+            "authors": [{"name": Text(cited_author)}],
+        }
+        if year:
+            cited["year"] = year
+        cited["url"] = page_url
+        data["preferred-citation"] = cited
+    return yaml.dump(
+        data, Dumper=CffDumper, allow_unicode=True, sort_keys=False, width=float("inf")
+    )
+
+
+BIBTEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+UNPAIRED_BRACE = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+
+
+def unpaired_braces(text):
+    """Return the positions of the braces of `text` that have no partner."""
+    opened, unpaired = [], []
+    for index, character in enumerate(text):
+        if character == "{":
+            opened.append(index)
+        elif character == "}":
+            if opened:
+                opened.pop()
+            else:
+                unpaired.append(index)
+    return {*unpaired, *opened}
+
+
+def bibtex_text(text):
+    """Return `text` as the text of a BibTeX field: on one line, LaTeX's special characters escaped.
+
+    BibTeX counts braces whether or not a backslash escapes them, and ends a
+    field where they balance: a brace without its partner would end it early
+    and let the rest of the text write fields of its own, so such a brace is
+    written as a command. A newline is white space to BibTeX, but a line
+    starting with "@" would start an entry for other readers.
+    """
+    text = " ".join(text.split())
+    unpaired = unpaired_braces(text)
+    return "".join(
+        UNPAIRED_BRACE[character] if index in unpaired else BIBTEX_SPECIAL.get(character, character)
+        for index, character in enumerate(text)
+    )
+
+
+def bibtex_name(author):
+    """Return an author row as BibTeX's "von Last, Jr, First"; a single name is kept whole."""
+    parts = split_name(author.name, author.sort_name)
+    if "name" in parts:
+        return "{" + bibtex_text(parts["name"]) + "}"
+
+    def protect(text):
+        text = bibtex_text(text)
+        # BibTeX splits authors at " and " and names at commas, even inside a
+        # name; bibtexparser cuts the start of a name that follows " and " with
+        # a command ("\&", "\textbraceleft{}").
+        return "{" + text + "}" if re.search(r"(?i)\band\b|,|^\\", text) else text
+
+    last = " ".join(filter(None, [parts.get("name-particle"), parts["family-names"]]))
+    pieces = [protect(last)]
+    if "name-suffix" in parts:
+        pieces.append(protect(parts["name-suffix"]))
+    pieces.append(protect(parts["given-names"]))
+    return ", ".join(pieces)
+
+
+def bibtex_key(cited, year, slug):
+    """Return the entry's key, e.g. "openai2023-gpt-4v": only ASCII letters, digits and "-"."""
+    key = re.sub(r"[^a-z0-9]+", "", fold(cited))[:30] or "credits"
+    return f"{key}{year or ''}-{re.sub(r'[^A-Za-z0-9-]+', '', slug)}"
+
+
+BIBTEX_FORMAT = bibtexparser.BibtexFormat()
+BIBTEX_FORMAT.indent = "  "
+
+
+def citation_bibtex(project, page, authors, absolute):
+    """Return a BibTeX @misc entry citing the project as its citation line does.
+
+    With no author in the citation line, the authors are everyone the page
+    credits (`authors()`). bibtexparser writes the entry and encloses each
+    value in braces.
+    """
+    cited_author, year = citation_parts(project)
+    fields = {
+        "author": "{" + bibtex_text(cited_author) + "}"
+        if cited_author
+        else " and ".join(bibtex_name(author) for author in authors),
+        "title": "{" + bibtex_text(page.title) + "}",
+        "year": str(year) if year else "",
+        # Kept verbatim, as url fields are; an address has no braces or backslashes.
+        "url": re.sub(r"[{}\\\s]", "", absolute(project.get_absolute_url())),
+        "note": bibtex_text(citation_message(project)),
+    }
+    entry = Entry(
+        "misc",
+        bibtex_key(cited_author or page.title, year, page.slug),
+        [Field(name, value) for name, value in fields.items() if value],
+    )
+    return bibtexparser.write_string(bibtexparser.Library([entry]), bibtex_format=BIBTEX_FORMAT)

@@ -1,0 +1,95 @@
+"""Finding people by any spelling of their name, ignoring case and accents."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+
+from people.models import Alias
+from people.sorting import fold
+
+SEARCH_RESULTS = 50
+SEARCH_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    name: str
+    url: str
+    # The other spellings that matched the query, when the name did not.
+    matched: list[str]
+    # The other spellings that did not.
+    also: list[str]
+
+
+def _letter_variants():
+    """Map each ASCII letter to a regex class of the letters that fold to it ("e" -> "[eEéÉ…]").
+
+    Aliases have no folded column to compare with, so the search matches them
+    with these classes, which PostgreSQL and SQLite (Django's REGEXP) both read.
+    """
+    variants = {letter: {letter, letter.upper()} for letter in "abcdefghijklmnopqrstuvwxyz"}
+    latin = [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]
+    for character in map(chr, latin):
+        folded = fold(character)
+        if len(folded) == 1 and folded in variants:
+            variants[folded].update({character, character.upper(), character.lower()})
+    return {letter: "[" + "".join(sorted(chars)) + "]" for letter, chars in variants.items()}
+
+
+LETTER_VARIANTS = _letter_variants()
+
+
+def accent_insensitive_pattern(folded_word):
+    """Return a regex matching `folded_word` whatever the accents and case of the text."""
+    return "".join(
+        LETTER_VARIANTS.get(character, re.escape(character)) for character in folded_word
+    )
+
+
+def search_result(person, words):
+    """Return a found person as the results list shows them: which other spelling matched.
+
+    When neither the name nor the sort key holds every word, the person was
+    found by an alias, which the reader is shown ("matched: Filippo Raso").
+    """
+    aliases = [alias.name for alias in person.aliases.all()]
+    by_name = any(
+        all(word in text for word in words) for text in [person.sort_key, fold(person.name)]
+    )
+    matched = [] if by_name else [a for a in aliases if all(word in fold(a) for word in words)]
+    return SearchResult(
+        name=person.name,
+        url=person.get_absolute_url(),
+        matched=matched,
+        also=[alias for alias in aliases if alias not in matched],
+    )
+
+
+def search_people(query, people):
+    """Return (people matching every word of `query` by any spelling, whether there are more).
+
+    A word matches when it is part of the person's sort key (folded: case and
+    accents ignored, family name included even when the display name spells it
+    otherwise), or of the name or an alias compared accent- and case-insensitively.
+    `people` is the Person queryset the reader may find (Person.objects.findable_by).
+    """
+    words = fold(query).split()
+    if not words:
+        return [], False
+    patterns = [accent_insensitive_pattern(word) for word in words]
+    in_sort_key = Q()
+    in_name = Q()
+    alias_matches = Alias.objects.filter(person=OuterRef("pk"))
+    for word, pattern in zip(words, patterns, strict=True):
+        in_sort_key &= Q(sort_key__contains=word)
+        in_name &= Q(name__iregex=pattern)
+        alias_matches = alias_matches.filter(name__iregex=pattern)
+    found = list(
+        people.filter(in_sort_key | in_name | Exists(alias_matches))
+        .prefetch_related("aliases")
+        .order_by("sort_key", "name", "pk")[: SEARCH_RESULTS + 1]
+    )
+    found.sort(key=lambda person: (person.sort_key, person.name, person.pk))
+    results = [search_result(person, words) for person in found[:SEARCH_RESULTS]]
+    return results, len(found) > SEARCH_RESULTS
