@@ -483,7 +483,7 @@ def test_editors_find_people_of_drafts_and_see_their_draft_credits(editor_client
 
     assert "Secret draft Draft" in text_of(home)
     assert "Hidden team" in text_of(ada)
-    assert [result["name"] for result in search.context["results"]] == ["Grace Hopper"]
+    assert [result.name for result in search.context["results"]] == ["Grace Hopper"]
 
 
 def test_staff_with_only_the_permission_to_view_projects_see_drafts(client, draft):
