@@ -3,7 +3,7 @@
 Screenshots go to test-artifacts/. The live server reads the database through its own
 connection, so these tests commit their rows (transaction=True) and the database is
 emptied after each; serialized_rollback puts back what the migrations wrote (the
-Editors group and its permissions) for the next one.
+Editors group and its permissions) before each.
 """
 
 import os
@@ -40,11 +40,11 @@ def chromium():
     """Debian's chromium, started once for the module; each test opens its own tabs.
 
     While Playwright's sync API is started, this thread has an event loop marked as
-    running, so Django takes it for async code: it refuses database calls unless told
-    they are safe (no request is served in this thread: the live server has its own),
-    and looks the connection up in another place, where it would open a new one
-    without the migrations' rows that serialized_rollback puts back after each test.
-    So that place is given the thread's usual connection.
+    running, so Django takes it for async code. It then refuses database calls unless
+    told they are safe (they are: the live server answers in threads of its own), and
+    looks connections up in a separate store for async code, where it would open a new
+    connection: one without the migrations' rows, which serialized_rollback keeps on
+    the connection the test database was set up with. So that store gets the usual one.
     """
     if not shutil.which(CHROMIUM):
         reason = f"{CHROMIUM} is missing (apt-get install chromium)"
