@@ -179,13 +179,17 @@ def load_gpt4v():
     with open(GPT4V_FIXTURE, encoding="utf-8") as fixture:
         for item in serializers.deserialize("json", fixture):
             rows.setdefault(type(item.object), []).append(item.object)
+    [project] = rows[Project]
+    updated_at = project.updated_at
     with transaction.atomic():
         for model, objects in rows.items():
             model.objects.bulk_create(objects)
+        # bulk_create sets auto_now fields to the time of loading; loaddata keeps the fixture's.
+        Project.objects.filter(pk=project.pk).update(updated_at=updated_at)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(rows)):
                 cursor.execute(sql)
-    return Project.objects.get(slug="gpt-4v")
+    return Project.objects.get(pk=project.pk)
 
 
 @pytest.fixture

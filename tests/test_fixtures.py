@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 
 from people.models import (
     Acknowledgment,
@@ -17,6 +18,7 @@ from people.models import (
     Team,
 )
 from people.sorting import normalize_name, sort_key
+from tests.conftest import load_gpt4v
 from tests.html_tree import parse
 from tests.seed import load_seed
 
@@ -90,6 +92,18 @@ def test_new_rows_can_be_added_after_loading():
     assert Person.objects.count() == 152
 
 
+def test_the_tests_quick_loader_gives_the_rows_loaddata_gives():
+    models = [Project, Resource, Section, Team, Person, Alias, Role, Acknowledgment, Mention]
+    with transaction.atomic():
+        call_command("loaddata", FIXTURE, verbosity=0)
+        loaded = {model: list(model.objects.order_by("pk").values()) for model in models}
+        transaction.set_rollback(True)
+
+    load_gpt4v()
+
+    assert {model: list(model.objects.order_by("pk").values()) for model in models} == loaded
+
+
 def test_every_sort_key_in_the_fixture_is_the_computed_one():
     people = [
         row["fields"] for row in json.loads(FIXTURE.read_text()) if row["model"] == "people.person"
@@ -136,6 +150,7 @@ def test_project_fields(gpt4v_read, seed):
     assert gpt4v_read.assembled_by.name == "Raul Puri"
     assert gpt4v_read.is_published
     assert gpt4v_read.published_at.isoformat() == "2023-09-25T00:00:00+00:00"
+    assert gpt4v_read.updated_at.isoformat() == "2023-09-25T00:00:00+00:00"
     assert list(gpt4v_read.resources.values_list("title", "url")) == RESOURCES
 
 
