@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 # Local development runs with debug on; `make serve` runs production settings.
 LOCAL := CREDITS_DEBUG=1
 
-.PHONY: help setup run test lint format bench serve clean
+.PHONY: help setup run test test-all lint format bench serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -25,7 +25,11 @@ setup: $(BIN)/.installed ## Install, migrate, load the GPT-4V page, create a loc
 run: setup ## Set up everything and serve the GPT-4V credits at http://127.0.0.1:8000
 	$(LOCAL) $(MANAGE) runserver 127.0.0.1:8000
 
-test: $(BIN)/.installed ## Run the tests (on PostgreSQL when DATABASE_URL points there)
+test: $(BIN)/.installed ## Run the tests: all on DATABASE_URL; without it, on SQLite, those marked sqlite
+	$(if $(DATABASE_URL),,@echo "SQLite: the tests marked sqlite (make test-all runs them all)")
+	$(BIN)/pytest $(if $(DATABASE_URL),,-m sqlite)
+
+test-all: $(BIN)/.installed ## Run every test, also on SQLite
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed ## ruff, missing migrations, system checks

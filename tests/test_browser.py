@@ -1,24 +1,24 @@
 """The site in a real browser: Debian's chromium driven by Playwright against the live server.
 
-Screenshots go to test-artifacts/.
+Screenshots go to test-artifacts/. The live server reads the database through its own
+connection, so these tests commit their rows (transaction=True) and the database is
+emptied after each; serialized_rollback puts back what the migrations wrote (the
+Editors group and its permissions) before each.
 """
 
 import os
 import re
 import shutil
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from playwright.sync_api import expect, sync_playwright
-
-from people.models import Person, Project, Role, Section, Team
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -35,28 +35,31 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
 
 
-@pytest.fixture
-def chromium(monkeypatch):
-    """Debian's chromium, started for each test.
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium, started once for the module; each test opens its own tabs.
 
-    Playwright's sync API runs an event loop in this thread while it is started,
-    and Django then gives the thread other database connections (and refuses
-    them unless told it is safe). Stopping it after each test lets the next test
-    set up the database with the usual connection.
+    While Playwright's sync API is started, this thread has an event loop marked as
+    running, so Django takes it for async code. It then refuses database calls unless
+    told they are safe (they are: the live server answers in threads of its own), and
+    looks connections up in a separate store for async code, where it would open a new
+    connection: one without the migrations' rows, which serialized_rollback keeps on
+    the connection the test database was set up with. So that store gets the usual one.
     """
     if not shutil.which(CHROMIUM):
         reason = f"{CHROMIUM} is missing (apt-get install chromium)"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
+    usual_connection = connections[DEFAULT_DB_ALIAS]
+    with pytest.MonkeyPatch.context() as monkeypatch, sync_playwright() as playwright:
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        connections[DEFAULT_DB_ALIAS] = usual_connection
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
-        connections.close_all()
 
 
 class Tab:
@@ -104,12 +107,13 @@ def phone_tab(chromium, live_server):
     tab.context.close()
 
 
-def test_the_admin_works_under_the_content_security_policy(tab, editor):
-    project = Project.objects.create(title="Vision", slug="vision")
-    team = Team.objects.create(section=Section.objects.create(project=project, title="Research"))
-    ada = Person.objects.create(name="Ada Lovelace", slug="ada-lovelace")
-    Person.objects.create(name="Grace Hopper", slug="grace-hopper")
-    Role.objects.create(person=ada, team=team)
+def test_the_admin_works_under_the_content_security_policy(
+    tab, editor, make_project, make_section, make_team, make_person, make_credit
+):
+    project = make_project("Vision", "vision", is_published=False)
+    team = make_team(make_section(project, "Research"))
+    make_credit("Ada Lovelace", team=team)
+    make_person("Grace Hopper")
 
     tab.sign_in("editor", "editor-password-123")
     tab.page.goto(f"/admin/people/team/{team.pk}/change/")
@@ -138,12 +142,6 @@ def test_the_admin_works_under_the_content_security_policy(tab, editor):
     ]
     assert counter == "2 of 2 selected"
     assert tab.csp_violations() == []
-
-
-@pytest.fixture
-def gpt4v(db):
-    call_command("load_gpt4v", stdout=StringIO())
-    return Project.objects.get(slug="gpt-4v")
 
 
 def in_view(page, selector):
@@ -224,14 +222,15 @@ def test_the_project_page_as_a_reader_sees_it(tab, gpt4v):
     assert tab.console_errors == []
 
 
-def test_a_right_to_left_override_in_a_name_reverses_nothing_else(tab):
-    project = Project.objects.create(title="Bidi", slug="bidi", is_published=True)
-    section = Section.objects.create(project=project, title="Research")
-    team = Team.objects.create(section=section, name="Vision")
-    for number, name in enumerate(["Mallory \u202eevil", "Nina Normal", "Zed Zimmer"]):
-        person = Person.objects.create(name=name, slug=f"p{number}")
-        Role.objects.create(person=person, team=team, title="Team lead")
-        Role.objects.create(person=person, section=section, title="Chief officer")
+def test_a_right_to_left_override_in_a_name_reverses_nothing_else(
+    tab, make_project, make_section, make_team, make_credit
+):
+    project = make_project("Bidi", "bidi")
+    section = make_section(project, "Research")
+    team = make_team(section, "Vision")
+    for name in ["Mallory \u202eevil", "Nina Normal", "Zed Zimmer"]:
+        make_credit(name, team=team, title="Team lead")
+        make_credit(name, section=section, title="Chief officer")
 
     tab.page.goto(project.get_absolute_url())
     backwards = tab.page.evaluate(
@@ -249,8 +248,10 @@ def test_a_right_to_left_override_in_a_name_reverses_nothing_else(tab):
     assert backwards == []
 
 
-def test_an_editor_imports_overrides_a_sort_key_and_publishes(tab, editor, chromium, live_server):
-    project = Project.objects.create(title="Vision", slug="vision")
+def test_an_editor_imports_overrides_a_sort_key_and_publishes(
+    tab, editor, chromium, live_server, make_project
+):
+    project = make_project("Vision", "vision", is_published=False)
     credits = "section,team,person,role\nResearch,Data,Ann Young,\nResearch,Data,Zed Adams,\n"
     credits += "Research,Data,Bob Xavier,\nResearch,,Ann Young,Research lead\n"
 

@@ -9,12 +9,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def project(make_project, make_person):
-    project = make_project(title="Vision credits", slug="vision")
-    section = Section.objects.create(project=project, title="Research contributions")
-    team = Team.objects.create(section=section, name="Data")
+def vision(make_project, make_section, make_team, make_credit):
+    """A published page with two names in one team and an acknowledgment."""
+    project = make_project("Vision credits", "vision")
+    team = make_team(make_section(project, "Research contributions"), "Data")
     for name in ["Ada Lovelace", "Grace Hopper"]:
-        Role.objects.create(person=make_person(name), team=team)
+        make_credit(name, team=team)
     Acknowledgment.objects.create(project=project, text="We thank our testers.")
     return project
 
@@ -26,7 +26,7 @@ def superuser_client():
     return client
 
 
-def test_a_cached_page_is_served_with_one_query(client, project, django_assert_num_queries):
+def test_a_cached_page_is_served_with_one_query(client, vision, django_assert_num_queries):
     first = client.get("/credits/vision/")
 
     # Only the database's page generation is read (people.caching).
@@ -38,7 +38,7 @@ def test_a_cached_page_is_served_with_one_query(client, project, django_assert_n
     assert second.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
-def test_a_cached_person_page_is_served_with_one_query(client, project, django_assert_num_queries):
+def test_a_cached_person_page_is_served_with_one_query(client, vision, django_assert_num_queries):
     first = client.get("/people/ada-lovelace/")
 
     # Only the database's page generation is read (people.caching).
@@ -48,7 +48,7 @@ def test_a_cached_person_page_is_served_with_one_query(client, project, django_a
     assert second.content == first.content
 
 
-def test_staff_get_a_fresh_page_that_is_not_shown_to_the_public(client, project):
+def test_staff_get_a_fresh_page_that_is_not_shown_to_the_public(client, vision):
     staff = Client()
     staff.force_login(User.objects.create_user("staff", is_staff=True))
     staff.get("/credits/vision/")
@@ -62,7 +62,7 @@ def test_staff_get_a_fresh_page_that_is_not_shown_to_the_public(client, project)
 
 
 def test_a_rename_in_the_admin_shows_on_the_next_public_request(
-    client, superuser_client, project, form_data
+    client, superuser_client, vision, form_data
 ):
     assert "Ada Lovelace" in client.get("/credits/vision/").content.decode()
     ada = Person.objects.get(name="Ada Lovelace")
@@ -79,7 +79,7 @@ def test_a_rename_in_the_admin_shows_on_the_next_public_request(
     assert "Ada King" in client.get("/people/ada-lovelace/").content.decode()
 
 
-def test_a_rename_through_the_models_shows_at_once(client, project):
+def test_a_rename_through_the_models_shows_at_once(client, vision):
     client.get("/credits/vision/")
     ada = Person.objects.get(name="Ada Lovelace")
     ada.name = "Ada King"
@@ -91,15 +91,15 @@ def test_a_rename_through_the_models_shows_at_once(client, project):
     assert "Ada Lovelace" not in page
 
 
-def test_an_added_credit_shows_at_once(client, project, make_person):
+def test_an_added_credit_shows_at_once(client, vision, make_credit):
     client.get("/credits/vision/")
 
-    Role.objects.create(person=make_person("Alan Turing"), team=Team.objects.get(name="Data"))
+    make_credit("Alan Turing", team=Team.objects.get(name="Data"))
 
     assert "Alan Turing" in client.get("/credits/vision/").content.decode()
 
 
-def test_a_changed_section_title_shows_at_once(client, project):
+def test_a_changed_section_title_shows_at_once(client, vision):
     client.get("/credits/vision/")
     section = Section.objects.get(title="Research contributions")
     section.title = "Science contributions"
@@ -111,7 +111,7 @@ def test_a_changed_section_title_shows_at_once(client, project):
     assert 'id="science-contributions"' in page
 
 
-def test_a_deleted_credit_disappears_at_once(client, project):
+def test_a_deleted_credit_disappears_at_once(client, vision):
     client.get("/credits/vision/")
 
     Role.objects.get(person__name="Grace Hopper").delete()
@@ -119,7 +119,7 @@ def test_a_deleted_credit_disappears_at_once(client, project):
     assert "Grace Hopper" not in client.get("/credits/vision/").content.decode()
 
 
-def test_a_new_alias_shows_on_the_cached_person_page(client, project):
+def test_a_new_alias_shows_on_the_cached_person_page(client, vision):
     client.get("/people/ada-lovelace/")
 
     Alias.objects.create(person=Person.objects.get(name="Ada Lovelace"), name="Ada King")
@@ -127,7 +127,7 @@ def test_a_new_alias_shows_on_the_cached_person_page(client, project):
     assert "Also credited as" in client.get("/people/ada-lovelace/").content.decode()
 
 
-def test_a_new_alias_reaches_the_cached_project_pages_name_filter(client, project):
+def test_a_new_alias_reaches_the_cached_project_pages_name_filter(client, vision):
     client.get("/credits/vision/")
 
     Alias.objects.create(person=Person.objects.get(name="Ada Lovelace"), name="Ada King")
@@ -135,7 +135,7 @@ def test_a_new_alias_reaches_the_cached_project_pages_name_filter(client, projec
     assert 'data-aliases="[&quot;Ada King&quot;]"' in client.get("/credits/vision/").text
 
 
-def test_bulk_writes_show_after_invalidate_pages(client, project):
+def test_bulk_writes_show_after_invalidate_pages(client, vision):
     client.get("/credits/vision/")
     Person.objects.filter(name="Ada Lovelace").update(name="Ada King")
 
@@ -147,29 +147,29 @@ def test_bulk_writes_show_after_invalidate_pages(client, project):
     assert "Ada King" in fresh
 
 
-def test_a_draft_is_not_cached_and_appears_when_published(client, project):
-    Project.objects.filter(pk=project.pk).update(is_published=False)
+def test_a_draft_is_not_cached_and_appears_when_published(client, vision):
+    Project.objects.filter(pk=vision.pk).update(is_published=False)
     invalidate_pages()
     assert client.get("/credits/vision/").status_code == 404
 
-    project.refresh_from_db()
-    project.publish()
-    project.save()
+    vision.refresh_from_db()
+    vision.publish()
+    vision.save()
 
     assert client.get("/credits/vision/").status_code == 200
 
 
-def test_unpublishing_removes_the_cached_page(client, project):
+def test_unpublishing_removes_the_cached_page(client, vision):
     client.get("/credits/vision/")
 
-    project.is_published = False
-    project.save()
+    vision.is_published = False
+    vision.save()
 
     assert client.get("/credits/vision/").status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/credits/{slug}/", "/credits/{slug}/credits.json"])
-def test_readers_get_pages_while_the_shared_cache_is_down(client, settings, project, path):
+def test_readers_get_pages_while_the_shared_cache_is_down(client, settings, vision, path):
     # Nothing listens on port 1: every call to this Redis cache fails to connect.
     settings.CACHES = {
         "default": {
@@ -179,7 +179,7 @@ def test_readers_get_pages_while_the_shared_cache_is_down(client, settings, proj
         }
     }
 
-    response = client.get(path.format(slug=project.slug))
+    response = client.get(path.format(slug=vision.slug))
 
     assert response.status_code == 200
     assert "Ada Lovelace" in response.content.decode()

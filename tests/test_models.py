@@ -2,24 +2,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from people.models import Alias, Person, Project, Resource, Role, Section, Team
+from people.models import Alias, Resource, Section, Team
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def project():
-    return Project.objects.create(title="GPT-4V", slug="gpt-4v")
+def section(make_project, make_section):
+    return make_section(make_project("GPT-4V", "gpt-4v"), "Research")
 
 
 @pytest.fixture
-def section(project):
-    return Section.objects.create(project=project, title="Research")
-
-
-@pytest.fixture
-def boyd():
-    return Person.objects.create(name="Madeline Boyd", slug="madeline-boyd")
+def boyd(make_person):
+    return make_person("Madeline Boyd")
 
 
 # Names that differ only in case are one name: the page's anchors and the
@@ -44,8 +39,8 @@ def test_team_names_differing_only_in_case_fail_validation_with_a_message(sectio
     assert error.value.messages == ["A team with this name already exists in this section."]
 
 
-def test_the_same_team_name_in_another_section_is_allowed(project, section):
-    other = Section.objects.create(project=project, title="Deployment")
+def test_the_same_team_name_in_another_section_is_allowed(section, make_section):
+    other = make_section(section.project, "Deployment")
     Team.objects.create(section=section, name="Data")
 
     Team(section=other, name="data").full_clean()
@@ -54,18 +49,17 @@ def test_the_same_team_name_in_another_section_is_allowed(project, section):
     assert Team.objects.filter(name__iexact="data").count() == 2
 
 
-def test_section_titles_differing_only_in_case_are_refused(project, section):
+def test_section_titles_differing_only_in_case_are_refused(section, make_project, make_section):
     with pytest.raises(ValidationError) as error:
-        Section(project=project, title="RESEARCH").full_clean()
+        Section(project=section.project, title="RESEARCH").full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Section.objects.create(project=project, title="research")
+        Section.objects.create(project=section.project, title="research")
 
     assert error.value.messages == ["A section with this title already exists in this project."]
-    other = Project.objects.create(title="GPT-5", slug="gpt-5")
-    Section.objects.create(project=other, title="research")
+    make_section(make_project("GPT-5", "gpt-5"), "research")
 
 
-def test_other_spellings_differing_only_in_case_are_refused(boyd):
+def test_other_spellings_differing_only_in_case_are_refused(boyd, make_person):
     Alias.objects.create(person=boyd, name="Madelaine Boyd")
 
     with pytest.raises(ValidationError) as error:
@@ -74,7 +68,7 @@ def test_other_spellings_differing_only_in_case_are_refused(boyd):
         Alias.objects.create(person=boyd, name="MADELAINE BOYD")
 
     assert error.value.messages == ["This person already has this other spelling."]
-    other = Person.objects.create(name="Madelaine Boyd", slug="madelaine-boyd")
+    other = make_person("Madelaine Boyd")
     Alias.objects.create(person=other, name="madelaine boyd")
 
 
@@ -122,8 +116,8 @@ def test_a_homepage_must_be_a_web_address(boyd):
     }
 
 
-def test_a_resource_link_must_be_a_web_address(project):
-    resource = Resource(project=project, title="Paper", url="ftp://example.org/paper.pdf")
+def test_a_resource_link_must_be_a_web_address(section):
+    resource = Resource(project=section.project, title="Paper", url="ftp://example.org/paper.pdf")
 
     with pytest.raises(ValidationError) as error:
         resource.full_clean()
@@ -133,14 +127,14 @@ def test_a_resource_link_must_be_a_web_address(project):
     }
 
 
-def test_a_credit_names_its_place(section, boyd):
-    data = Team.objects.create(section=section, name="Data")
-    unheaded = Team.objects.create(section=section, name="")
+def test_a_credit_names_its_place(section, boyd, make_team, make_credit):
+    data = make_team(section, "Data")
+    unheaded = make_team(section)
 
     labels = [
-        str(Role.objects.create(person=boyd, section=section, title="Data lead")),
-        str(Role.objects.create(person=boyd, team=data)),
-        str(Role.objects.create(person=boyd, team=unheaded)),
+        str(make_credit(boyd, section=section, title="Data lead")),
+        str(make_credit(boyd, team=data)),
+        str(make_credit(boyd, team=unheaded)),
     ]
 
     assert labels == [

@@ -63,6 +63,7 @@ def csp_directives(header):
     return dict(part.strip().split(" ", 1) for part in header.split(";"))
 
 
+@pytest.mark.slow
 def test_check_deploy_prints_no_warnings_with_production_settings():
     result = run_with_env(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV
@@ -72,6 +73,7 @@ def test_check_deploy_prints_no_warnings_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_deploy_warns_when_https_settings_are_off():
     result = run_with_env(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -104,6 +106,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow
 def test_production_headers_over_https():
     env = {**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "creditsite.settings"}
 
@@ -196,17 +199,17 @@ def test_a_successful_sign_in_resets_the_failure_count(client):
 
 
 @pytest.fixture
-def one_of_everything(db):
+def one_of_everything(make_project, make_section, make_team, make_person, make_credit):
     """A draft project with one row of every model, for walking the admin."""
-    project = Project.objects.create(title="Secret draft", slug="secret-draft")
+    project = make_project("Secret draft", "secret-draft", is_published=False)
     Resource.objects.create(project=project, title="Paper", url="https://example.org/paper")
-    section = Section.objects.create(project=project, title="Research")
-    team = Team.objects.create(section=section, name="Vision")
-    first = Person.objects.create(name="Ada Lovelace", slug="ada-lovelace")
-    second = Person.objects.create(name="Ada Lovelase", slug="ada-lovelase")
+    section = make_section(project, "Research")
+    team = make_team(section, "Vision")
+    first = make_person("Ada Lovelace")
+    second = make_person("Ada Lovelase")
     Alias.objects.create(person=first, name="Ada King")
-    Role.objects.create(person=first, team=team)
-    Role.objects.create(person=second, section=section, title="Lead")
+    make_credit(first, team=team)
+    make_credit(second, section=section, title="Lead")
     thanks = Acknowledgment.objects.create(project=project, text="Thanks to")
     Mention.objects.create(acknowledgment=thanks, person=first)
     PersonRedirect.objects.create(old_slug="ada-old", person=first)
@@ -303,30 +306,30 @@ LONG_TEXT = "Thanks " + "x" * 10_000 + SCRIPT
 
 
 @pytest.fixture
-def hostile_project(db):
+def hostile_project(make_project, make_section, make_team, make_person, make_credit):
     """A published project whose every shown text is an attack, and the same in a draft."""
-    person = Person.objects.create(name=SCRIPT, slug="script")
-    attribute = Person.objects.create(name=ATTRIBUTE, slug="attribute")
-    rtl = Person.objects.create(name=RIGHT_TO_LEFT, slug="rtl")
-    project = Project.objects.create(
-        title=f"Project {SCRIPT}",
-        slug="hostile",
+    person = make_person(SCRIPT, slug="script")
+    attribute = make_person(ATTRIBUTE, slug="attribute")
+    rtl = make_person(RIGHT_TO_LEFT, slug="rtl")
+    project = make_project(
+        f"Project {SCRIPT}",
+        "hostile",
         intro=f"Intro {ATTRIBUTE}\n\n{LONG_TEXT}",
         closing_text=f"Closing {SCRIPT}",
         citation=f"Cite {ATTRIBUTE}",
         ordering_note=f"Note {SCRIPT}",
         assembled_by=attribute,
-        is_published=True,
+        published_at=None,  # no year in the BibTeX entry, whose fields a test lists
     )
     Resource.objects.create(
         project=project, title=f"Paper {SCRIPT}", url="https://example.org/?q=<script>"
     )
-    section = Section.objects.create(project=project, title=f"Section {ATTRIBUTE}")
-    team = Team.objects.create(section=section, name=f"Team {SCRIPT}")
+    section = make_section(project, f"Section {ATTRIBUTE}")
+    team = make_team(section, f"Team {SCRIPT}")
     Alias.objects.create(person=person, name=f"Alias {ATTRIBUTE}")
-    Role.objects.create(person=person, team=team, title=f"Title {ATTRIBUTE}")
-    Role.objects.create(person=attribute, section=section, title=f"Lead {SCRIPT}")
-    Role.objects.create(person=rtl, team=team)
+    make_credit(person, team=team, title=f"Title {ATTRIBUTE}")
+    make_credit(attribute, section=section, title=f"Lead {SCRIPT}")
+    make_credit(rtl, team=team)
     thanks = Acknowledgment.objects.create(project=project, text=LONG_TEXT)
     Mention.objects.create(acknowledgment=thanks, person=attribute)
     return project
@@ -434,10 +437,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @pytest.fixture
-def formula_names(hostile_project):
+def formula_names(hostile_project, make_credit):
     team = Team.objects.get()
-    for number, name in enumerate([FORMULA, "+1", "-1", "@SUM(A1)"]):
-        Role.objects.create(person=Person.objects.create(name=name, slug=f"f{number}"), team=team)
+    for name in [FORMULA, "+1", "-1", "@SUM(A1)"]:
+        make_credit(name, team=team)
     return hostile_project
 
 

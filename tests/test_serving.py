@@ -39,6 +39,7 @@ def run_python(*args, **environ):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry_point", ["creditsite.wsgi", "creditsite.asgi"])
 def test_serving_without_a_secret_key_stops_with_a_clear_message(entry_point):
     result = run_python("-c", f"import {entry_point}")
@@ -50,12 +51,14 @@ def test_serving_without_a_secret_key_stops_with_a_clear_message(entry_point):
     )
 
 
+@pytest.mark.slow
 def test_serving_starts_with_a_secret_key():
     result = run_python("-c", "import creditsite.wsgi", CREDITS_SECRET_KEY="k" * 50)
 
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_commands_that_sign_nothing_run_without_a_secret_key():
     result = run_python("manage.py", "makemigrations", "--check", "--dry-run")
 
