@@ -38,6 +38,7 @@ SQLITE_MODULES = [
     "test_commands.py",  # set-up: create_project, import and export commands
     "test_fixtures.py",  # the GPT-4V fixture and load_gpt4v
     "test_models.py",  # the database's constraints, which SQLite enforces its own way
+    "test_sorting.py",  # sort keys, and SQLite given LOWER as PostgreSQL has it
     "test_views.py",  # pages
     "test_citations.py",  # pages: the public files
     "test_spreadsheet_*.py",  # import
