@@ -31,7 +31,7 @@ from people.admin_views import (
     undo_urls,
     warn_about_shared_spellings,
 )
-from people.changesets import done_by
+from people.changesets.record import done_by
 from people.models import (
     Acknowledgment,
     Alias,

@@ -17,7 +17,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from people.changesets import LISTED_CONFLICTS, UndoError, plan_undo, undo
+from people.changesets.plan import LISTED_CONFLICTS, UndoError, plan_undo
+from people.changesets.undo import undo
 from people.duplicates import find_groups, shared_spellings
 from people.merging import MergeError, merge_people, plan_merge
 from people.models import Alias, ChangeSet, DistinctPair, Mention, Person, Role, credit_section

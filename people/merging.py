@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.text import Truncator
 
 from people.caching import invalidate_pages
-from people.changesets import recording
+from people.changesets.record import recording
 from people.models import (
     Alias,
     ChangeSet,

@@ -8,8 +8,10 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import Client
 
-from people.changesets import UndoError, undo
+from people.changesets.plan import UndoError
+from people.changesets.undo import undo
 from people.merging import merge_people
 from people.models import (
     Acknowledgment,
@@ -179,6 +181,18 @@ def test_undoing_the_mistyped_sync_brings_back_every_credit_team_and_section(gpt
     assert plan.summary() == "3 sections, 24 teams and 200 roles back"
     assert snapshot() == before
     assert export_credits_csv(gpt4v_page) == full
+
+
+def test_a_syncs_removals_say_who_and_why(research, editor):
+    run_import(research, csv_file("Research,Architecture,Mark Chen,"), SYNC, user=editor)
+
+    change_set = ChangeSet.objects.get()
+    removals = Role.history.filter(history_type="-")
+    assert sorted(removals.values_list("person__name", flat=True)) == ["Casey Chu", "Jamie Kiros"]
+    assert {
+        (record.history_user, record.history_change_reason, record.change_set)
+        for record in removals
+    } == {(editor, "Synced a file into GPT-4V", change_set)}
 
 
 def test_undoing_a_sync_puts_moved_sections_and_teams_back_in_place(
@@ -367,6 +381,25 @@ def test_a_change_set_is_undone_only_once(research, editor):
     assert snapshot() == before
 
 
+def test_a_change_to_a_row_without_history_cannot_be_undone(research, make_credit):
+    # Rows written without history (bulk_create, a raw load): what they were is unknown.
+    (legal,) = Section.objects.bulk_create([Section(project=research, title="Legal", position=5)])
+    make_credit("Grace Hopper", section=legal, title="Counsel lead")
+    data = csv_file("Legal,,Grace Hopper,Counsel lead", "Research,Architecture,Mark Chen,")
+    run_import(research, data, SYNC)
+    assert list(research.sections.values_list("title", flat=True)) == ["Legal", "Research"]
+    before = snapshot()
+
+    with pytest.raises(UndoError) as refused:
+        undo(ChangeSet.objects.get())
+
+    assert [conflict.text for conflict in refused.value.conflicts] == [
+        "Section “GPT-4V: Legal” has no recorded version from before this sync, "
+        "so it cannot be put back as it was."
+    ]
+    assert snapshot() == before
+
+
 def test_a_credit_added_again_by_hand_clashes_and_nothing_is_undone(research, make_credit):
     run_import(research, csv_file("Research,Architecture,Mark Chen,"), SYNC)
     make_credit("Casey Chu", team=Team.objects.get(name="Architecture"))
@@ -524,6 +557,35 @@ def test_undoing_needs_the_permission(research, client, editor):
     assert "Undo…" not in page_text(detail)
     assert (confirmation.status_code, response.status_code) == (403, 403)
     assert snapshot() == before
+
+
+def test_the_undo_page_needs_a_sign_in_and_a_csrf_token(research, editor):
+    run_import(research, ADDITIONS, source="legal.csv")
+    change_set = ChangeSet.objects.get()
+    anonymous = Client().get(undo_url(change_set))
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(editor)
+
+    forged = strict.post(undo_url(change_set))
+
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/admin/login/")
+    assert forged.status_code == 403
+    change_set.refresh_from_db()
+    assert change_set.undone_by is None
+
+
+def test_history_links_each_version_to_its_change_set(raso, editor_client, editor):
+    merge_people(raso["kept"], [raso["removed"]], user=editor)
+    change_set = ChangeSet.objects.get()
+
+    response = editor_client.get(url(Person, "history", raso["removed"].pk))
+
+    link = url(ChangeSet, "change", change_set.pk)
+    assert (
+        f"<td>Merged into Filippo Raso (#{raso['kept'].pk}) "
+        f'(<a href="{link}">change set #{change_set.pk}</a>)</td>'
+    ) in page_text(response)
 
 
 def test_nobody_edits_or_deletes_a_change_set_by_hand(research, admin_client):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from people.caching import invalidate_pages
-from people.changesets import recording_import
+from people.changesets.record import recording_import
 from people.models import Person, Project, Role, Section, Team
 from people.sorting import sort_key
 from people.spreadsheet.format import CreditsError

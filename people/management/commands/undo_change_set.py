@@ -2,7 +2,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from people.changesets import LISTED_CONFLICTS, UndoError, done_by, plan_undo, undo
+from people.changesets.plan import LISTED_CONFLICTS, UndoError, plan_undo
+from people.changesets.record import done_by
+from people.changesets.undo import undo
 from people.models import ChangeSet
 
 LISTED = 20

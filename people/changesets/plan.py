@@ -1,29 +1,16 @@
-"""Change sets: an import, a sync or a merge recorded as one change, and undone as one.
+"""Planning the undo of a change set: what it reverts, and what stops it.
 
-While a change set is being recorded (`recording`), every history record written gets
-its id (the `change_set` field of people.models.ChangeSetRecord). Its records give, for
-each row it touched, the row's values before and after it. `plan_undo` compares them
-with the rows as they are now: a row changed since by anything else is a conflict.
-`undo` then, in one transaction, deletes the rows the change set created, brings back
-those it deleted (same ids, same values) and puts back the fields it changed, with
-history records of its own, or refuses and changes nothing.
+A change set's history records give, for each row it touched, the row's values before
+and after it. `plan_undo` compares them with the rows as they are now: a row that
+something else changed since, or that refers to a row the undo removes, is a conflict.
+people/changesets/undo.py writes the plan.
 """
 
 from collections import defaultdict
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.contrib.admin.models import CHANGE, LogEntry
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.dispatch import receiver
-from django.utils import timezone
-from django.utils.dateformat import format as format_date
-from django.utils.text import Truncator
-from simple_history.signals import pre_create_historical_record
-
-from people.caching import invalidate_pages
+from people.changesets.record import done_by, when, who
 from people.models import (
     Acknowledgment,
     Alias,
@@ -37,9 +24,7 @@ from people.models import (
     Role,
     Section,
     Team,
-    current_change_set,
 )
-from people.spreadsheet.plan import SYNC
 
 # Every model with history records, parents before children: rows come back in this
 # order and go in the reverse one.
@@ -66,61 +51,6 @@ class UndoError(Exception):
     def __init__(self, message, conflicts=()):
         super().__init__(message)
         self.conflicts = list(conflicts)
-
-
-# Recording
-
-
-@contextmanager
-def recording(kind, *, description, summary="", user=None, project=None):
-    """Record every history record written inside the block as part of one new change set.
-
-    Call inside a transaction: the change set is saved or rolled back with the change.
-    """
-    change_set = ChangeSet.objects.create(
-        kind=kind,
-        description=Truncator(description).chars(300),
-        summary=Truncator(summary).chars(500),
-        user=user,
-        project=project,
-    )
-    token = current_change_set.set(change_set)
-    try:
-        yield change_set
-    finally:
-        current_change_set.reset(token)
-
-
-@receiver(pre_create_historical_record)
-def _who_and_why(sender, history_instance, **kwargs):
-    # django-simple-history's hook before it saves a record: a record of a change set
-    # that does not say who and why (a row deleted by QuerySet.delete()) says the
-    # change set's. Records written in bulk are stamped by their writer.
-    change_set = current_change_set.get()
-    if change_set is None:
-        return
-    if history_instance.history_user_id is None:
-        history_instance.history_user_id = change_set.user_id
-    if not history_instance.history_change_reason:
-        history_instance.history_change_reason = Truncator(change_set.description).chars(100)
-
-
-def recording_import(plan, user=None, source=""):
-    """The change set of an import or sync that changes something (none for one that does not)."""
-    if not plan.has_changes:
-        return nullcontext()
-    sync = plan.mode == SYNC
-    verb = "Synced" if sync else "Imported"
-    return recording(
-        ChangeSet.Kind.SYNC if sync else ChangeSet.Kind.IMPORT,
-        description=f"{verb} {source or 'a file'} into {plan.project}",
-        summary=plan.summary(),
-        user=user,
-        project=plan.project,
-    )
-
-
-# Planning an undo
 
 
 @dataclass(frozen=True)
@@ -191,23 +121,10 @@ def _by(record):
     if record is None:
         return " (no record says by whom)"
     change_set = f" ({record.change_set})" if record.change_set_id else ""
-    return f" by {_who(record.history_user)}{change_set} on {_when(record.history_date)}"
+    return f" by {who(record.history_user)}{change_set} on {when(record.history_date)}"
 
 
-def done_by(change_set):
-    """'editor on 2026-11-29 10:04': who recorded a change set, and when."""
-    return f"{_who(change_set.user)} on {_when(change_set.created_at)}"
-
-
-def _who(user):
-    return user.get_username() if user is not None else "the command line"
-
-
-def _when(moment):
-    return format_date(timezone.localtime(moment), "Y-m-d H:i")
-
-
-def _capital(change_set):
+def capitalized(change_set):
     text = str(change_set)
     return text[:1].upper() + text[1:]
 
@@ -252,12 +169,14 @@ def check_undoable(change_set):
     """Raise UndoError if `change_set` is an undo or was undone already."""
     if change_set.kind == ChangeSet.Kind.UNDO:
         raise UndoError(
-            f"{_capital(change_set)} is itself an undo and cannot be undone. "
+            f"{capitalized(change_set)} is itself an undo and cannot be undone. "
             "Import the file again, or merge again, instead."
         )
     if change_set.undone_by_id is not None:
         undo = change_set.undone_by
-        raise UndoError(f"{_capital(change_set)} was already undone, by {done_by(undo)} ({undo}).")
+        raise UndoError(
+            f"{capitalized(change_set)} was already undone, by {done_by(undo)} ({undo})."
+        )
 
 
 def plan_undo(change_set, *, lock=False):
@@ -315,7 +234,7 @@ def _plan_model(plan, model, lock):
 _NO_RECORD = object()
 
 
-def _tracked(model):
+def tracked(model):
     return [tracked.attname for tracked in model.history.model.tracked_fields]
 
 
@@ -328,7 +247,7 @@ def _compared_fields(model):
     ]
 
 
-def _chunks(items):
+def chunks(items):
     items = list(items)
     for start in range(0, len(items), BATCH_SIZE):
         yield items[start : start + BATCH_SIZE]
@@ -340,7 +259,7 @@ def _touched_rows(model, change_set):
     None before: it created the row; None after: it deleted it.
     """
     history = model.history.model
-    names = _tracked(model)
+    names = tracked(model)
     pk_name = model._meta.pk.attname
     first, last = {}, {}
     records = (
@@ -377,10 +296,10 @@ def _earlier_records(model, first_ids):
     if not first_ids:
         return {}
     history = model.history.model
-    names = _tracked(model)
+    names = tracked(model)
     pk_name = model._meta.pk.attname
     earlier = {}
-    for chunk in _chunks(first_ids):
+    for chunk in chunks(first_ids):
         records = (
             history.objects.filter(**{f"{pk_name}__in": chunk})
             .filter(history_id__lt=max(first_ids[pk] for pk in chunk))
@@ -394,10 +313,10 @@ def _earlier_records(model, first_ids):
 
 
 def _current_rows(model, pks, lock):
-    names = _tracked(model)
+    names = tracked(model)
     pk_name = model._meta.pk.attname
     current = {}
-    for chunk in _chunks(pks):
+    for chunk in chunks(pks):
         rows = model.objects.filter(pk__in=chunk)
         if lock:
             rows = rows.select_for_update()
@@ -426,7 +345,7 @@ def _check_references(plan):
             other = reference.model
             removed = set(plan.removals.get(other, ()))
             restored = plan.restores.get(other, {})
-            for chunk in _chunks(pks):
+            for chunk in chunks(pks):
                 rows = other.objects.filter(**{f"{reference.attname}__in": chunk})
                 for pk, target in rows.values_list("pk", reference.attname):
                     moved_away = restored.get(pk, {}).get(reference.attname, target) != target
@@ -454,7 +373,7 @@ def _check_parents(plan):
     for target_model, targets in wanted.items():
         back = {values["id"] for values in plan.returns.get(target_model, ())}
         existing = set()
-        for chunk in _chunks(targets):
+        for chunk in chunks(targets):
             existing.update(target_model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
         for target, referring in targets.items():
             if target in back or target in existing:
@@ -463,169 +382,3 @@ def _check_parents(plan):
                 plan.conflicts.append(
                     Conflict(plan.change_set, model, pk, "missing", (target_model, target))
                 )
-
-
-# Undoing
-
-
-def undo(change_set, user=None):
-    """Undo `change_set` as a whole in one transaction and return the UndoPlan it followed.
-
-    Raises UndoError, having changed nothing, if it was undone already, if anything
-    changed the same rows since (listing every conflict), or if the database refuses.
-    """
-    plan = None
-    try:
-        with transaction.atomic():
-            locked = ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
-            if locked is None:
-                raise UndoError("This change no longer exists; nothing was undone.")
-            # Imports lock their project first; so does the undo of one.
-            project = (
-                Project.objects.select_for_update().filter(pk=locked.project_id).first()
-                if locked.project_id
-                else None
-            )
-            plan = plan_undo(locked, lock=True)
-            if plan.conflicts:
-                raise UndoError(_refusal(locked, len(plan.conflicts)), plan.conflicts)
-            reason = f"Undo of {locked}"
-            with recording(
-                ChangeSet.Kind.UNDO,
-                description=f"{reason}: {locked.description}",
-                summary=plan.summary(),
-                user=user,
-                project=project,
-            ) as undo_set:
-                _write(plan, {"user": user, "reason": reason, "date": timezone.now()})
-                if project is not None:
-                    # The page's "last updated" moves, and the project's history says why.
-                    project._history_user = user
-                    project._change_reason = reason
-                    project.save(update_fields=["updated_at"])
-            locked.undone_by = undo_set
-            locked.save(update_fields=["undone_by"])
-            if user is not None:
-                LogEntry.objects.log_actions(
-                    user.pk, [locked], CHANGE, change_message=f"Undone: {plan.summary()}."
-                )
-            invalidate_pages()
-    except IntegrityError as error:
-        # Rolled back: look for the rows that clash, to name them.
-        conflicts = _clashes(plan) if plan is not None else []
-        if conflicts:
-            raise UndoError(_refusal(change_set, len(conflicts)), conflicts) from error
-        raise UndoError(_refused_by_database(error)) from error
-    except DatabaseError as error:
-        raise UndoError(_refused_by_database(error)) from error
-    return plan
-
-
-def _refusal(change_set, number):
-    conflicts = "1 conflict" if number == 1 else f"{number:,} conflicts"
-    return (
-        f"{_capital(change_set)} cannot be undone: {conflicts} with later changes. "
-        "Nothing was undone."
-    )
-
-
-def _refused_by_database(error):
-    return (
-        f"The database refused the undo, so nothing was undone ({error}). "
-        "Another change may have been saved at the same moment; try again."
-    )
-
-
-def _write(plan, stamp):
-    for model in reversed(MODELS):
-        _delete_rows(model, plan.removals.get(model, ()), stamp)
-    for model in MODELS:
-        _bring_back(model, plan.returns.get(model, ()), stamp)
-    for model in MODELS:
-        _put_back(model, plan.restores.get(model, {}), stamp)
-
-
-def _history_records(model, rows, history_type, stamp):
-    """History records of `rows` (model instances) with who, when and why; in bulk."""
-    history = model.history.model
-    names = _tracked(model)
-    history.objects.bulk_create(
-        [
-            history(
-                history_type=history_type,
-                history_date=stamp["date"],
-                history_user=stamp["user"],
-                history_change_reason=Truncator(stamp["reason"]).chars(100),
-                **{name: getattr(row, name) for name in names},
-            )
-            for row in rows
-        ],
-        batch_size=BATCH_SIZE,
-    )
-
-
-def _delete_rows(model, pks, stamp):
-    # Deleted with one query per batch, not one per row with its signals: the
-    # references were checked, and the page cache is invalidated once at the end.
-    quote = connection.ops.quote_name
-    for chunk in _chunks(pks):
-        _history_records(model, model.objects.filter(pk__in=chunk), "-", stamp)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
-            )
-
-
-def _bring_back(model, rows, stamp):
-    """Create rows again with their ids and values (dates set by Django on saving included)."""
-    dated = [
-        model_field.attname
-        for model_field in model._meta.concrete_fields
-        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False)
-    ]
-    for chunk in _chunks(rows):
-        objects = model.objects.bulk_create([model(**values) for values in chunk])
-        for obj, values in zip(objects, chunk, strict=True):
-            if dated:
-                model.objects.filter(pk=obj.pk).update(**{name: values[name] for name in dated})
-                for name in dated:
-                    setattr(obj, name, values[name])
-        _history_records(model, objects, "+", stamp)
-
-
-def _put_back(model, restores, stamp):
-    """Give changed rows back the values they had before the change set."""
-    names = {name for values in restores.values() for name in values}
-    if not names:
-        return
-    fields = [model._meta.get_field(name).name for name in sorted(names)]
-    for chunk in _chunks(restores):
-        objects = list(model.objects.filter(pk__in=chunk))
-        for obj in objects:
-            for name, value in restores[obj.pk].items():
-                setattr(obj, name, value)
-        model.objects.bulk_update(objects, fields)
-        _history_records(model, objects, "~", stamp)
-
-
-def _clashes(plan):
-    """Rows the undo would bring or put back that clash with a row as it is now."""
-    conflicts = []
-    for model in MODELS:
-        rows = [model(**values) for values in plan.returns.get(model, ())]
-        for pk, values in plan.restores.get(model, {}).items():
-            row = model.objects.filter(pk=pk).first()
-            if row is not None:
-                for name, value in values.items():
-                    setattr(row, name, value)
-                rows.append(row)
-        for row in rows:
-            try:
-                row.validate_unique()
-                row.validate_constraints()
-            except ValidationError as error:
-                message = " ".join(error.messages)
-                conflicts.append(Conflict(plan.change_set, model, row.pk, "clash", message=message))
-    return conflicts
