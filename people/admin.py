@@ -25,10 +25,17 @@ from people.admin_forms import (
     select_place_related,
 )
 from people.admin_import import CreditsImportExportMixin
-from people.admin_views import duplicate_urls, merge_selected_people, warn_about_shared_spellings
+from people.admin_views import (
+    duplicate_urls,
+    merge_selected_people,
+    undo_urls,
+    warn_about_shared_spellings,
+)
+from people.changesets.record import done_by
 from people.models import (
     Acknowledgment,
     Alias,
+    ChangeSet,
     DistinctPair,
     Mention,
     Person,
@@ -483,7 +490,7 @@ class MentionAdmin(HistoryAdmin):
 
 
 @admin.register(PersonRedirect)
-class PersonRedirectAdmin(admin.ModelAdmin):
+class PersonRedirectAdmin(HistoryAdmin):
     list_display = ["old_slug", "person"]
     search_fields = ["old_slug", "person__name", "person__slug"]
     list_select_related = ["person"]
@@ -492,7 +499,7 @@ class PersonRedirectAdmin(admin.ModelAdmin):
 
 
 @admin.register(DistinctPair)
-class DistinctPairAdmin(admin.ModelAdmin):
+class DistinctPairAdmin(HistoryAdmin):
     form = DistinctPairForm
     list_display = ["first", "second", "decided_by", "decided_at"]
     search_fields = ["first__name", "second__name"]
@@ -505,3 +512,47 @@ class DistinctPairAdmin(admin.ModelAdmin):
         if not change:
             obj.decided_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ChangeSet)
+class ChangeSetAdmin(admin.ModelAdmin):
+    """Imports, syncs and merges as recorded, each undone as a whole from its page."""
+
+    list_display = ["__str__", "created_at", "user", "project", "description", "summary", "undone"]
+    list_filter = ["kind", "project"]
+    search_fields = ["description", "summary", "user__username", "project__title"]
+    list_select_related = ["user", "project", "undone_by__user", "undoes"]
+    ordering = ["-created_at", "-id"]
+    fields = ["kind", "created_at", "user", "project", "description", "summary", "undone"]
+    readonly_fields = fields
+    change_form_template = "admin/people/changeset/change_form.html"
+
+    # A record of what happened: nobody adds, edits or deletes one by hand.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return undo_urls(self) + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_undo": request.user.has_perm("people.undo_changeset"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="undone")
+    def undone(self, change_set):
+        if change_set.kind == ChangeSet.Kind.UNDO:
+            undone = getattr(change_set, "undoes", None)
+            return f"undoes {undone}" if undone else ""
+        undo = change_set.undone_by
+        if undo is None:
+            return ""
+        return f"by {done_by(undo)} ({undo})"

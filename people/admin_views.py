@@ -1,7 +1,8 @@
-"""The admin's screens for one person spelled many ways: the duplicate finder, the merge
-action, and the warnings about a name that two people go by.
+"""The admin's screens for one person spelled many ways (the duplicate finder, the merge
+action, the warnings about a name that two people go by), and the undo of a change set.
 
-The algorithms are in people/duplicates.py (finding) and people/merging.py (merging).
+The algorithms are in people/duplicates.py (finding), people/merging.py (merging) and
+people/changesets.py (undoing).
 """
 
 from django.contrib import admin, messages
@@ -10,15 +11,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, ProtectedError, RestrictedError
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from people.changesets.plan import LISTED_CONFLICTS, UndoError, plan_undo
+from people.changesets.undo import undo
 from people.duplicates import find_groups, shared_spellings
 from people.merging import MergeError, merge_people, plan_merge
-from people.models import Alias, DistinctPair, Mention, Person, Role, credit_section
+from people.models import Alias, ChangeSet, DistinctPair, Mention, Person, Role, credit_section
 
 GROUPS_PER_PAGE = 50
 
@@ -178,7 +181,16 @@ def confirm_merge(modeladmin, request, kept, removed):
         )
         return None
     names = ", ".join(person.name for person in plan.removed)
-    modeladmin.message_user(request, f"Merged {names} into {plan.kept.name}.", messages.SUCCESS)
+    modeladmin.message_user(
+        request,
+        format_html(
+            'Merged {} into {}. <a href="{}">Undo this merge</a>',
+            names,
+            plan.kept.name,
+            reverse("admin:people_changeset_undo", args=[plan.change_set.pk]),
+        ),
+        messages.SUCCESS,
+    )
     return HttpResponseRedirect(reverse("admin:people_person_change", args=[plan.kept.pk]))
 
 
@@ -220,3 +232,55 @@ def shared_relation(shared):
     if shared.is_alias:
         return "the name of"
     return "the name of another person,"
+
+
+# Undoing a change set
+
+
+def undo_view(request, model_admin, object_id):
+    """Show what undoing a change set reverts, or its conflicts; undo it once confirmed."""
+    if not request.user.has_perm("people.undo_changeset"):
+        raise PermissionDenied
+    change_set = get_object_or_404(
+        ChangeSet.objects.select_related("user", "project", "undone_by__user"), pk=object_id
+    )
+    refusal, conflicts = "", []
+    if request.method == "POST":
+        try:
+            plan = undo(change_set, user=request.user)
+        except UndoError as error:
+            refusal, conflicts = str(error), error.conflicts
+        else:
+            messages.success(request, f"Undid {change_set}: {plan.summary()}.")
+            return redirect("admin:people_changeset_change", change_set.pk)
+    plan = None
+    if not refusal:
+        try:
+            plan = plan_undo(change_set)
+        except UndoError as error:
+            refusal = str(error)
+        else:
+            conflicts = plan.conflicts
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": f"Undo {change_set}",
+        "change_set": change_set,
+        "plan": plan,
+        "refusal": refusal,
+        "conflicts": conflicts[:LISTED_CONFLICTS],
+        "more_conflicts": max(0, len(conflicts) - LISTED_CONFLICTS),
+    }
+    return TemplateResponse(request, "admin/people/changeset/undo.html", context)
+
+
+def undo_urls(model_admin):
+    """The URL of the undo page, for ChangeSetAdmin.get_urls()."""
+    admin_view = model_admin.admin_site.admin_view
+    return [
+        path(
+            "<int:object_id>/undo/",
+            admin_view(lambda request, object_id: undo_view(request, model_admin, object_id)),
+            name="people_changeset_undo",
+        ),
+    ]

@@ -15,7 +15,17 @@ from django.db.models import Q
 from django.utils.text import Truncator
 
 from people.caching import invalidate_pages
-from people.models import Alias, DistinctPair, Mention, Person, PersonRedirect, Project, Role
+from people.changesets.record import recording
+from people.models import (
+    Alias,
+    ChangeSet,
+    DistinctPair,
+    Mention,
+    Person,
+    PersonRedirect,
+    Project,
+    Role,
+)
 from people.sorting import same_name_key
 
 
@@ -39,6 +49,7 @@ class MergePlan:
     moved_redirects: list = field(default_factory=list)
     projects: list = field(default_factory=list)
     distinct_pairs: list = field(default_factory=list)
+    change_set: ChangeSet | None = None  # once merged: the change set that can undo it
 
     @property
     def alias_names(self):
@@ -51,6 +62,18 @@ class MergePlan:
         return sorted(
             [person.slug for person in self.removed]
             + [redirect.old_slug for redirect in self.moved_redirects]
+        )
+
+    def summary(self):
+        """One line of counts: "2 people merged into Filippo Raso: 2 credits moved, …"."""
+        merged = "1 person" if len(self.removed) == 1 else f"{len(self.removed)} people"
+        return (
+            f"{merged} merged into {self.kept.name}: "
+            f"{len(self.moved_roles)} credits moved, {len(self.collapsed_roles)} collapsed; "
+            f"{len(self.moved_mentions)} mentions moved, "
+            f"{len(self.collapsed_mentions)} collapsed; "
+            f"{len(self.alias_names)} other spellings; "
+            f"{len(self.redirected_slugs)} addresses redirected"
         )
 
 
@@ -144,7 +167,10 @@ def _record(instance, user, reason):
 
 
 def merge_people(kept, removed, user=None):
-    """Merge the people `removed` into `kept` in one transaction and return what was done."""
+    """Merge the people `removed` into `kept` in one transaction and return what was done.
+
+    The merge is recorded as one change set (plan.change_set), which can undo it.
+    """
     with transaction.atomic():
         ids = [kept.pk, *(person.pk for person in removed)]
         locked = {
@@ -155,34 +181,49 @@ def merge_people(kept, removed, user=None):
         kept = locked[kept.pk]
         plan = plan_merge(kept, [locked[person.pk] for person in removed])
         reason = f"Merged into {kept.name} (#{kept.pk})"
-
-        # Rows that would duplicate the kept person's go first, so that the
-        # moves never meet a unique constraint.
-        for row in plan.collapsed_roles + plan.collapsed_mentions + plan.dropped_aliases:
-            _record(row, user, reason).delete()
-        for row in plan.moved_roles + plan.moved_mentions + plan.moved_aliases:
-            row.person = kept
-            _record(row, user, reason).save()
-        for name in plan.new_aliases:
-            _record(Alias(person=kept, name=name), user, reason).save()
-        for redirect in plan.moved_redirects:
-            redirect.person = kept
-            redirect.save()
-        for person in plan.removed:
-            PersonRedirect.objects.update_or_create(old_slug=person.slug, defaults={"person": kept})
-        for project in plan.projects:
-            project.assembled_by = kept
-            _record(project, user, reason).save()
-        DistinctPair.objects.filter(pk__in=[pair.pk for pair in plan.distinct_pairs]).delete()
-
         names = ", ".join(f"{person.name} (#{person.pk})" for person in plan.removed)
         merged = f"Merged {names} into this person."
-        # Saved unchanged, so that the kept person's own history shows the merge.
-        _record(kept, user, merged).save()
         if user is not None:
             LogEntry.objects.log_actions(user.pk, plan.removed, DELETION, change_message=reason)
             LogEntry.objects.log_actions(user.pk, [kept], CHANGE, change_message=merged)
-        for person in plan.removed:
-            _record(person, user, reason).delete()
+        with recording(
+            ChangeSet.Kind.MERGE,
+            description=f"Merged {names} into {kept.name} (#{kept.pk})",
+            summary=plan.summary(),
+            user=user,
+        ) as change_set:
+            _write_merge(plan, user, reason, merged)
+        plan.change_set = change_set
         invalidate_pages()
     return plan
+
+
+def _write_merge(plan, user, reason, merged):
+    kept = plan.kept
+    # Rows that would duplicate the kept person's go first, so that the
+    # moves never meet a unique constraint.
+    for row in plan.collapsed_roles + plan.collapsed_mentions + plan.dropped_aliases:
+        _record(row, user, reason).delete()
+    for row in plan.moved_roles + plan.moved_mentions + plan.moved_aliases:
+        row.person = kept
+        _record(row, user, reason).save()
+    for name in plan.new_aliases:
+        _record(Alias(person=kept, name=name), user, reason).save()
+    for redirect in plan.moved_redirects:
+        redirect.person = kept
+        _record(redirect, user, reason).save()
+    for person in plan.removed:
+        redirect = PersonRedirect.objects.filter(old_slug=person.slug).first()
+        redirect = redirect or PersonRedirect(old_slug=person.slug)
+        redirect.person = kept
+        _record(redirect, user, reason).save()
+    for project in plan.projects:
+        project.assembled_by = kept
+        _record(project, user, reason).save()
+    for pair in plan.distinct_pairs:
+        _record(pair, user, reason).delete()
+
+    # Saved unchanged, so that the kept person's own history shows the merge.
+    _record(kept, user, merged).save()
+    for person in plan.removed:
+        _record(person, user, reason).delete()

@@ -1,5 +1,6 @@
 import re
 import unicodedata
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -156,6 +157,32 @@ def credit_section(path):
     return Coalesce(f"team__section__{path}", f"section__{path}")
 
 
+# The change set (people/changesets.py) being recorded in this thread or task, if any.
+current_change_set = ContextVar("current_change_set", default=None)
+
+
+def current_change_set_id():
+    """The id of the change set the history records written now belong to (None: none)."""
+    change_set = current_change_set.get()
+    return None if change_set is None else change_set.pk
+
+
+class ChangeSetRecord(models.Model):
+    """What every history record adds: the import, sync, merge or undo it is part of."""
+
+    change_set = models.ForeignKey(
+        "ChangeSet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        default=current_change_set_id,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class ProjectQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
@@ -206,7 +233,7 @@ class Project(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
@@ -232,7 +259,7 @@ class Resource(models.Model):
     url = models.URLField(max_length=500, validators=[validate_web_url])
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["project", "position", "id"]
@@ -248,7 +275,7 @@ class Section(models.Model):
     title = models.CharField(max_length=200, validators=[validate_title])
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["project", "position", "id"]
@@ -287,7 +314,7 @@ class Team(models.Model):
     )
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["section", "position", "id"]
@@ -353,7 +380,7 @@ class Person(models.Model):
     )
     homepage = models.URLField(max_length=500, blank=True, validators=[validate_web_url])
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
     objects = PersonQuerySet.as_manager()
 
     class Meta:
@@ -385,7 +412,7 @@ class Alias(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200, validators=[validate_name])
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["name"]
@@ -438,7 +465,7 @@ class Role(models.Model):
         help_text='Optional, e.g. "Optimization lead".',
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
     objects = RoleQuerySet.as_manager()
 
     class Meta:
@@ -501,7 +528,7 @@ class Acknowledgment(models.Model):
         Person, through="Mention", related_name="acknowledgments", blank=True
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["project", "position", "id"]
@@ -518,7 +545,7 @@ class Mention(models.Model):
     )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="mentions")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["person__sort_key", "id"]
@@ -536,6 +563,8 @@ class PersonRedirect(models.Model):
     old_slug = models.SlugField(max_length=200, unique=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="redirects")
 
+    history = HistoricalRecords(bases=[ChangeSetRecord])
+
     class Meta:
         ordering = ["old_slug"]
 
@@ -552,6 +581,8 @@ class DistinctPair(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["-decided_at"]
@@ -593,3 +624,52 @@ class ImportUpload(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ChangeSet(models.Model):
+    """An import, a sync or a merge, recorded as one change so that it can be undone as a whole.
+
+    Every history record written while it was recorded points to it (ChangeSetRecord).
+    """
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "import"
+        SYNC = "sync", "sync"
+        MERGE = "merge", "merge"
+        UNDO = "undo", "undo"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="change_sets",
+        help_text="The project whose credits an import or sync changed; empty for a merge.",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who made the change; empty for the command line.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    description = models.CharField(max_length=300, help_text="What was done.")
+    summary = models.CharField(max_length=500, blank=True, help_text="What changed, in counts.")
+    undone_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="undoes",
+        help_text="The undo that reverted this change.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("undo_changeset", "Can undo change sets")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"

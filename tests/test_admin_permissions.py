@@ -35,7 +35,7 @@ CURATED = [
 ]
 
 
-def test_editors_may_curate_import_and_export_and_nothing_else():
+def test_editors_may_curate_import_export_and_undo_and_nothing_else():
     editors = Group.objects.get(name="Editors")
 
     permissions = set(editors.permissions.values_list("content_type__app_label", "codename"))
@@ -49,6 +49,8 @@ def test_editors_may_curate_import_and_export_and_nothing_else():
         ("people", "export_role"),
         ("people", "import_person"),
         ("people", "export_person"),
+        ("people", "view_changeset"),
+        ("people", "undo_changeset"),
     }
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from people.models import (
     Acknowledgment,
     Alias,
+    ChangeSet,
     DistinctPair,
     Mention,
     Person,
@@ -44,7 +45,7 @@ def by_name(model):
 def test_every_credits_model_is_registered():
     registered = [model for model in admin.site._registry if model._meta.app_label == "people"]
 
-    assert registered == MODELS
+    assert registered == [*MODELS, ChangeSet]
 
 
 def test_site_header_and_index_grouped_in_working_order(editor_client):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from people.caching import invalidate_pages
+from people.changesets.record import recording_import
 from people.models import Person, Project, Role, Section, Team
 from people.sorting import sort_key
 from people.spreadsheet.format import CreditsError
@@ -52,7 +53,8 @@ def import_credits(
                     "imported. Upload the file again to see what it would change now."
                 )
             reason = f"Imported from {source}" if source else "Import"
-            apply_plan(plan, user=user, reason=reason, progress=progress)
+            with recording_import(plan, user, source):
+                apply_plan(plan, user=user, reason=reason, progress=progress)
             _record(plan, locked, user, source)
     except DatabaseError as error:
         raise CreditsError(
@@ -173,6 +175,8 @@ def _create(model, objects, stamp):
         "history_change_reason": stamp["default_change_reason"],
         "history_type": "+",
         "history_user": getattr(stamp["default_user"], "pk", None),
+        # The change set being recorded, as the field's default gives it (people.changesets).
+        "change_set": field("change_set").get_default(),
     }
     columns = copied + [quote(field(name).column) for name in stamps]
     values = list(stamps.values())
@@ -182,7 +186,7 @@ def _create(model, objects, stamp):
             chunk = pks[start : start + BATCH_SIZE]
             cursor.execute(
                 f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "
-                f"SELECT {', '.join(copied)}, %s, %s, %s, %s "
+                f"SELECT {', '.join(copied + ['%s'] * len(values))} "
                 f"FROM {quote(model._meta.db_table)} "
                 f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
                 [*values, *chunk],
