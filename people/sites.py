@@ -16,6 +16,7 @@ GROUPS = {
         "mention",
     ],
     "People": ["person", "alias", "personredirect", "distinctpair"],
+    "Changes": ["changeset"],
 }
 
 

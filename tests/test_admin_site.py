@@ -54,7 +54,7 @@ def test_site_header_and_index_grouped_in_working_order(editor_client):
     html = response.content.decode()
     assert "Credits administration" in html
     groups = [app["name"] for app in response.context["app_list"]]
-    assert groups[:2] == ["Credits pages", "People"]
+    assert groups[:3] == ["Credits pages", "People", "Changes"]
     credits_pages = [model["name"] for model in response.context["app_list"][0]["models"]]
     assert credits_pages == [
         "Projects",
