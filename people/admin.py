@@ -41,7 +41,7 @@ from people.models import (
     credit_section,
 )
 from people.resources import CreditResource, PersonCreditResource
-from people.sorting import fold
+from people.sorting import sort_fold
 
 # Inlines
 
@@ -360,9 +360,9 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # Each word is also matched, folded, against the sort key, so that "mely" or
-        # "MÉLÝ" finds "David Mélý" on every database.
+        # "MÉLÝ" finds "David Mélý" on every database, and "o'brien" "Conan O’Brien".
         for word in search_term.split():
-            match = Q(sort_key__contains=fold(word))
+            match = Q(sort_key__contains=sort_fold(word))
             for field in self.search_fields:
                 match |= Q(**{f"{field}__icontains": word})
             queryset = queryset.filter(match)
