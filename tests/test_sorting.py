@@ -418,3 +418,18 @@ def test_search_finds_names_with_apostrophes_and_hyphens_however_typed(
 
     assert [result.name for result in public.context["results"]] == expected
     assert [person.name for person in admin.context["cl"].result_list] == expected
+
+
+def test_the_person_form_takes_a_family_name_written_as_in_the_name(
+    editor_client, submit_form, make_person
+):
+    person = make_person("Gabriel García Márquez")
+    address = reverse("admin:people_person_change", args=[person.pk])
+
+    refused = submit_form(editor_client, address, family_name="Garcia")
+    saved = submit_form(editor_client, address, family_name="García Márquez")
+
+    assert "“Garcia” is not part of “Gabriel García Márquez”." in refused.content.decode()
+    assert saved.status_code == 302
+    person.refresh_from_db()
+    assert person.sort_key == "garcia marquez\tgabriel"
