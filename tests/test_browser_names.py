@@ -35,7 +35,7 @@ def test_an_editor_settles_the_names_to_check_of_a_page(tab, editor, gpt4v):  # 
     tab.screenshot("admin-names-to-check")
     gabriel.get_by_label("Family name of Gabriel García Márquez").fill("García Márquez")
     tab.page.get_by_label("Looks right of Jong Wook Kim").check()
-    tab.page.click("#names-to-check ~ .submit-row input[type=submit], .submit-row input")
+    tab.page.click("input[value=Save]")
     saved = tab.page.locator(".messagelist").inner_text()
     after = rows.locator("th").all_inner_texts()
     tab.screenshot("admin-names-to-check-saved")
