@@ -25,6 +25,7 @@ from people.admin_forms import (
     select_place_related,
 )
 from people.admin_import import CreditsImportExportMixin
+from people.admin_names import names_to_check_urls
 from people.admin_views import (
     duplicate_urls,
     merge_selected_people,
@@ -48,7 +49,7 @@ from people.models import (
     credit_section,
 )
 from people.resources import CreditResource, PersonCreditResource
-from people.sorting import fold
+from people.sorting import sort_fold
 
 # Inlines
 
@@ -334,15 +335,17 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
     search_fields = ["name", "aliases__name", "slug"]
     ordering = ["sort_key", "name", "id"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["sort_key"]
+    readonly_fields = ["sort_key", "sort_checked_name"]
     fieldsets = [
+        (None, {"fields": ["name", "slug"]}),
         (
-            None,
+            "Sorting",
             {
-                "fields": ["name", "slug", "sort_name", "sort_key"],
+                "fields": ["family_name", "sort_name", "sort_key", "sort_checked_name"],
                 "description": "Lists of people are ordered by the sort key. It is worked out "
-                "from the name (family name first), or from the sort name when one is given; "
-                "it is shown here once the person is saved.",
+                "from the name (family name first), or from the family name or the sort name "
+                "when one is given; it is shown here once the person is saved. "
+                "People → Names to check lists the names the rules are unsure about.",
             },
         ),
         ("Links", {"fields": ["orcid", "homepage"]}),
@@ -351,7 +354,7 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
     actions = [merge_selected_people]
 
     def get_urls(self):
-        return duplicate_urls(self) + super().get_urls()
+        return duplicate_urls(self) + names_to_check_urls(self) + super().get_urls()
 
     def has_merge_permission(self, request):
         # A merge deletes the merged records, so it needs both permissions.
@@ -367,9 +370,9 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # Each word is also matched, folded, against the sort key, so that "mely" or
-        # "MÉLÝ" finds "David Mélý" on every database.
+        # "MÉLÝ" finds "David Mélý" on every database, and "o'brien" "Conan O’Brien".
         for word in search_term.split():
-            match = Q(sort_key__contains=fold(word))
+            match = Q(sort_key__contains=sort_fold(word))
             for field in self.search_fields:
                 match |= Q(**{f"{field}__icontains": word})
             queryset = queryset.filter(match)

@@ -15,7 +15,14 @@ import yaml
 from bibtexparser.model import Entry, Field
 
 from people.models import ORCID, Person, Role
-from people.sorting import BRACKETED, PARTICLES, SUFFIXES, default_sort_name, fold
+from people.sorting import (
+    BRACKETED,
+    PARTICLES,
+    SUFFIXES,
+    default_sort_name,
+    family_name_sort_name,
+    fold,
+)
 
 CITATION = re.compile(r"^(?P<author>.*?)[\s,]*\(?(?P<year>\d{4})\)?\.?$")
 
@@ -40,15 +47,18 @@ def citation_message(project):
     return "If you use this work, please cite it as below."
 
 
-def family_first(name, sort_name=""):
+def family_first(name, sort_name="", family_name=""):
     """Return the display name as "Family, Given", in the display name's own words.
 
-    An editor's sort name is followed when it holds exactly the display name's
-    words, spelled with or without accents: it then says which words are the
-    family name ("Wang, Xiaoming" for "Wang Xiaoming"), but its spelling is
-    never cited ("Mely, David" still gives "Mélý"). Any other sort name ("0
-    first") only orders the page.
+    An editor's family name says which words are the family name ("García
+    Márquez"). Without one, an editor's sort name is followed when it holds
+    exactly the display name's words, spelled with or without accents: it then
+    says which words are the family name ("Wang, Xiaoming" for "Wang Xiaoming"),
+    but its spelling is never cited ("Mely, David" still gives "Mélý"). Any
+    other sort name ("0 first") only orders the page.
     """
+    if family_name:
+        return family_name_sort_name(name, family_name)
     default = default_sort_name(name)
     family, comma, given = sort_name.partition(",")
     if not comma:
@@ -69,14 +79,14 @@ def family_first(name, sort_name=""):
     return ", ".join(ordered)
 
 
-def split_name(name, sort_name=""):
+def split_name(name, sort_name="", family_name=""):
     """Return the parts of a person's name, keyed as CITATION.cff's person object keys them.
 
     The family name is the one the page sorts by ("Almeida" for "Diogo Moitinho
     de Almeida", with "de" as the particle); a single name is returned whole.
     The words are always those of the display name (see family_first).
     """
-    family, _, given = family_first(name, sort_name).partition(",")
+    family, _, given = family_first(name, sort_name, family_name).partition(",")
     family, given = family.strip(), given.strip()
     if not given:
         return {"name": family or name}
@@ -99,12 +109,12 @@ def split_name(name, sort_name=""):
 def authors(project, page):
     """Return the people credited on `page` (the project's page), once each, in page order.
 
-    Rows with pk, name, sort_name (which of the name's words are the family
-    name), orcid and homepage.
+    Rows with pk, name, sort_name and family_name (which of the name's words
+    are the family name), orcid and homepage.
     """
     credited = Role.objects.in_projects([project]).values("person_id")
     rows = Person.objects.filter(pk__in=credited).values_list(
-        "pk", "name", "sort_name", "orcid", "homepage", named=True
+        "pk", "name", "sort_name", "family_name", "orcid", "homepage", named=True
     )
     by_pk = {row.pk: row for row in rows}
     return [by_pk[entry.person_id] for entry in page.credited() if entry.person_id in by_pk]
@@ -180,7 +190,8 @@ WEBSITE = re.compile(r"https?://\S+")
 
 def cff_person(author):
     """Return a CITATION.cff person object for an author row (see authors())."""
-    person = {key: Text(value) for key, value in split_name(author.name, author.sort_name).items()}
+    parts = split_name(author.name, author.sort_name, author.family_name)
+    person = {key: Text(value) for key, value in parts.items()}
     if ORCID.fullmatch(author.orcid):
         person["orcid"] = Text(f"https://orcid.org/{author.orcid}")
     if WEBSITE.fullmatch(author.homepage):
@@ -273,7 +284,7 @@ def bibtex_text(text):
 
 def bibtex_name(author):
     """Return an author row as BibTeX's "von Last, Jr, First"; a single name is kept whole."""
-    parts = split_name(author.name, author.sort_name)
+    parts = split_name(author.name, author.sort_name, author.family_name)
     if "name" in parts:
         return "{" + bibtex_text(parts["name"]) + "}"
 

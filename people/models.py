@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from people.sorting import fold, normalize_name, sort_key, visible
+from people.sorting import fold, normalize_name, sort_key, split_at_family_name, visible
 
 # Longest slug a person gets from a name, leaving room for a "-<number>" suffix.
 SLUG_BASE_LENGTH = 190
@@ -367,7 +367,24 @@ class Person(models.Model):
         help_text='How the name sorts, family name first, e.g. "Almeida, Diogo Moitinho de". '
         "Leave empty to sort by the family name worked out from the name.",
     )
+    family_name = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_name],
+        help_text="Which words of the name are the family name, written as in the name, when "
+        "the rules get it wrong: “García Márquez” for “Gabriel García Márquez”, “Zhang” for "
+        "“Zhang Wei”, “村上” for “村上春樹”. The name sorts by it, then by its other words, "
+        "and citations name it as the family name. Leave empty to let the rules work it out.",
+    )
     sort_key = models.CharField(max_length=200, editable=False, db_index=True)
+    sort_checked_name = models.CharField(
+        "sort checked for",
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The name as it was when an editor confirmed, under People → Names to check, "
+        "that it sorts right. A person whose name has changed since is listed there again.",
+    )
     slug = models.SlugField(
         max_length=200, unique=True, help_text="The person's page: /people/<slug>/."
     )
@@ -395,15 +412,35 @@ class Person(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        # The sort key is derived data kept in the row so that lists can be
-        # ordered by the database; it must follow every change of the name.
-        self.name = normalize_name(self.name)
-        self.sort_name = normalize_name(self.sort_name)
-        self.sort_key = sort_key(self.name, self.sort_name)
+        self.set_sort_key()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("people:person-detail", kwargs={"slug": self.slug})
+
+    def set_sort_key(self):
+        """Normalise the names and work out the sort key from them, before a save or bulk update.
+
+        The sort key is derived data kept in the row so that lists can be ordered
+        by the database; it must follow every change of the names.
+        """
+        self.name = normalize_name(self.name)
+        self.sort_name = normalize_name(self.sort_name)
+        self.family_name = normalize_name(self.family_name)
+        self.sort_key = sort_key(self.name, self.sort_name, self.family_name)
+
+    def clean(self):
+        if self.family_name and split_at_family_name(self.name, self.family_name) is None:
+            raise ValidationError(
+                {
+                    "family_name": ValidationError(
+                        "Write the family name as the name does: “%(family_name)s” is not "
+                        "part of “%(name)s”.",
+                        code="family_name_not_in_name",
+                        params={"family_name": self.family_name, "name": self.name},
+                    )
+                }
+            )
 
 
 class Alias(models.Model):

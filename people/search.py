@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q
 
 from people.models import Alias
-from people.sorting import fold
+from people.sorting import fold, sort_fold
 
 SEARCH_RESULTS = 50
 SEARCH_MAX_LENGTH = 100
@@ -54,8 +54,8 @@ def search_result(person, words):
     found by an alias, which the reader is shown ("matched: Filippo Raso").
     """
     aliases = [alias.name for alias in person.aliases.all()]
-    by_name = any(
-        all(word in text for word in words) for text in [person.sort_key, fold(person.name)]
+    by_name = all(sort_fold(word) in person.sort_key for word in words) or all(
+        word in fold(person.name) for word in words
     )
     matched = [] if by_name else [a for a in aliases if all(word in fold(a) for word in words)]
     return SearchResult(
@@ -69,9 +69,10 @@ def search_result(person, words):
 def search_people(query, people):
     """Return (people matching every word of `query` by any spelling, whether there are more).
 
-    A word matches when it is part of the person's sort key (folded: case and
-    accents ignored, family name included even when the display name spells it
-    otherwise), or of the name or an alias compared accent- and case-insensitively.
+    A word matches when it is part of the person's sort key (folded: case,
+    accents, apostrophes and hyphens ignored, family name included even when the
+    display name spells it otherwise), or of the name or an alias compared
+    accent- and case-insensitively.
     `people` is the Person queryset the reader may find (Person.objects.findable_by).
     """
     words = fold(query).split()
@@ -82,7 +83,7 @@ def search_people(query, people):
     in_name = Q()
     alias_matches = Alias.objects.filter(person=OuterRef("pk"))
     for word, pattern in zip(words, patterns, strict=True):
-        in_sort_key &= Q(sort_key__contains=word)
+        in_sort_key &= Q(sort_key__contains=sort_fold(word))
         in_name &= Q(name__iregex=pattern)
         alias_matches = alias_matches.filter(name__iregex=pattern)
     found = list(

@@ -356,6 +356,38 @@ def test_a_sort_name_in_the_display_names_words_says_which_is_the_family_name(
     assert {"family-names": "Wang", "given-names": "Xiaoming"} in citation.cffobj["authors"]
 
 
+def test_a_family_name_says_which_words_citations_give_as_the_family_name(
+    client, cited_project, make_person, make_credit
+):
+    cited_project.citation = ""
+    cited_project.save()
+    data = Team.objects.get(name="Data")
+    for name, family_name in [
+        ("Gabriel García Márquez", "García Márquez"),
+        ("Zhang Wei", "Zhang"),
+        ("Ludwig van Beethoven", "van Beethoven"),
+    ]:
+        make_credit(make_person(name, family_name=family_name), team=data)
+
+    citation = cff(client)
+    bibtex = bibtexparser.parse_string(
+        get(client, "citation.bib").content.decode(),
+        append_middleware=[SeparateCoAuthors(), SplitNameParts()],
+    )
+
+    citation.validate()
+    authors = citation.cffobj["authors"]
+    assert {"family-names": "García Márquez", "given-names": "Gabriel"} in authors
+    assert {"family-names": "Zhang", "given-names": "Wei"} in authors
+    assert {"family-names": "Beethoven", "given-names": "Ludwig", "name-particle": "van"} in (
+        authors
+    )
+    names = [(name.first, name.von, name.last) for name in bibtex.entries[0]["author"]]
+    assert (["Gabriel"], [], ["García", "Márquez"]) in names
+    assert (["Wei"], [], ["Zhang"]) in names
+    assert (["Ludwig"], ["van"], ["Beethoven"]) in names
+
+
 # YAML 1.1 (PyYAML) and 1.2 (cffconvert, GitHub) read these differently unquoted,
 # or read them as something other than text.
 YAML_LOOKALIKES = [
