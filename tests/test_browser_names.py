@@ -6,7 +6,6 @@ Screenshots go to test-artifacts/.
 import pytest
 
 from people.models import Person, Role, Team
-from tests.test_browser import chromium, gpt4v, tab  # noqa: F401 (fixtures)
 
 pytestmark = [
     pytest.mark.browser,
