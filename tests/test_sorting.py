@@ -376,7 +376,7 @@ def test_the_migration_rebuilds_indexes_written_by_sqlites_own_lower(tmp_path):
 
 
 def test_the_migration_works_out_every_stored_sort_key_again(make_person):
-    migration = importlib.import_module("people.migrations.0010_recompute_sort_keys")
+    migration = importlib.import_module("people.migrations.0011_recompute_sort_keys")
     names = ["Marco D'Angelo", "John Dalton", "Tawfiq al-Hakim", "Dani Madrid-Morales", "Ada Byron"]
     for name in names:
         make_person(name)
