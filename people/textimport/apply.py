@@ -33,7 +33,7 @@ from people.sorting import normalize_name, same_name_key, sort_key
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.export import escape_cell, write_csv
 from people.spreadsheet.format import COLUMNS, CreditRow, CreditsError
-from people.spreadsheet.plan import ADD, SYNC, NewPerson, build_plan, look_alikes
+from people.spreadsheet.plan import ADD, SYNC, Newcomer, NewPerson, build_plan, look_alikes
 
 BATCH_SIZE = 1000
 DEFAULT_ORDERING_NOTE = Project._meta.get_field("ordering_note").default
@@ -50,7 +50,9 @@ def credit_rows(document):
             heading = normalize_name(group.heading)
             for member in group.members:
                 rows.append(
-                    CreditRow(member.line, title, heading, _name(member), normalize_name(member.title))
+                    CreditRow(
+                        member.line, title, heading, _name(member), normalize_name(member.title)
+                    )
                 )
     return rows
 
@@ -69,7 +71,7 @@ def interpretation_csv(document):
 
 
 def prefer_known_spellings(document):
-    """Names an author list gives family name first ("Wang Xiaoming") where that is how a person is known.
+    """Take an author's name family name first ("Wang Xiaoming") where only that spelling is known.
 
     A CITATION.cff splits names into given and family names but not their order; the
     given-names-first spelling is kept unless only the other one names someone.
@@ -184,9 +186,17 @@ class ExtrasPlan:
             (self.new_links, "new link", "new links"),
             (self.removed_links, "link removed", "links removed"),
             (self.new_acknowledgments, "new acknowledgment", "new acknowledgments"),
-            (self.added_mentions, "acknowledgment with names added", "acknowledgments with names added"),
+            (
+                self.added_mentions,
+                "acknowledgment with names added",
+                "acknowledgments with names added",
+            ),
             (self.removed_acknowledgments, "acknowledgment removed", "acknowledgments removed"),
-            (self.new_people, "person named only in the acknowledgments", "people named only in the acknowledgments"),
+            (
+                self.new_people,
+                "person named only in the acknowledgments",
+                "people named only in the acknowledgments",
+            ),
         ):
             if items:
                 parts.append(f"{len(items)} {singular if len(items) == 1 else plural}")
@@ -199,7 +209,9 @@ class ExtrasPlan:
             [(link.title, link.url) for link in self.new_links],
             sorted(link.pk for link in self.removed_links),
             [(a.text, [m.name for m in a.names]) for a in self.new_acknowledgments],
-            sorted((a.pk, tuple(m.name for m in names)) for a, names in self.added_mentions.items()),
+            sorted(
+                (a.pk, tuple(m.name for m in names)) for a, names in self.added_mentions.items()
+            ),
             sorted(a.pk for a in self.removed_acknowledgments),
             sorted((key, repr(person)) for key, person in self.people.items()),
         )
@@ -230,7 +242,8 @@ def _plan_fields(extras, project, document, mode):
         limit = Project._meta.get_field(name).max_length
         if limit and len(new) > limit:
             extras.problems.append(
-                f"The {label} is {len(new)} characters long; at most {limit} are allowed: “{new[:80]}…”"
+                f"The {label} is {len(new)} characters long; at most {limit} are allowed: "
+                f"“{new[:80]}…”"
             )
             continue
         unset = not old or (name == "ordering_note" and old == DEFAULT_ORDERING_NOTE)
@@ -249,11 +262,14 @@ def _plan_links(extras, project, document, mode):
     if not document.links:
         return
     existing = [
-        ExistingLink(*row) for row in project.resources.order_by("position", "pk").values_list("pk", "title", "url")
+        ExistingLink(*row)
+        for row in project.resources.order_by("position", "pk").values_list("pk", "title", "url")
     ]
     for link in document.links:
         if len(link.title) > Resource._meta.get_field("title").max_length or len(link.url) > 500:
-            extras.problems.append(f"Line {link.line}: the link “{link.title[:80]}” is too long to keep.")
+            extras.problems.append(
+                f"Line {link.line}: the link “{link.title[:80]}” is too long to keep."
+            )
     wanted = [(link.title, link.url) for link in document.links]
     if mode == SYNC and [(link.title, link.url) for link in existing] != wanted:
         extras.removed_links = existing
@@ -317,7 +333,9 @@ def _plan_people(extras, document, credits_plan):
         by_name[same_name_key(name)].append((pk, name))
     for pk, name in Alias.objects.values_list("person_id", "name").iterator():
         by_alias[same_name_key(name)].add(pk)
-    from_credits = {same_name_key(person.name): person for person in credits_plan.changes.new_people}
+    from_credits = {
+        same_name_key(person.name): person for person in credits_plan.changes.new_people
+    }
     taken = None
     for key, member in wanted.items():
         people = [pk for pk, _name in by_name.get(key, [])] or sorted(by_alias.get(key, ()))
@@ -370,6 +388,14 @@ class TextImport:
     def digest(self):
         return hashlib.sha256((self.plan.digest() + self.extras.digest()).encode()).hexdigest()
 
+    @property
+    def newcomers(self):
+        # The plan numbers its rows; a text import's rows are the page's lines.
+        return [
+            Newcomer(newcomer.person, newcomer.look_alike.replace(" (row ", " (line "))
+            for newcomer in self.plan.newcomers
+        ]
+
     def summary(self):
         return f"{self.plan.summary()}; besides the credits: {self.extras.summary()}"
 
@@ -388,7 +414,10 @@ def plan_text_import(project, document, mode=ADD):
 def _refuse_problems(document):
     if document.problems:
         raise CreditsError(
-            [f"Line {problem.line}: “{problem.text}”: {problem.taken_for}" for problem in document.problems]
+            [
+                f"Line {problem.line}: “{problem.text}”: {problem.taken_for}"
+                for problem in document.problems
+            ]
         )
     mentioned = any(a.names for a in document.acknowledgments)
     if not document.credit_count and not mentioned:
@@ -426,7 +455,11 @@ def apply_extras(extras, *, user=None, source=""):
     if not extras.has_changes:
         return
     project = Project.objects.get(pk=extras.project.pk)
-    stamp = {"default_user": user, "default_change_reason": f"Imported from {source or 'text'}"[:100], "default_date": timezone.now()}
+    stamp = {
+        "default_user": user,
+        "default_change_reason": f"Imported from {source or 'text'}"[:100],
+        "default_date": timezone.now(),
+    }
     people = _people_pks(extras, stamp)
     for change in extras.written_fields:
         if change.field == "assembled_by":
@@ -444,7 +477,8 @@ def apply_extras(extras, *, user=None, source=""):
             user.pk,
             [project],
             CHANGE,
-            change_message=f"Imported from {source or 'text'} besides the credits: {extras.summary()}.",
+            change_message=f"Imported from {source or 'text'} besides the credits: "
+            f"{extras.summary()}.",
             single_object=True,
         )
     invalidate_pages()
@@ -456,7 +490,9 @@ def _people_pks(extras, stamp):
     from_credits = {key: p for key, p in extras.people.items() if isinstance(p, NewPerson)}
     if from_credits:
         by_slug = dict(
-            Person.objects.filter(slug__in=[p.slug for p in from_credits.values()]).values_list("slug", "pk")
+            Person.objects.filter(slug__in=[p.slug for p in from_credits.values()]).values_list(
+                "slug", "pk"
+            )
         )
         pks.update({key: by_slug[person.slug] for key, person in from_credits.items()})
     new = {key: p for key, p in extras.people.items() if isinstance(p, ExtraPerson)}
@@ -493,11 +529,15 @@ def _write_links(extras, project, stamp):
 
 def _write_acknowledgments(extras, project, people, stamp):
     if extras.removed_acknowledgments:
-        Acknowledgment.objects.filter(pk__in=[a.pk for a in extras.removed_acknowledgments]).delete()
+        Acknowledgment.objects.filter(
+            pk__in=[a.pk for a in extras.removed_acknowledgments]
+        ).delete()
     top = project.acknowledgments.aggregate(top=Max("position"))["top"] or 0
     mentions = []
     for number, acknowledgment in enumerate(extras.new_acknowledgments, start=1):
-        row = Acknowledgment.objects.create(project=project, text=acknowledgment.text, position=top + number)
+        row = Acknowledgment.objects.create(
+            project=project, text=acknowledgment.text, position=top + number
+        )
         mentions.extend(_mentions(row.pk, acknowledgment.names, people))
     for existing, names in extras.added_mentions.items():
         mentions.extend(_mentions(existing.pk, names, people))

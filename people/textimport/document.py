@@ -113,9 +113,7 @@ class Document:
         legends = ", ".join(
             f"{mark.mark} = {mark.legend or '?'} ({mark.count})" for mark in self.marks
         )
-        return (
-            f"{self.marked_names} names carried footnote marks, left out of the names: {legends}"
-        )
+        return f"{self.marked_names} names carried footnote marks, left out of the names: {legends}"
 
     @property
     def credit_count(self):

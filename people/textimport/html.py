@@ -70,13 +70,14 @@ class _Walker:
     # Line numbers: each text is looked for in the source after the previous one.
 
     def locate(self, text):
-        probe = next((word for word in text.split() if word.isalnum()), "")
+        words = [word.strip(".,;:!?()[]\"'“”‘’") for word in text.split()]
+        probe = next((word for word in words if len(word) > 2 and word.isalnum()), "")
         if not probe:
             return self.cursor_line
         found = self.source.find(probe, self.cursor, self.cursor + LOOKAHEAD)
         if found >= 0:
             self.cursor_line += self.source.count("\n", self.cursor, found)
-            self.cursor = found
+            self.cursor = found + len(probe)
         return self.cursor_line
 
     # Building lines and blocks
@@ -116,10 +117,10 @@ class _Walker:
             )
         self.reset_line()
 
-    def end_block(self):
+    def end_block(self, is_list=False):
         self.end_line()
         if self.lines:
-            self.blocks.append(Block(tuple(self.lines), is_list=self.list_depth > 0))
+            self.blocks.append(Block(tuple(self.lines), is_list=is_list or self.list_depth > 0))
             self.lines = []
 
     def walk(self, root):
@@ -192,7 +193,7 @@ class _Walker:
         if tag in LISTS:
             self.list_depth -= 1
             if self.list_depth == 0:
-                self.end_block()
+                self.end_block(is_list=True)
             else:
                 self.end_line()
         elif tag == "li":

@@ -29,7 +29,9 @@ def read_blocks(text):
         if kind == "heading_open":
             inline = tokens[index + 1]
             text_line = _lines(inline, line)
-            blocks.append(Heading(int(token.tag[1]), " ".join(l.text for l in text_line), line))
+            blocks.append(
+                Heading(int(token.tag[1]), " ".join(part.text for part in text_line), line)
+            )
             index += 3
             continue
         if kind in ("bullet_list_open", "ordered_list_open"):
@@ -45,7 +47,7 @@ def read_blocks(text):
             table[0].append([])
             table[1].append(line)
         elif kind == "inline" and table is not None and table[0]:
-            table[0][-1].append(" ".join(l.text for l in _lines(token, line)))
+            table[0][-1].append(" ".join(part.text for part in _lines(token, line)))
         elif kind == "table_close" and table is not None:
             rows = tuple(tuple(row) for row in table[0])
             blocks.append(Table(rows, tuple(table[1]), has_header=True))

@@ -23,7 +23,8 @@ MAX_NAME_WORDS = 7
 MARK_CHARACTERS = "*†‡§¶‖⁂"
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ⁺"
 MARK = re.compile(
-    rf"(?:[{re.escape(MARK_CHARACTERS)}]+|[{SUPERSCRIPTS}]+|\^\{{[^{{}}\s]{{1,12}}\}}|\^[\w]{{1,3}})"
+    rf"(?:[{re.escape(MARK_CHARACTERS)}]+|[{SUPERSCRIPTS}]+|\^\{{[^{{}}\s]{{1,12}}\}}"
+    rf"|\^(?:\w{{1,3}}|[{re.escape(MARK_CHARACTERS)}]+))"
 )
 TRAILING_MARKS = re.compile(rf"(?:\s*{MARK.pattern})+\s*$")
 BRACED_MARKS = re.compile(r"\^\{([^{}]{1,20})\}")
@@ -33,7 +34,8 @@ LEADING_MARKS = re.compile(rf"^\s*(?:{MARK.pattern}\s*)+")
 GLUED_DIGITS = re.compile(r"(?<=[^\W\d_])(\d{1,2}(?:,\d{1,2})*)(?=[\s,;.]|$)")
 # A footnote's own line: "* Equal contribution", "† Work done at Google", "¹ MIT".
 LEGEND = re.compile(
-    rf"^\s*(?P<mark>[{re.escape(MARK_CHARACTERS)}]+|[{SUPERSCRIPTS}]+|\^?\d{{1,2}}\b\.?)\s*(?P<text>\S.*)$"
+    rf"\^?(?P<mark>[{re.escape(MARK_CHARACTERS)}]+|[{SUPERSCRIPTS}]+|\d{{1,2}}\b\.?)\s*"
+    rf"(?P<text>[^\W\d_][^{re.escape(MARK_CHARACTERS)}{SUPERSCRIPTS}^]*)"
 )
 
 LIST_SEPARATORS = re.compile(r"\s*[;；、]\s*")
@@ -96,7 +98,7 @@ NAME_SUFFIXES = SUFFIXES | {"jr.,", "sr.,", "phd.", "md", "md."}
 
 @dataclass(frozen=True, slots=True)
 class NameItem:
-    """A piece of a list of names, cleaned: the name, its marks, a title in brackets, what was dropped."""
+    """A piece of a list of names, cleaned: the name, its marks, a title, what was left out."""
 
     name: str
     marks: tuple[str, ...] = ()
@@ -152,7 +154,7 @@ def is_name_word(word):
 
 
 def is_name_like(text, known=frozenset()):
-    """Whether `text` reads as one person's name ("Diogo Moitinho de Almeida", "Łukasz Kondraciuk")."""
+    """Whether `text` reads as one person's name ("Diogo Moitinho de Almeida", "Łukasz Mély")."""
     if not text or len(text) > LIKELY_NAME_LENGTH:
         return False
     if same_name_key(text) in known:
@@ -189,7 +191,7 @@ def is_title_like(text):
     words = words_of(text)
     if not words or len(words) > 12 or len(text) > MAX_NAME_LENGTH:
         return False
-    if len(function_words(text)) >= 3:
+    if len(function_words(text)) >= 3 or words[0].casefold() in {"a", "an", "the"}:
         return False
     if is_name_like(text):
         return False
@@ -236,7 +238,7 @@ def heading_text(text):
 
 
 def glue_marks(text):
-    """Marks with commas become separate marks: "Alice Smith1,2" and "Alice Smith^{1,2}" -> "Alice Smith^1^2"."""
+    """Split marks written with commas: "Smith1,2" and "Smith^{1,2}" are "Smith^1^2"."""
     text = BRACED_MARKS.sub(lambda match: "^" + "^".join(COMMA.split(match.group(1))), text)
     return GLUED_DIGITS.sub(lambda match: "^" + match.group(1).replace(",", "^"), text)
 
@@ -377,11 +379,17 @@ def parse_lead(text, emphasis="", known=frozenset()):
 
 
 def _name_part(text, known):
-    """(name, marks) when `text` is one person's name, else None."""
+    """(name, marks) when `text` is one person's name, else None.
+
+    A single word is a name only when the page lists it as one elsewhere: "Sparrow: a
+    small model" is a title, not a lead line.
+    """
     item = name_item(text, known)
     if item is None or item.title or item.dropped:
         return None
-    if is_name_like(item.name, known):
+    if same_name_key(item.name) in known or (
+        len(words_of(item.name)) > 1 and is_name_like(item.name)
+    ):
         return item.name, item.marks
     return None
 
@@ -408,12 +416,20 @@ def _unseparated_lead(text, known):
     return None
 
 
-def legend(text):
-    """(mark, explanation) when the line explains a footnote mark ("* Equal contribution")."""
-    match = LEGEND.match(text)
-    if match is None:
-        return None
-    explanation = match["text"].strip()
-    if not explanation[:1].isalpha() or is_name_like(explanation):
-        return None
-    return _marks(match["mark"].rstrip("."))[0], explanation
+def legends(text):
+    """[(mark, explanation)] for a line of footnotes ("* Equal contribution. † Lead")."""
+    found = []
+    position = 0
+    text = text.strip()
+    while position < len(text):
+        match = LEGEND.match(text, position)
+        if match is None:
+            return []
+        explanation = match["text"].strip().rstrip(".").strip()
+        if not explanation or is_name_like(explanation):
+            return []
+        found.append((_marks(match["mark"].rstrip("."))[0], explanation))
+        position = match.end()
+        while position < len(text) and text[position] == " ":
+            position += 1
+    return found

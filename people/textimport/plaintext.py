@@ -1,4 +1,4 @@
-"""Plain text into blocks: paragraphs are separated by blank lines; underlined lines are headings."""
+"""Plain text into blocks: paragraphs end at blank lines; an underlined line is a heading."""
 
 import re
 

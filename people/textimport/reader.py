@@ -33,10 +33,11 @@ from people.textimport.document import (
 from people.textimport.names import (
     MAX_NAME_LENGTH,
     clean_text,
+    function_words,
     heading_text,
     is_heading_like,
     is_prose,
-    legend,
+    legends,
     names_in,
     parse_lead,
 )
@@ -53,8 +54,14 @@ from people.textimport.sentences import (
 # Names found outside any heading go into a section of this title.
 DEFAULT_SECTION = "Authors"
 NESTED_TEAM_SEPARATOR = " — "
-NAME_COLUMNS = {"name", "names", "person", "people", "author", "authors", "contributor", "contributors", "member", "members", "who"}  # fmt: skip
-ROLE_COLUMNS = {"role", "roles", "title", "titles", "position", "contribution", "contributions", "responsibility", "job", "what"}  # fmt: skip
+NAME_COLUMNS = {
+    "name", "names", "person", "people", "author", "authors", "contributor", "contributors",
+    "member", "members", "who",
+}  # fmt: skip
+ROLE_COLUMNS = {
+    "role", "roles", "title", "titles", "position", "contribution", "contributions",
+    "responsibility", "job", "what",
+}  # fmt: skip
 TEAM_COLUMNS = {"team", "teams", "group", "groups", "area", "workstream", "department"}
 
 
@@ -64,7 +71,7 @@ def placeholder(position):
 
 
 def read_text(text, format_name, headings=None):
-    """Read `text` in `format_name` into a Document; `headings` maps a lost group's line to a heading."""
+    """Read `text` into a Document; `headings` maps a lost group's line to its typed heading."""
     if format_name == CFF:
         return authors.read_cff(text)
     if format_name == BIBTEX:
@@ -182,16 +189,14 @@ class _Reader:
         text = clean_text(line.text)
         if not text:
             return []
-        footnote = legend(text)
-        if (
-            footnote
-            and not names_in(text, self.known)
-            and (not footnote[0].isdigit() or footnote[0] in self.mark_counts)
-        ):
-            self.legends.setdefault(footnote[0], footnote[1])
-            note, _assembler = ordering_and_assembler(footnote[1])
-            if note and not self.document.ordering_note:
-                self.document.ordering_note = note
+        footnotes = legends(line.text)
+        # A footnote explains a mark that names carried before it ("Alice*" … "* Equal").
+        if footnotes and all(mark in self.mark_counts for mark, _text in footnotes):
+            for mark, explanation in footnotes:
+                self.legends.setdefault(mark, explanation)
+                note, _assembler = ordering_and_assembler(explanation)
+                if note and not self.document.ordering_note:
+                    self.document.ordering_note = note
             return []
         link_only = _link_only(line, text)
         if link_only:
@@ -201,9 +206,10 @@ class _Reader:
             line.is_strong and len(found) == 1 and len(block.lines) > 1 and index == 0
         ):
             members = [self.member(item, line.number) for item in found]
-            return [
-                _Names(members, line.number, is_single=len(found) == 1 and len(block.lines) == 1)
-            ]
+            # "Hana Sato (Project lead)" on its own line is a lead line.
+            is_lead = len(found) == 1 and bool(found[0].title)
+            alone = len(found) == 1 and len(block.lines) == 1 and not is_lead
+            return [_Names(members, line.number, is_leads=is_lead, is_single=alone)]
         lead = parse_lead(text, line.emphasis, self.known)
         if lead:
             if not lead.is_sure:
@@ -216,11 +222,11 @@ class _Reader:
             return [
                 _Names([Member(lead.name, line.number, lead.title)], line.number, is_leads=True)
             ]
+        if is_prose(text):
+            return [_Prose(text, line.number, line.links)]
         inline = self.inline_team(text, line.number, base)
         if inline:
             return inline
-        if is_prose(text):
-            return [_Prose(text, line.number, line.links)]
         if is_heading_like(text) or line.is_strong:
             alone = len(block.lines) == 1 and not block.is_list
             return [_Heading(base + (1 if alone else 2), heading_text(text), line.number)]
@@ -230,7 +236,7 @@ class _Reader:
     def inline_team(self, text, number, base):
         """ "Core contributors: Alice, Bob and Carol" is a team heading with its names."""
         head, colon, tail = text.partition(":")
-        if not colon or not is_heading_like(head):
+        if not colon or not is_heading_like(head) or len(function_words(head)) > 1:
             return None
         found = names_in(tail.strip().rstrip("."), self.known)
         if not found:
@@ -311,8 +317,17 @@ class _Reader:
                 heading.part = "prose"
         first = next((h for h in headings if h.part != "skipped"), None)
         before_first = items[: items.index(first)] if first else items
+        # The title is a first heading over prose, or above every other heading.
         if (
             first is not None
+            and (
+                first.part == "prose"
+                or all(
+                    h.level > first.level
+                    for h in headings
+                    if h is not first and h.part != "skipped"
+                )
+            )
             and first.part in ("credits", "prose")
             and not scopes[id(first)].direct_names
             and not any(isinstance(item, _Names) for item in before_first)
@@ -391,7 +406,8 @@ class _Reader:
         self.note(
             item.line,
             item.text,
-            "a heading with no names under it: not imported (the page shows its own headings for the citation and acknowledgments)",
+            "a heading with no names under it: not imported (the page shows its own headings "
+            "for the citation and acknowledgments)",
         )
 
     def names(self, item, state):
@@ -529,7 +545,8 @@ class _Reader:
             self.note(
                 self.announced,
                 document.intro[-1],
-                "announces a list that does not follow (links lost?); the text after it is the closing text",
+                "announces a list that does not follow (links lost?); "
+                "the text after it is the closing text",
             )
         document.marks = [
             MarkCount(mark, count, self.legends.get(mark, ""))

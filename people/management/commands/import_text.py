@@ -66,7 +66,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                self.style.SUCCESS(f'Imported {path} into "{project}" ({mode}): {planned.summary()}.')
+                self.style.SUCCESS(
+                    f'Imported {path} into "{project}" ({mode}): {planned.summary()}.'
+                )
             )
 
     def report(self, planned):
@@ -74,8 +76,9 @@ class Command(BaseCommand):
         lost = document.lost_headings
         if lost:
             self.stdout.write(f"Groups without a heading ({len(lost)}):")
-            for section, group in lost:
-                self.stdout.write(f"  line {group.line}: {group.lost}; imported as “{group.heading or '(no heading)'}”")
+            for _section, group in lost:
+                heading = group.heading or "(no heading)"
+                self.stdout.write(f"  line {group.line}: {group.lost}; imported as “{heading}”")
         if document.marks:
             self.stdout.write(document.marks_summary())
         notes = document.notes
@@ -84,13 +87,16 @@ class Command(BaseCommand):
             for note in notes[:LISTED]:
                 self.stdout.write(f"  line {note.line}: {note.text} → {note.taken_for}")
             self.more(len(notes) - LISTED)
-        newcomers = planned.plan.newcomers
+        newcomers = planned.newcomers
         flagged = [newcomer for newcomer in newcomers if newcomer.look_alike]
         if newcomers:
-            self.stdout.write(f"New people ({len(newcomers)}), of whom {len(flagged)} resemble someone:")
+            self.stdout.write(
+                f"New people ({len(newcomers)}), of whom {len(flagged)} resemble someone:"
+            )
             for newcomer in flagged[:LISTED]:
+                person = newcomer.person
                 self.stdout.write(
-                    f"  line {newcomer.person.row}: {newcomer.person.name} (did you mean {newcomer.look_alike}?)"
+                    f"  line {person.row}: {person.name} (did you mean {newcomer.look_alike}?)"
                 )
             self.more(len(flagged) - LISTED)
         for change in planned.extras.fields:
