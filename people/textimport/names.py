@@ -92,6 +92,7 @@ FUNCTION_WORDS = {
     "which", "has", "have", "had", "be", "been", "would", "will", "can", "not", "from", "on",
     "at", "in", "into", "us", "all", "also", "thank", "thanks",
 }  # fmt: skip
+INVISIBLE = {"Mn", "Cf", "Cc"}
 NAME_PARTICLES = PARTICLES | {"y", "e", "ibn", "ben", "bint", "af", "av"}
 NAME_SUFFIXES = SUFFIXES | {"jr.,", "sr.,", "phd.", "md", "md."}
 
@@ -138,9 +139,8 @@ def is_name_word(word):
         return True
     if any(c.isdigit() for c in bare) or not any(is_letter(c) for c in bare):
         return False
-    if not all(
-        is_letter(c) or c in "-'’.·\u200d\u200c" or unicodedata.category(c) == "Mn" for c in bare
-    ):
+    # Invisible and control characters pass here, so that validate_name names them.
+    if not all(is_letter(c) or c in "-'’.·" or unicodedata.category(c) in INVISIBLE for c in bare):
         return False
     if bare in NAME_PARTICLES:
         return True
@@ -162,6 +162,10 @@ def is_name_like(text, known=frozenset()):
     words = words_of(text)
     if not words or len(words) > MAX_NAME_WORDS:
         return False
+    if any(unicodedata.category(c) in ("Cf", "Cc") for c in text):
+        # Hidden characters can make a name display as anything: taken as a name, so
+        # that the check of names (validate_name) refuses it by name.
+        return any(is_letter(c) for c in text)
     if not all(is_name_word(word) for word in words):
         return False
     if words[0] in NAME_PARTICLES and len(words) == 1:
