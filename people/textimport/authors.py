@@ -96,7 +96,11 @@ def read_bibtex(text):
             document.notes.append(
                 Note(line, name, "one author in braces: an organisation or a single name")
             )
-        members.append(Member(name, line))
+        other_order = ""
+        if parts.first and parts.last:
+            family_first = " ".join([*parts.von, *parts.last, *parts.first, *parts.jr])
+            other_order = " ".join(converter.latex_to_text(family_first).split())
+        members.append(Member(name, line, other_order=other_order))
     return _document(document, members, line)
 
 
