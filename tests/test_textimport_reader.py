@@ -26,7 +26,10 @@ def outline(document):
             [
                 (
                     group.heading,
-                    [member.name + (f" ({member.title})" if member.title else "") for member in group.members],
+                    [
+                        member.name + (f" ({member.title})" if member.title else "")
+                        for member in group.members
+                    ],
                 )
                 for group in section.groups
             ],
@@ -94,7 +97,10 @@ def test_lead_lines_in_every_style_and_lists_with_every_separator():
             "Engineering",
             [],
             [
-                ("Infrastructure", ["Marco Bianchi (tech lead)", "Nadia Haddad", "Oskar Lindqvist"]),
+                (
+                    "Infrastructure",
+                    ["Marco Bianchi (tech lead)", "Nadia Haddad", "Oskar Lindqvist"],
+                ),
                 ("Research", ["Priya Raman", "Quentin Moreau", "Rosa Álvarez"]),
                 ("Safety", ["Sofia Marquez", "Tomasz Nowak", "Uma Patel"]),
                 ("Product", ["Victor Dubois", "Wen Li"]),
@@ -141,7 +147,17 @@ def test_html_scripts_styles_navigation_and_footer_are_never_read_as_names():
         member.name for ack in document.acknowledgments for member in ack.names
     ]
     notes = " ".join(note.text for note in document.notes)
-    for intruder in ["Mallory", "Trudy", "Eve", "Oscar", "Peggy", "Victor", "Wendy", "Walter", "Sean"]:
+    for intruder in [
+        "Mallory",
+        "Trudy",
+        "Eve",
+        "Oscar",
+        "Peggy",
+        "Victor",
+        "Wendy",
+        "Walter",
+        "Sean",
+    ]:
         assert not any(intruder in name for name in names)
         assert intruder not in notes
     assert len(names) == 10
@@ -151,7 +167,9 @@ def test_html_links_leads_in_italics_tables_footnote_marks_and_thanks():
     document = read_example("tables.html")
 
     assert document.title == "Orchid Vision: technical work and authors"
-    assert document.intro == ["Orchid Vision reads charts and diagrams. Our work consists of these resources:"]
+    assert document.intro == [
+        "Orchid Vision reads charts and diagrams. Our work consists of these resources:"
+    ]
     assert document.closing == ["These credits reflect the work of many teams."]
     assert [(link.title, link.url) for link in document.links] == [
         ("Orchid Vision technical report", "https://example.org/orchid-report.pdf"),
@@ -162,7 +180,10 @@ def test_html_links_leads_in_italics_tables_footnote_marks_and_thanks():
             "Research",
             ["Hugo Laurent: Research lead", "Isla MacLeod: Data lead"],
             [
-                ("Architecture", ["Jonas Weber (Vision encoder)", "Kaito Yamamoto", "Laila Haddad (Tokenizer)"]),
+                (
+                    "Architecture",
+                    ["Jonas Weber (Vision encoder)", "Kaito Yamamoto", "Laila Haddad (Tokenizer)"],
+                ),
                 ("Data", ["Mateo Silva", "Noor Khan", "Olga Ivanova"]),
             ],
         )
@@ -172,7 +193,10 @@ def test_html_links_leads_in_italics_tables_footnote_marks_and_thanks():
         "1 = Work done while at Example University (1)"
     )
     assert [(a.text, [m.name for m in a.names]) for a in document.acknowledgments] == [
-        ("We thank the following people for their help with evaluation:", ["Pablo Ríos", "Quinn Murphy"])
+        (
+            "We thank the following people for their help with evaluation:",
+            ["Pablo Ríos", "Quinn Murphy"],
+        )
     ]
 
 
@@ -181,10 +205,20 @@ def test_a_heading_over_all_sections_is_left_out_and_deeper_ones_are_teams():
 
     assert document.title == "Helios credits"
     assert outline(document) == [
-        ("Foundations", [], [("Pretraining", ["Ana Lima", "Bilal Qureshi"]), ("Tokenization", ["Cora Jensen"])]),
-        ("Applications", [], [("Assistant", ["Dev Malhotra", "Ewa Kowalska"]), ("Search", ["Felix Wagner"])]),
+        (
+            "Foundations",
+            [],
+            [("Pretraining", ["Ana Lima", "Bilal Qureshi"]), ("Tokenization", ["Cora Jensen"])],
+        ),
+        (
+            "Applications",
+            [],
+            [("Assistant", ["Dev Malhotra", "Ewa Kowalska"]), ("Search", ["Felix Wagner"])],
+        ),
     ]
-    assert taken_for(document) == [(3, "Contributors", "a heading over all the sections: not imported")]
+    assert taken_for(document) == [
+        (3, "Contributors", "a heading over all the sections: not imported")
+    ]
 
 
 def test_headings_nested_below_teams_join_the_team_name():
@@ -209,7 +243,10 @@ def test_a_page_whose_first_heading_is_h3():
         (
             "Engineering",
             [],
-            [("Platform", ["Greta Nilsson", "Hamid Karimi", "Ilse de Vries"]), ("Tools", ["Jakub Novák", "Keiko Mori"])],
+            [
+                ("Platform", ["Greta Nilsson", "Hamid Karimi", "Ilse de Vries"]),
+                ("Tools", ["Jakub Novák", "Keiko Mori"]),
+            ],
         ),
         ("Design", [], [("", ["Luca Romano", "Mei Chen"])]),
     ]
@@ -223,7 +260,19 @@ def test_footnote_marks_are_stripped_and_reported_with_their_footnotes():
         (
             "Authors",
             [],
-            [("", ["Nina Berg", "Omar Farouk", "Paula Santos", "Rahul Mehta", "Sara Lindgren", "Theo Adams"])],
+            [
+                (
+                    "",
+                    [
+                        "Nina Berg",
+                        "Omar Farouk",
+                        "Paula Santos",
+                        "Rahul Mehta",
+                        "Sara Lindgren",
+                        "Theo Adams",
+                    ],
+                )
+            ],
         )
     ]
     assert document.marks_summary() == (
@@ -251,7 +300,21 @@ def test_a_citation_cff_gives_its_authors_as_one_group():
 
     assert document.title == "Tern: a toolkit"
     assert outline(document) == [
-        ("Authors", [], [("", ["Diogo Moitinho de Almeida", "David Mélý", "Łukasz Kondraciuk", "The Tern Project"])])
+        (
+            "Authors",
+            [],
+            [
+                (
+                    "",
+                    [
+                        "Diogo Moitinho de Almeida",
+                        "David Mélý",
+                        "Łukasz Kondraciuk",
+                        "The Tern Project",
+                    ],
+                )
+            ],
+        )
     ]
 
 
@@ -280,9 +343,17 @@ def test_our_own_citation_files_import_back_with_the_same_people(
 ):
     source = make_project("Tern", "tern")
     team = make_team(make_section(source, "Research"), "Core")
-    for name in ["Diogo Moitinho de Almeida", "Łukasz Kondraciuk", "David Mélý", "Henrique Ponde de Oliveira Pinto", "John Smith Jr."]:
+    for name in [
+        "Diogo Moitinho de Almeida",
+        "Łukasz Kondraciuk",
+        "David Mélý",
+        "Henrique Ponde de Oliveira Pinto",
+        "John Smith Jr.",
+    ]:
         make_credit(name, team=team)
-    make_credit("Wang Xiaoming", team=team).person.__class__.objects.filter(name="Wang Xiaoming").update(sort_name="Wang, Xiaoming")
+    make_credit("Wang Xiaoming", team=team).person.__class__.objects.filter(
+        name="Wang Xiaoming"
+    ).update(sort_name="Wang, Xiaoming")
     target = make_project("Tern again", "tern-again")
     text = client.get(reverse(export, args=[source.slug])).content.decode()
 
@@ -300,17 +371,28 @@ def test_lead_lines_after_an_italic_title_in_markdown():
     document = read_text(text, MARKDOWN)
 
     assert outline(document) == [
-        ("Research", ["Jamie Kiros: Overall lead", "Daniel Levy: Optimization lead"], [("Architecture", ["Mark Chen", "Casey Chu"])])
+        (
+            "Research",
+            ["Jamie Kiros: Overall lead", "Daniel Levy: Optimization lead"],
+            [("Architecture", ["Mark Chen", "Casey Chu"])],
+        )
     ]
 
 
 def test_a_lead_line_without_a_separator_is_split_and_listed_as_a_guess():
-    document = read_text("Research\n\nAda Lovelace Analytical engine lead\n\nCompilers\nGrace Hopper, Jean Sammet\n", PLAIN)
+    document = read_text(
+        "Research\n\nAda Lovelace Analytical engine lead\n\nCompilers\nGrace Hopper, Jean Sammet\n",
+        PLAIN,
+    )
 
     assert document.sections[0].leads[0].name == "Ada Lovelace"
     assert document.sections[0].leads[0].title == "Analytical engine lead"
     assert taken_for(document) == [
-        (3, "Ada Lovelace Analytical engine lead", "a lead line: Ada Lovelace, “Analytical engine lead” (no separator; check the split)")
+        (
+            3,
+            "Ada Lovelace Analytical engine lead",
+            "a lead line: Ada Lovelace, “Analytical engine lead” (no separator; check the split)",
+        )
     ]
 
 
@@ -319,14 +401,20 @@ def test_an_affiliation_in_brackets_is_left_out_of_the_name_and_said_so():
 
     assert outline(document) == [("Research", [], [("", ["Zhengyuan Yang", "Linjie Li"])])]
     assert taken_for(document) == [
-        (2, "Zhengyuan Yang (Microsoft)", "“(Microsoft)” left out of the name (an affiliation or address?)")
+        (
+            2,
+            "Zhengyuan Yang (Microsoft)",
+            "“(Microsoft)” left out of the name (an affiliation or address?)",
+        )
     ]
 
 
 def test_names_family_name_first_separated_by_semicolons_are_turned_around():
     document = read_text("Authors\nLovelace, Ada; Hopper, Grace; Sammet, Jean\n", PLAIN)
 
-    assert outline(document) == [("Authors", [], [("", ["Ada Lovelace", "Grace Hopper", "Jean Sammet"])])]
+    assert outline(document) == [
+        ("Authors", [], [("", ["Ada Lovelace", "Grace Hopper", "Jean Sammet"])])
+    ]
 
 
 def test_typed_headings_replace_the_placeholders():
@@ -335,10 +423,20 @@ def test_typed_headings_replace_the_placeholders():
     document = read_text(text, PLAIN, {6: "Team B"})
 
     assert outline(document) == [
-        ("Research", [], [("Team A", ["Ada Lovelace", "Grace Hopper"]), ("Team B", ["Alan Turing", "Jean Sammet"])]),
+        (
+            "Research",
+            [],
+            [
+                ("Team A", ["Ada Lovelace", "Grace Hopper"]),
+                ("Team B", ["Alan Turing", "Jean Sammet"]),
+            ],
+        ),
         ("Safety", [], [("Team C", ["Mary Jackson"])]),
     ]
-    assert str(document.lost_headings[0][1].lost) == "a group without a heading after ‘Team A’ (line 3) — heading lost?"
+    assert (
+        str(document.lost_headings[0][1].lost)
+        == "a group without a heading after ‘Team A’ (line 3) — heading lost?"
+    )
 
 
 def test_a_name_list_in_chinese_with_its_own_comma():

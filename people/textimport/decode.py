@@ -53,6 +53,23 @@ MARKDOWN_SIGNS = re.compile(
     re.MULTILINE,
 )
 BIBTEX_ENTRY = re.compile(r"^\s*@[a-zA-Z]+\s*[{(]", re.MULTILINE)
+COMMON_ENCODINGS = {
+    "cp1252": "Windows-1252",
+    "latin_1": "Latin-1 (ISO-8859-1)",
+    "iso8859_15": "Latin-9 (ISO-8859-15)",
+    "cp1250": "Windows-1250",
+    "cp1251": "Windows-1251",
+    "cp932": "Shift JIS",
+    "shift_jis": "Shift JIS",
+    "gb18030": "GB18030",
+    "gbk": "GBK",
+    "big5": "Big5",
+    "euc_kr": "EUC-KR",
+    "euc_jp": "EUC-JP",
+    "koi8_r": "KOI8-R",
+    "mac_roman": "Mac Roman",
+    "utf_16": "UTF-16",
+}
 CFF_VERSION = re.compile(r"^cff-version\s*:", re.MULTILINE)
 
 
@@ -107,24 +124,15 @@ def _is_control(character):
 
 
 def _looks_like(data):
-    """ ", it looks like Windows-1252" when charset-normalizer recognises the encoding."""
-    best = from_bytes(data[:65536]).best()
-    if best is None or best.encoding in {"utf_8", "ascii"}:
+    """ ", it looks like Windows-1252" when charset-normalizer recognises the encoding.
+
+    Of the encodings that decode the text equally well, the most widely used is named.
+    """
+    candidates = [match.encoding for match in from_bytes(data[:65536])]
+    if not candidates or candidates[0] in {"utf_8", "ascii"}:
         return ""
-    name = {
-        "cp1252": "Windows-1252",
-        "latin_1": "Latin-1 (ISO-8859-1)",
-        "cp1250": "Windows-1250",
-        "shift_jis": "Shift JIS",
-        "gb18030": "GB18030",
-        "big5": "Big5",
-        "euc_kr": "EUC-KR",
-        "mac_roman": "Mac Roman",
-        "cp1251": "Windows-1251",
-        "utf_16": "UTF-16",
-        "iso8859_15": "Latin-9 (ISO-8859-15)",
-    }.get(best.encoding, best.encoding.replace("_", "-"))
-    return f"; it looks like {name}"
+    encoding = next((name for name in COMMON_ENCODINGS if name in candidates), candidates[0])
+    return f"; it looks like {COMMON_ENCODINGS.get(encoding, encoding.replace('_', '-'))}"
 
 
 def detect_format(text, filename=""):

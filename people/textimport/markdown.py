@@ -66,6 +66,12 @@ def read_blocks(text):
         index += 1
     if items:
         blocks.append(Block(tuple(items), is_list=True))
+    deepest = max(tokens, key=lambda token: token.level, default=None)
+    if deepest is not None and deepest.level >= MAX_NESTING - 1:
+        line = deepest.map[0] + 1 if deepest.map else 1
+        blocks.append(
+            Skipped(line, "", f"quotes or lists nested over {MAX_NESTING} levels deep: not read")
+        )
     return blocks
 
 

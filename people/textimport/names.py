@@ -8,7 +8,8 @@ whether a line is a sentence.
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from people.models import Person
 from people.sorting import PARTICLES, SUFFIXES, normalize_name, same_name_key
@@ -18,6 +19,8 @@ MAX_NAME_LENGTH = Person._meta.get_field("name").max_length
 # list is not taken for a name, unless it is a list item of its own.
 LIKELY_NAME_LENGTH = 80
 MAX_NAME_WORDS = 7
+# A list this long may hold a few pieces that do not read as names (one in ten).
+MIN_LIST_WITH_DOUBTS = 5
 
 # Footnote marks on names: "Alice Smith*", "Bob Jones†‡", "Carol White¹", "Dan Wu^1".
 MARK_CHARACTERS = "*†‡§¶‖⁂"
@@ -93,6 +96,8 @@ FUNCTION_WORDS = {
     "at", "in", "into", "us", "all", "also", "thank", "thanks",
 }  # fmt: skip
 INVISIBLE = {"Mn", "Cf", "Cc"}
+# Most words of names ("Kondraciuk", "McLeavey", "Jean-Luc"), recognised without the slow path.
+SIMPLE_NAME_WORD = re.compile(r"[A-Z][a-z]*(?:[A-Z][a-z]+)*(?:[-'’][A-Z][a-z]+)*")
 NAME_PARTICLES = PARTICLES | {"y", "e", "ibn", "ben", "bint", "af", "av"}
 NAME_SUFFIXES = SUFFIXES | {"jr.,", "sr.,", "phd.", "md", "md."}
 
@@ -105,6 +110,7 @@ class NameItem:
     marks: tuple[str, ...] = ()
     title: str = ""
     dropped: str = ""
+    is_doubtful: bool = False  # does not read as a name, but stands in a list of names
 
 
 def words_of(text):
@@ -124,15 +130,20 @@ def is_letter(character):
 
 def is_caseless(word):
     """Whether a word is written in a script without capitals (Chinese, Arabic, Hindi…)."""
+    if word.isascii():
+        return False
     letters = [c for c in word if is_letter(c)]
     return bool(letters) and all(c.lower() == c.upper() for c in letters)
 
 
+@lru_cache(maxsize=100_000)
 def is_name_word(word):
     """Whether a word can be part of a person's name as people write it."""
     bare = word.strip(QUOTES + "()[]")
     if not bare:
         return False
+    if SIMPLE_NAME_WORD.fullmatch(bare):
+        return True
     if bare.casefold() in NAME_SUFFIXES:
         return True
     if INITIAL.match(bare) or re.fullmatch(r"[^\W\d_]", bare):
@@ -180,7 +191,15 @@ def is_name_like(text, known=frozenset()):
 
 
 def function_words(text):
-    return {word.strip(",.;:!?()\"“”'’").casefold() for word in words_of(text)} & FUNCTION_WORDS
+    """The small words of sentences in `text`: lower case, or the first word ("We", "Will").
+
+    Capitalised inside a text they are more likely names ("Will Smith", "Can Sun").
+    """
+    words = [word.strip(",.;:!?()\"“”'’") for word in words_of(text)]
+    small = {word for word in words if word.islower()}
+    if words:
+        small.add(words[0].casefold())
+    return small & FUNCTION_WORDS
 
 
 def lowercase_share(words):
@@ -315,25 +334,43 @@ def name_item(piece, known=frozenset()):
 
 
 def names_in(text, known=frozenset()):
-    """The names of a list ("A, B and C"), or None when some piece is not a name.
+    """The names of a list ("A, B and C"), or None when it is not a list of names.
 
-    A piece longer than any name but without sentence marks (a name of 500 letters) is
-    still returned, so that the editor is told about it rather than the line skipped.
+    In a long list, a few pieces that do not read as names ("Grace Lab") are kept and
+    marked doubtful, so that one odd name does not turn a list into something else. A
+    piece longer than any name but without sentence marks (a name of 500 letters) is
+    returned too, so that the editor is told about it rather than the line skipped.
     """
     pieces = split_list(text)
-    if not pieces:
-        return None
     items = []
+    doubtful = 0
     for piece in pieces:
         item = name_item(piece, known)
         if item is None:
             if ET_AL.match(clean_text(piece).rstrip(".")):
                 continue
             return None
-        if not (is_name_like(item.name, known) or _is_overlong_name(item.name)):
+        if is_name_like(item.name, known) or _is_overlong_name(item.name):
+            items.append(item)
+        elif len(pieces) >= MIN_LIST_WITH_DOUBTS and _could_be_name(item.name):
+            items.append(replace(item, is_doubtful=True))
+            doubtful += 1
+        else:
             return None
-        items.append(item)
+    if doubtful * 10 > len(items):
+        return None
     return items or None
+
+
+def _could_be_name(text):
+    words = words_of(text)
+    return (
+        0 < len(words) <= MAX_NAME_WORDS
+        and len(text) <= LIKELY_NAME_LENGTH
+        and any(is_letter(c) for c in text)
+        and not any(c in text for c in ".!?:;/@0123456789")
+        and not function_words(text)
+    )
 
 
 def _is_overlong_name(text):

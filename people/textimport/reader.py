@@ -10,6 +10,7 @@ the acknowledgments, or headings of prose. Third, the items are walked in order.
 Nothing is guessed silently: what is uncertain or left out becomes a Note.
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ from people.textimport.sentences import (
     sentences,
 )
 
+HAS_LETTER = re.compile(r"[^\W\d_]")
 # Names found outside any heading go into a section of this title.
 DEFAULT_SECTION = "Authors"
 NESTED_TEAM_SEPARATOR = " — "
@@ -124,6 +126,7 @@ class _Reader:
     mark_counts: Counter = field(default_factory=Counter)
     legends: dict[str, str] = field(default_factory=dict)
     announced: int | None = None  # the line of an intro paragraph that ends with ":"
+    lists: dict = field(default_factory=dict)  # Line -> its names, read by learn_names
 
     def __post_init__(self):
         self.document = Document(self.format)
@@ -149,6 +152,8 @@ class _Reader:
                     found = names_in(line.text)
                     if found and len(found) > 1:
                         self.known.update(same_name_key(item.name) for item in found)
+                        # Names now known only make more pieces names: the list stands.
+                        self.lists[line] = found
 
     def items(self, blocks):
         base = max((block.level for block in blocks if isinstance(block, Heading)), default=0)
@@ -167,7 +172,9 @@ class _Reader:
     def block_items(self, block, base):
         text = " ".join(line.text for line in block.lines)
         if not block.is_list and len(block.lines) > 1 and is_prose(text):
-            if not any(names_in(line.text, self.known) for line in block.lines[:1]):
+            if not any(line in self.lists for line in block.lines) and not names_in(
+                block.lines[0].text, self.known
+            ):
                 links = tuple(link for line in block.lines for link in line.links)
                 return [_Prose(clean_text(text), block.lines[0].number, links)]
         items = []
@@ -201,7 +208,7 @@ class _Reader:
         link_only = _link_only(line, text)
         if link_only:
             return [_Links(link_only, line.number)]
-        found = names_in(text, self.known)
+        found = self.lists.get(line) or names_in(text, self.known)
         if found and not (
             line.is_strong and len(found) == 1 and len(block.lines) > 1 and index == 0
         ):
@@ -288,6 +295,10 @@ class _Reader:
 
     def member(self, item, number, title=""):
         self.count_marks(item.marks)
+        if item.is_doubtful:
+            self.note(
+                number, item.name, "does not read as a name, but stands in a list of names: kept"
+            )
         if item.dropped:
             self.note(
                 number,
@@ -681,6 +692,9 @@ def _short(text, length=160):
 
 
 def _check(problems, validate, value, line, what):
+    # Most values are plain printable words, which the validators would accept: skip them.
+    if len(value) <= MAX_NAME_LENGTH and value.isprintable() and HAS_LETTER.search(value):
+        return
     if len(value) > MAX_NAME_LENGTH:
         problems.append(
             Note(
