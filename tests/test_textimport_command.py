@@ -55,7 +55,9 @@ def test_an_import_writes_credits_and_acknowledgments(project):
     assert export_credits_csv(project).count("\n") == 211
 
 
-def test_sync_makes_the_credits_exactly_the_text(tmp_path, project, make_section, make_team, make_credit):
+def test_sync_makes_the_credits_exactly_the_text(
+    tmp_path, project, make_section, make_team, make_credit
+):
     make_credit("Zora Old", team=make_team(make_section(project, "Old"), "Team"))
     page = tmp_path / "page.md"
     page.write_text("## Research\n\nAda Lovelace, Grace Hopper\n", encoding="utf-8")
@@ -63,7 +65,10 @@ def test_sync_makes_the_credits_exactly_the_text(tmp_path, project, make_section
     out = run(str(page), "--project", "gpt-4v", "--sync")
 
     assert "(sync)" in out
-    assert export_credits_csv(project) == "section,team,person,role\nResearch,,Grace Hopper,\nResearch,,Ada Lovelace,\n"
+    assert (
+        export_credits_csv(project)
+        == "section,team,person,role\nResearch,,Grace Hopper,\nResearch,,Ada Lovelace,\n"
+    )
 
 
 def test_the_format_can_be_given(tmp_path, project):
@@ -72,7 +77,10 @@ def test_the_format_can_be_given(tmp_path, project):
 
     run(str(page), "--project", "gpt-4v", "--format", "markdown")
 
-    assert export_credits_csv(project).splitlines()[1:] == ["Research,,Grace Hopper,", "Research,,Ada Lovelace,"]
+    assert export_credits_csv(project).splitlines()[1:] == [
+        "Research,,Grace Hopper,",
+        "Research,,Ada Lovelace,",
+    ]
 
 
 def test_a_file_that_is_not_text_is_refused_with_what_it_is(tmp_path, project):

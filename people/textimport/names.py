@@ -132,8 +132,7 @@ def is_caseless(word):
     """Whether a word is written in a script without capitals (Chinese, Arabic, Hindi…)."""
     if word.isascii():
         return False
-    letters = [c for c in word if is_letter(c)]
-    return bool(letters) and all(c.lower() == c.upper() for c in letters)
+    return word.lower() == word.upper() and any(is_letter(c) for c in word)
 
 
 @lru_cache(maxsize=100_000)

@@ -150,7 +150,7 @@ class _Reader:
             if isinstance(block, Block):
                 for line in block.lines:
                     found = names_in(line.text)
-                    if found and len(found) > 1:
+                    if found and not found[0].title:
                         self.known.update(same_name_key(item.name) for item in found)
                         # Names now known only make more pieces names: the list stands.
                         self.lists[line] = found
@@ -205,10 +205,11 @@ class _Reader:
                 if note and not self.document.ordering_note:
                     self.document.ordering_note = note
             return []
-        link_only = _link_only(line, text)
-        if link_only:
-            return [_Links(link_only, line.number)]
         found = self.lists.get(line) or names_in(text, self.known)
+        link_only = _link_only(line, text)
+        # A person's name linked to their page is a name; other links are resources.
+        if link_only and not (found and len(found) == 1 and len(found[0].name.split()) > 1):
+            return [_Links(link_only, line.number)]
         if found and not (
             line.is_strong and len(found) == 1 and len(block.lines) > 1 and index == 0
         ):
