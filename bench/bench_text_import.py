@@ -121,7 +121,8 @@ def main():
 
     total = read_seconds + plan_seconds
     print(
-        f"Page: {len(data):,} bytes of HTML, {credits:,} credits in {len(document.sections)} sections, "
+        f"Page: {len(data):,} bytes of HTML, {credits:,} credits in "
+        f"{len(document.sections)} sections, "
         f"{sum(len(s.groups) for s in document.sections)} teams; "
         f"{len(planned.plan.changes.new_people):,} new people."
     )
@@ -130,8 +131,9 @@ def main():
         f"read and plan: {total:.2f} s"
     )
     print(
-        f"CSV import of the same credits ({len(csv_data):,} bytes), read: {csv_read_seconds:.2f} s; "
-        f"plan: {csv_plan_seconds:.2f} s; read and plan: {csv_read_seconds + csv_plan_seconds:.2f} s"
+        f"CSV import of the same credits ({len(csv_data):,} bytes), "
+        f"read: {csv_read_seconds:.2f} s; plan: {csv_plan_seconds:.2f} s; "
+        f"read and plan: {csv_read_seconds + csv_plan_seconds:.2f} s"
     )
     print(
         f"Writing, CSV import (plan and write): {csv_write_seconds:.2f} s; "

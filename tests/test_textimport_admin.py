@@ -13,7 +13,7 @@ from people.spreadsheet.plan import ADD, SYNC
 from tests.conftest import load_gpt4v
 from tests.html_tree import parse
 from tests.seed import SEED_PATH
-from tests.spreadsheets import FIXTURES, database_rows
+from tests.spreadsheets import database_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,13 @@ IMPORT = reverse("admin:people_project_import_text")
 CONFIRM = reverse("admin:people_project_import_text_confirm")
 DOWNLOAD = reverse("admin:people_project_import_text_csv")
 SEED = SEED_PATH.read_text(encoding="utf-8")
-TYPED = {"heading-27": "Data", "heading-88": "Design", "heading-95": "", "heading-97": "Communications", "heading-105": "Legal"}  # fmt: skip
+TYPED = {
+    "heading-27": "Data",
+    "heading-88": "Design",
+    "heading-95": "",
+    "heading-97": "Communications",
+    "heading-105": "Legal",
+}
 
 
 def paste(client, project, text, mode=ADD, **data):
@@ -79,8 +85,8 @@ def test_the_preview_shows_what_was_read_and_writes_nothing(editor_client, proje
     assert response.status_code == 200
     lost = element(response, "lost-headings")
     assert (
-        "Line 27: a group without a heading after ‘Distributed training infrastructure’ (line 24) — heading lost? (10 names: Alex Karpenko…)"
-        in lost
+        "Line 27: a group without a heading after ‘Distributed training infrastructure’ "
+        "(line 24) — heading lost? (10 names: Alex Karpenko…)" in lost
     )
     assert "Line 95: names directly under the section ‘Additional contributions’ (line 93)" in lost
     assert lost.count("heading lost?") == 5
@@ -126,8 +132,10 @@ def test_typed_headings_show_in_the_next_preview_and_are_imported(editor_client,
     assert not ImportUpload.objects.exists()
     log = LogEntry.objects.filter(object_id=str(project.pk)).order_by("pk")
     assert [entry.get_change_message() for entry in log] == [
-        "Imported credits from pasted text (add mode): 210 new credits, 0 unchanged; 4 new sections, 25 new teams.",
-        "Imported from pasted text besides the credits: intro, closing text, citation, assembled by, 3 new acknowledgments.",
+        "Imported credits from pasted text (add mode): 210 new credits, 0 unchanged; "
+        "4 new sections, 25 new teams.",
+        "Imported from pasted text besides the credits: intro, closing text, citation, "
+        "assembled by, 3 new acknowledgments.",
     ]
 
 
@@ -162,7 +170,8 @@ def test_the_downloaded_csv_imported_through_the_csv_import_gives_the_same_credi
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert download["Content-Disposition"].startswith('attachment; filename="direct-from-text-')
     assert download.content.decode().startswith(
-        "section,team,person,role\nResearch contributions,,Jamie Kiros,Deployment research & evals lead\n"
+        "section,team,person,role\n"
+        "Research contributions,,Jamie Kiros,Deployment research & evals lead\n"
     )
     assert ",Data,Alex Karpenko,\n" in download.content.decode()
     assert export_credits_csv(through_csv) == export_credits_csv(direct)
@@ -199,7 +208,10 @@ def test_sync_mode_lists_what_it_removes(
 
 
 def test_an_upload_of_a_saved_web_page_is_read_as_html(editor_client, project):
-    page = b"<html><body><h2>Research</h2><p>Ada Lovelace, Grace Hopper</p><script>x('Eve Evil')</script></body></html>"
+    page = (
+        b"<html><body><h2>Research</h2><p>Ada Lovelace, Grace Hopper</p>"
+        b"<script>x('Eve Evil')</script></body></html>"
+    )
 
     response = editor_client.post(
         IMPORT,
@@ -265,8 +277,8 @@ def test_a_name_with_a_text_direction_character_blocks_the_import(editor_client,
 
     errors = element(response, "import-errors")
     assert (
-        "Line 2: “Mallory \u202eliveE”: This name contains an invisible text-direction character (U+202E RIGHT-TO-LEFT OVERRIDE) at position 9"
-        in errors
+        "Line 2: “Mallory \u202eliveE”: This name contains an invisible text-direction "
+        "character (U+202E RIGHT-TO-LEFT OVERRIDE) at position 9" in errors
     )
     assert 'value="Confirm import"' not in response.content.decode()
 

@@ -5,12 +5,16 @@ import codecs
 import pytest
 
 from people.spreadsheet.format import CreditsError
+from people.textimport.apply import credit_rows, import_text, plan_text_import
 from people.textimport.decode import HTML, MARKDOWN, PLAIN, TextImportError, decode
 from people.textimport.reader import read_text
-from people.textimport.apply import credit_rows, import_text, plan_text_import
 from tests.spreadsheets import database_rows
 
-NAMES = [f"{given} {family}" for given in ("Ada", "Grace", "Alan", "Jean", "Mary") for family in ("Lovelace", "Hopper", "Turing", "Sammet", "Jackson")]  # fmt: skip
+NAMES = [
+    f"{given} {family}"
+    for given in ("Ada", "Grace", "Alan", "Jean", "Mary")
+    for family in ("Lovelace", "Hopper", "Turing", "Sammet", "Jackson")
+]
 
 
 def many_names(count):
@@ -163,7 +167,8 @@ def test_names_of_500_characters_are_refused_by_line(make_project):
     [
         (
             "Mark \u202eneh",
-            "This name contains an invisible text-direction character (U+202E RIGHT-TO-LEFT OVERRIDE) at position 6, which can make it display as something else: remove it.",
+            "This name contains an invisible text-direction character (U+202E RIGHT-TO-LEFT "
+            "OVERRIDE) at position 6, which can make it display as something else: remove it.",
         ),
         (
             "Mark\x07 Chen",

@@ -222,7 +222,10 @@ def test_a_heading_over_all_sections_is_left_out_and_deeper_ones_are_teams():
 
 
 def test_headings_nested_below_teams_join_the_team_name():
-    text = "# Atlas\n\n## Research\n\n### Vision\n\n#### Encoders\n\nAda Lovelace, Grace Hopper\n\n## Safety\n\nAlan Turing\n"
+    text = (
+        "# Atlas\n\n## Research\n\n### Vision\n\n#### Encoders\n\nAda Lovelace, Grace Hopper\n\n"
+        "## Safety\n\nAlan Turing\n"
+    )
 
     document = read_text(text, MARKDOWN)
 
@@ -366,7 +369,10 @@ def test_our_own_citation_files_import_back_with_the_same_people(
 
 
 def test_lead_lines_after_an_italic_title_in_markdown():
-    text = "## Research\n\nJamie Kiros *Overall lead*  \nDaniel Levy *Optimization lead*\n\n### Architecture\n\nMark Chen, Casey Chu\n"
+    text = (
+        "## Research\n\nJamie Kiros *Overall lead*  \nDaniel Levy *Optimization lead*\n\n"
+        "### Architecture\n\nMark Chen, Casey Chu\n"
+    )
 
     document = read_text(text, MARKDOWN)
 
@@ -418,7 +424,10 @@ def test_names_family_name_first_separated_by_semicolons_are_turned_around():
 
 
 def test_typed_headings_replace_the_placeholders():
-    text = "Research\n\nTeam A\nAda Lovelace, Grace Hopper\n\nAlan Turing, Jean Sammet\n\nSafety\n\nTeam C\nMary Jackson\n"
+    text = (
+        "Research\n\nTeam A\nAda Lovelace, Grace Hopper\n\nAlan Turing, Jean Sammet\n\n"
+        "Safety\n\nTeam C\nMary Jackson\n"
+    )
 
     document = read_text(text, PLAIN, {6: "Team B"})
 
