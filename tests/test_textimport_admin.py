@@ -117,8 +117,9 @@ def test_the_preview_shows_what_was_read_and_writes_nothing(editor_client, proje
     assert bytes(stored.data).decode() == SEED
 
 
-def test_typed_headings_show_in_the_next_preview_and_are_imported(editor_client, project):
-    gpt4v = load_gpt4v()
+def test_typed_headings_show_in_the_next_preview_and_are_imported(editor_client, make_project):
+    gpt4v = load_gpt4v()  # first: its ids are fixed
+    project = make_project(gpt4v.title, "gpt-4v-text", is_published=False)
     preview = paste(editor_client, project, SEED)
 
     again = editor_client.post(IMPORT, preview_data(preview, **TYPED))
