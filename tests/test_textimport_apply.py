@@ -1,4 +1,4 @@
-"""Writing what the spreadsheet cannot carry: page texts, links, acknowledgments, in add and sync."""
+"""Writing what the spreadsheet cannot carry (page texts, links, thanks) in add and sync mode."""
 
 import pytest
 
