@@ -26,6 +26,7 @@ from people.admin_forms import (
 )
 from people.admin_import import CreditsImportExportMixin
 from people.admin_names import names_to_check_urls
+from people.admin_text_import import text_import_urls
 from people.admin_views import (
     duplicate_urls,
     merge_selected_people,
@@ -212,6 +213,10 @@ class ProjectAdmin(HistoryAdmin):
     ]
     inlines = [ResourceInline, SectionInline, AcknowledgmentInline]
     actions = ["publish", "unpublish"]
+    change_list_template = "admin/people/textimport/project_change_list.html"
+
+    def get_urls(self):
+        return text_import_urls(self) + super().get_urls()
 
     @admin.action(description="Publish selected projects", permissions=["change"])
     def publish(self, request, queryset):
