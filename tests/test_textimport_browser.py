@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from people.models import Project
+from tests.browser import Tab
 from tests.seed import SEED_PATH
-from tests.test_browser import Tab, chromium, tab  # noqa: F401 (fixtures)
 from tests.test_fixtures import RESOURCES
 
 pytestmark = [
