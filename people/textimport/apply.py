@@ -315,24 +315,10 @@ def _plan_acknowledgments(extras, project, document, mode):
 
 def _plan_people(extras, document, credits_plan):
     """Who each named person is: someone in the database, new with the credits, or new here."""
-    wanted = {}
-    for acknowledgment in extras.new_acknowledgments:
-        for member in acknowledgment.names:
-            wanted.setdefault(same_name_key(member.name), member)
-    for members in extras.added_mentions.values():
-        for member in members:
-            wanted.setdefault(same_name_key(member.name), member)
-    assembler = next((c for c in extras.written_fields if c.field == "assembled_by"), None)
-    if assembler:
-        wanted.setdefault(same_name_key(assembler.new), document.assembled_by)
+    wanted = _named_people(extras, document)
     if not wanted:
         return
-    by_name = defaultdict(list)
-    by_alias = defaultdict(set)
-    for pk, name in Person.objects.values_list("pk", "name").iterator():
-        by_name[same_name_key(name)].append((pk, name))
-    for pk, name in Alias.objects.values_list("person_id", "name").iterator():
-        by_alias[same_name_key(name)].add(pk)
+    by_name, by_alias = _people_by_name_key()
     from_credits = {
         same_name_key(person.name): person for person in credits_plan.changes.new_people
     }
@@ -355,11 +341,42 @@ def _plan_people(extras, document, credits_plan):
             taken.add(slug)
             extras.people[key] = ExtraPerson(normalize_name(member.name), member.line, slug)
     if extras.new_people:
-        known = {name: name for names in by_name.values() for _pk, name in names}
-        known.update({person.name: person.name for person in from_credits.values()})
-        stand_ins = {NewPerson(p.name, p.line, p.slug): p for p in extras.new_people}
-        found = look_alikes(list(stand_ins), known)
-        extras.look_alikes = {stand_ins[person]: label for person, label in found.items()}
+        _plan_look_alikes(extras, by_name, from_credits)
+
+
+def _named_people(extras, document):
+    """The people the planned acknowledgments and "assembled by" name, by their name key."""
+    wanted = {}
+    for acknowledgment in extras.new_acknowledgments:
+        for member in acknowledgment.names:
+            wanted.setdefault(same_name_key(member.name), member)
+    for members in extras.added_mentions.values():
+        for member in members:
+            wanted.setdefault(same_name_key(member.name), member)
+    assembler = next((c for c in extras.written_fields if c.field == "assembled_by"), None)
+    if assembler:
+        wanted.setdefault(same_name_key(assembler.new), document.assembled_by)
+    return wanted
+
+
+def _people_by_name_key():
+    """Everyone's (pk, name) by their name's key, and their pks by their aliases' keys."""
+    by_name = defaultdict(list)
+    by_alias = defaultdict(set)
+    for pk, name in Person.objects.values_list("pk", "name").iterator():
+        by_name[same_name_key(name)].append((pk, name))
+    for pk, name in Alias.objects.values_list("person_id", "name").iterator():
+        by_alias[same_name_key(name)].add(pk)
+    return by_name, by_alias
+
+
+def _plan_look_alikes(extras, by_name, from_credits):
+    known = {name: name for names in by_name.values() for _pk, name in names}
+    known.update({person.name: person.name for person in from_credits.values()})
+    # look_alikes() takes the spreadsheet plan's NewPerson; map its answers back.
+    stand_ins = {NewPerson(p.name, p.line, p.slug): p for p in extras.new_people}
+    found = look_alikes(list(stand_ins), known)
+    extras.look_alikes = {stand_ins[person]: label for person, label in found.items()}
 
 
 def _taken_slugs(credits_plan):

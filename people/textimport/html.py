@@ -146,63 +146,38 @@ class _Walker:
     def enter(self, node, tag):
         """Start an element; False when it was read whole (its children are not walked)."""
         if tag in HEADINGS:
-            self.end_block()
-            text = " ".join(node.text(deep=True, separator=" ").split())
-            if text:
-                self.blocks.append(Heading(HEADINGS[tag], text, self.locate(text)))
+            self.read_heading(node, tag)
             return False
         if tag == "table":
             self.end_block()
             self.read_table(node)
             return False
         if tag == "pre":
-            self.end_block()
-            text = node.text(deep=True).strip()
-            if text:
-                first = text.split("\n", 1)[0][:80]
-                self.blocks.append(
-                    Skipped(self.locate(first), first, "preformatted text: not read")
-                )
+            self.read_preformatted(node)
             return False
         if tag == "sup":
-            text = node.text(deep=True).strip()
-            if 0 < len(text) <= 12:
-                self.add_text(text, sup=True)
+            self.read_superscript(node)
             return False
         if tag == "br":
             self.end_line()
             return False
         if tag in LISTS:
-            if self.list_depth == 0:
-                self.end_block()
-            else:
-                self.end_line()
-            self.list_depth += 1
+            self.enter_list()
         elif tag == "li":
             self.end_line()
         elif tag in BLOCKS:
-            if self.list_depth:
-                self.end_line()
-            else:
-                self.end_block()
+            self.end_block_or_line()
         elif tag in EMPHASIS or tag in STRONG or tag == "a":
             return self.length
         return None
 
     def leave(self, node, tag, started):
         if tag in LISTS:
-            self.list_depth -= 1
-            if self.list_depth == 0:
-                self.end_block(is_list=True)
-            else:
-                self.end_line()
+            self.leave_list()
         elif tag == "li":
             self.end_line()
         elif tag in BLOCKS:
-            if self.list_depth:
-                self.end_line()
-            else:
-                self.end_block()
+            self.end_block_or_line()
         elif tag in EMPHASIS:
             self.emphasis = (started, self.length)
         elif tag in STRONG:
@@ -213,6 +188,47 @@ class _Walker:
             text = " ".join("".join(self.parts)[started:].split())
             if href and text:
                 self.links.append(Link(text, href, self.line_number or self.cursor_line))
+
+    def enter_list(self):
+        # A list inside a list item belongs to the outer list's block.
+        if self.list_depth == 0:
+            self.end_block()
+        else:
+            self.end_line()
+        self.list_depth += 1
+
+    def leave_list(self):
+        self.list_depth -= 1
+        if self.list_depth == 0:
+            self.end_block(is_list=True)
+        else:
+            self.end_line()
+
+    def end_block_or_line(self):
+        # Inside a list, a paragraph or div is one more line of the list's block.
+        if self.list_depth:
+            self.end_line()
+        else:
+            self.end_block()
+
+    def read_heading(self, node, tag):
+        self.end_block()
+        text = " ".join(node.text(deep=True, separator=" ").split())
+        if text:
+            self.blocks.append(Heading(HEADINGS[tag], text, self.locate(text)))
+
+    def read_preformatted(self, node):
+        self.end_block()
+        text = node.text(deep=True).strip()
+        if text:
+            first = text.split("\n", 1)[0][:80]
+            self.blocks.append(Skipped(self.locate(first), first, "preformatted text: not read"))
+
+    def read_superscript(self, node):
+        # A short superscript is a footnote mark on a name ("Dan Wu^1"); a longer one is dropped.
+        text = node.text(deep=True).strip()
+        if 0 < len(text) <= 12:
+            self.add_text(text, sup=True)
 
     def read_table(self, table):
         rows, numbers = [], []
