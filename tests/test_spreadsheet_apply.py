@@ -1,10 +1,12 @@
+import time
+
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from people.models import Person, Project, Role
+from people.models import Person, Project, Role, Section, Team
 from people.pages import project_page
-from people.spreadsheet.apply import apply_plan, import_credits
+from people.spreadsheet.apply import ProjectBusy, apply_plan, import_credits, lock_project
 from people.spreadsheet.format import CreditsError, read_credits
 from people.spreadsheet.plan import SYNC, build_plan
 from tests.spreadsheets import (
@@ -12,6 +14,7 @@ from tests.spreadsheets import (
     csv_file,
     database_rows,
     empty_the_database,
+    locked_elsewhere,
     page,
     run_import,
 )
@@ -108,6 +111,57 @@ def test_an_import_is_recorded_in_history_with_who_and_why(make_project, django_
     assert list(Person.history.values_list("name", "history_type")) == [("Ann Beta", "+")]
 
 
+def test_a_sync_removes_in_bulk_and_records_who_and_why(
+    make_project, django_user_model, django_assert_max_num_queries
+):
+    project = make_project()
+    user = django_user_model.objects.create_user("importer", is_staff=True)
+    run_import(
+        project,
+        csv_file(
+            "Research,,Ann Beta,Lead",
+            *(f"Research,Team {n % 3},Person {n:03},Member {n}" for n in range(300)),
+            "Other,Legal,Cy Dee,",
+        ),
+    )
+    kept = Role.objects.get(person__name="Person 000")
+    removed = {
+        role.pk: (role.person_id, role.section_id, role.team_id, role.title)
+        for role in Role.objects.exclude(pk=kept.pk)
+    }
+
+    with django_assert_max_num_queries(40):
+        run_import(
+            project,
+            csv_file("Research,Team 0,Person 000,Member 0"),
+            mode=SYNC,
+            user=user,
+            source="short.csv",
+        )
+
+    assert list(Role.objects.all()) == [kept]
+    reason = "Removed by a sync import of short.csv"
+    records = Role.history.filter(history_type="-")
+    assert {
+        record.id: (record.person_id, record.section_id, record.team_id, record.title)
+        for record in records
+    } == removed
+    assert set(records.values_list("history_user", "history_change_reason")) == {(user.pk, reason)}
+    removed_places = [
+        (record.history_type, record.history_user, record.history_change_reason, str(record.name))
+        for record in Team.history.filter(history_type="-").order_by("name")
+    ] + [
+        (record.history_type, record.history_user, record.history_change_reason, record.title)
+        for record in Section.history.filter(history_type="-")
+    ]
+    assert removed_places == [
+        ("-", user, reason, "Legal"),
+        ("-", user, reason, "Team 1"),
+        ("-", user, reason, "Team 2"),
+        ("-", user, reason, "Other"),
+    ]
+
+
 def test_a_database_error_while_applying_rolls_back_everything(make_project, make_person):
     project = make_project()
     rows = read_credits(csv_file("Research,Data,Ann Beta,"))
@@ -120,6 +174,26 @@ def test_a_database_error_while_applying_rolls_back_everything(make_project, mak
         apply_plan(plan)
 
     assert database_rows() == before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no row locks for another connection"
+)
+def test_a_project_locked_by_another_connection_is_busy_after_the_wait(make_project):
+    project = make_project()
+
+    with locked_elsewhere(project):
+        started = time.monotonic()
+        with pytest.raises(ProjectBusy) as error, transaction.atomic():
+            lock_project(project, wait_seconds=0.5)
+        waited = time.monotonic() - started
+    with transaction.atomic():
+        locked_once_free = lock_project(project, wait_seconds=0.5)
+
+    assert str(error.value) == "An import is running on this project; try again when it finishes."
+    assert 0.4 < waited < 3
+    assert locked_once_free == project
 
 
 def test_the_project_is_gone_by_the_time_of_writing(make_project):

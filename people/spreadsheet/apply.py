@@ -1,10 +1,18 @@
-"""Applying a credits import: bulk writes in one transaction, the project locked.
+"""Applying a credits import: planned without the project's lock, written with it.
 
 The same code serves the admin (preview, then confirm) and `manage.py import_credits`.
+A plan is made first with no lock held: planning a large file takes seconds, and the
+command line may ask before a sync removes anything. Then the project is locked, the
+plan made again and compared, and the changes written with bulk queries in one
+transaction.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import DatabaseError, connection, transaction
+from django.contrib.auth.models import User
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -15,6 +23,44 @@ from people.spreadsheet.format import CreditsError
 from people.spreadsheet.plan import ADD, ExistingSection, ExistingTeam, build_plan
 
 BATCH_SIZE = 1000
+# The longest a web request waits for a project that an import has locked.
+WEB_LOCK_WAIT_SECONDS = 3
+# PostgreSQL's lock_not_available: lock_timeout ran out, or NOWAIT found the row locked.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class ProjectBusy(Exception):
+    """Another transaction, such as an import, kept the project locked longer than we wait."""
+
+    def __init__(self):
+        super().__init__("An import is running on this project; try again when it finishes.")
+
+
+def lock_projects(projects, *, wait_seconds=None):
+    """Lock the rows of `projects` (a queryset) until the transaction ends; return them.
+
+    Call inside a transaction. On PostgreSQL, waits at most `wait_seconds` for a lock
+    another transaction holds, then raises ProjectBusy; None waits as long as it takes.
+    """
+    if wait_seconds is not None and connection.vendor == "postgresql":
+        # Like SET LOCAL: the limit ends with the transaction.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{max(1, round(wait_seconds * 1000))}ms"],
+            )
+    try:
+        return list(projects.select_for_update(of=["self"]))
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise ProjectBusy from error
+        raise
+
+
+def lock_project(project, *, wait_seconds=None):
+    """Lock one project's row (see lock_projects); None if the project no longer exists."""
+    locked = lock_projects(Project.objects.filter(pk=project.pk), wait_seconds=wait_seconds)
+    return locked[0] if locked else None
 
 
 def import_credits(
@@ -27,39 +73,57 @@ def import_credits(
     source="",
     expected_digest=None,
     progress=None,
+    wait_seconds=None,
 ):
-    """Plan importing `rows` into `project` and, unless `dry_run`, apply it in one transaction.
+    """Plan importing `rows` into `project` and, unless `dry_run`, write it (see write_plan).
 
     Returns the plan. Raises CreditsError, and writes nothing, if anything is wrong.
     `expected_digest` is the digest of the plan an editor confirmed: if the database
     changed since, nothing is written.
     """
+    # A confirmed plan's look-alikes were shown with its preview already.
+    plan = build_plan(project, rows, mode, flag_look_alikes=expected_digest is None)
     if dry_run:
-        return build_plan(project, rows, mode)
+        return plan
+    if expected_digest is not None and plan.digest() != expected_digest:
+        raise CreditsError(
+            "The credits in the database changed since the preview, so nothing was "
+            "imported. Upload the file again to see what it would change now."
+        )
+    write_plan(plan, rows, user=user, source=source, progress=progress, wait_seconds=wait_seconds)
+    return plan
+
+
+def write_plan(plan, rows, *, user=None, source="", progress=None, wait_seconds=None):
+    """Write `plan`, made from `rows`, in one transaction, if it still holds under the lock.
+
+    Raises CreditsError, having written nothing, if the project is gone or its credits
+    changed since the plan was made; ProjectBusy if `wait_seconds` pass before the
+    project's lock is free (see lock_projects).
+    """
     try:
         with transaction.atomic():
-            # Two imports into one project wait for each other instead of both
-            # planning against the same old state.
-            locked = Project.objects.select_for_update().filter(pk=project.pk).first()
+            # Two imports into one project take turns here; the second finds the
+            # first one's changes when it plans again.
+            locked = lock_project(plan.project, wait_seconds=wait_seconds)
             if locked is None:
                 raise CreditsError(
-                    f'The project "{project}" no longer exists; nothing was imported.'
+                    f'The project "{plan.project}" no longer exists; nothing was imported.'
                 )
-            plan = build_plan(locked, rows, mode)
-            if expected_digest is not None and plan.digest() != expected_digest:
+            again = build_plan(locked, rows, plan.mode, flag_look_alikes=False)
+            if again.digest() != plan.digest():
                 raise CreditsError(
-                    "The credits in the database changed since the preview, so nothing was "
-                    "imported. Upload the file again to see what it would change now."
+                    "The credits in the database changed while this import was being "
+                    "prepared, so nothing was imported. Run it again to see what it would "
+                    "change now."
                 )
-            reason = f"Imported from {source}" if source else "Import"
-            apply_plan(plan, user=user, reason=reason, progress=progress)
+            apply_plan(plan, user=user, source=source, progress=progress)
             _record(plan, locked, user, source)
     except DatabaseError as error:
         raise CreditsError(
             f"The database refused the import, so nothing was imported ({error}). "
             "Another change may have been saved at the same moment; try again."
         ) from error
-    return plan
 
 
 def _record(plan, project, user, source):
@@ -81,31 +145,32 @@ def _record(plan, project, user, source):
         )
 
 
-def apply_plan(plan, *, user=None, reason="Import", progress=None):
-    """Write a plan with bulk queries; call inside a transaction."""
+def apply_plan(plan, *, user=None, source="", progress=None):
+    """Write a plan with bulk queries, each row's history with it; call inside a transaction."""
     changes = plan.changes
-    stamp = {
-        "default_user": user,
-        "default_change_reason": reason[:100],
-        "default_date": timezone.now(),
-    }
-    # QuerySet.delete() sends the signals that record history and invalidate pages.
-    _delete(Role, list(changes.removed_credits.values()))
-    _delete(Team, [team.pk for team in changes.removed_teams])
-    _delete(Section, [section.pk for section in changes.removed_sections])
+    now = timezone.now()
+    added = _Stamp(user, (f"Imported from {source}" if source else "Import")[:100], now)
+    removed = _Stamp(
+        user,
+        (f"Removed by a sync import of {source}" if source else "Removed by a sync import")[:100],
+        now,
+    )
+    _remove(Role, list(changes.removed_credits.values()), removed)
+    _remove(Team, [team.pk for team in changes.removed_teams], removed)
+    _remove(Section, [section.pk for section in changes.removed_sections], removed)
 
     sections = {
         new: Section(project=plan.project, title=new.title, position=position)
         for new, position in changes.new_sections.items()
     }
-    _create(Section, list(sections.values()), stamp)
-    _move(Section, changes.positions, ExistingSection, stamp)
+    _create(Section, list(sections.values()), added)
+    _move(Section, changes.positions, ExistingSection, added)
     teams = {
         new: Team(section_id=_pk(new.section, sections), name=new.name, position=position)
         for new, position in changes.new_teams.items()
     }
-    _create(Team, list(teams.values()), stamp)
-    _move(Team, changes.positions, ExistingTeam, stamp)
+    _create(Team, list(teams.values()), added)
+    _move(Team, changes.positions, ExistingTeam, added)
     people = {
         new: Person(
             name=new.name,
@@ -115,15 +180,32 @@ def apply_plan(plan, *, user=None, reason="Import", progress=None):
         )
         for new, sort_name in changes.new_people.items()
     }
-    _create(Person, list(people.values()), stamp)
-    _change_sort_names(changes.sort_names, stamp)
-    _create_credits(changes.new_credits, sections, teams, people, stamp, progress)
+    _create(Person, list(people.values()), added)
+    _change_sort_names(changes.sort_names, added)
+    _create_credits(changes.new_credits, sections, teams, people, added, progress)
     invalidate_pages()
 
 
 def _pk(thing, created):
     """The pk of an existing section, team or person, or of the row just created for a new one."""
     return created[thing].pk if thing in created else thing.pk
+
+
+@dataclass(frozen=True, slots=True)
+class _Stamp:
+    """Who changed rows, why and when, as their history records say."""
+
+    user: User | None
+    reason: str
+    date: datetime
+
+    def for_simple_history(self):
+        """The arguments of simple-history's bulk functions."""
+        return {
+            "default_user": self.user,
+            "default_change_reason": self.reason,
+            "default_date": self.date,
+        }
 
 
 def _change_sort_names(changes, stamp):
@@ -135,7 +217,11 @@ def _change_sort_names(changes, stamp):
         person.sort_name = sort_names[person.pk]
         person.sort_key = sort_key(person.name, person.sort_name)
     bulk_update_with_history(
-        people, Person, ["sort_name", "sort_key"], batch_size=BATCH_SIZE, **stamp
+        people,
+        Person,
+        ["sort_name", "sort_key"],
+        batch_size=BATCH_SIZE,
+        **stamp.for_simple_history(),
     )
 
 
@@ -164,29 +250,50 @@ def _create(model, objects, stamp):
     if not objects:
         return
     model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+    pks = [obj.pk for obj in objects]
+    for start in range(0, len(pks), BATCH_SIZE):
+        _copy_to_history(model, pks[start : start + BATCH_SIZE], "+", stamp)
+
+
+def _remove(model, pks, stamp):
+    """Copy rows to their history as "-" records, then delete them, by batches.
+
+    QuerySet.delete() sends a signal per row, which simple-history answers with an
+    INSERT of its own: removing 100,000 credits took minutes. The caller invalidates
+    the cached pages, which the signal would have done.
+    """
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), BATCH_SIZE):
+            chunk = pks[start : start + BATCH_SIZE]
+            _copy_to_history(model, chunk, "-", stamp)
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})", chunk
+            )
+
+
+def _copy_to_history(model, pks, history_type, stamp):
+    """INSERT … SELECT the rows `pks` of `model` into its history table, as `history_type`."""
     history = model.history.model
     field = history._meta.get_field
     quote = connection.ops.quote_name
     copied = [quote(tracked.column) for tracked in history.tracked_fields]
     stamps = {
-        "history_date": field("history_date").get_db_prep_value(stamp["default_date"], connection),
-        "history_change_reason": stamp["default_change_reason"],
-        "history_type": "+",
-        "history_user": getattr(stamp["default_user"], "pk", None),
+        "history_date": field("history_date").get_db_prep_value(stamp.date, connection),
+        "history_change_reason": stamp.reason,
+        "history_type": history_type,
+        "history_user": getattr(stamp.user, "pk", None),
     }
     columns = copied + [quote(field(name).column) for name in stamps]
-    values = list(stamps.values())
-    pks = [obj.pk for obj in objects]
     with connection.cursor() as cursor:
-        for start in range(0, len(pks), BATCH_SIZE):
-            chunk = pks[start : start + BATCH_SIZE]
-            cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "
-                f"SELECT {', '.join(copied)}, %s, %s, %s, %s "
-                f"FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
-                [*values, *chunk],
-            )
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(copied)}, %s, %s, %s, %s "
+            f"FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})",
+            [*stamps.values(), *pks],
+        )
 
 
 def _move(model, positions, kind, stamp):
@@ -198,9 +305,6 @@ def _move(model, positions, kind, stamp):
         objects = list(model.objects.filter(pk__in=positions))
         for obj in objects:
             obj.position = positions[obj.pk]
-        bulk_update_with_history(objects, model, ["position"], batch_size=BATCH_SIZE, **stamp)
-
-
-def _delete(model, ids):
-    for start in range(0, len(ids), BATCH_SIZE):
-        model.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).delete()
+        bulk_update_with_history(
+            objects, model, ["position"], batch_size=BATCH_SIZE, **stamp.for_simple_history()
+        )

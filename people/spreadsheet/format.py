@@ -86,6 +86,15 @@ def is_too_large(size):
     return size > settings.IMPORT_MAX_BYTES
 
 
+def read_bounded(file):
+    """Read a binary file object up to one byte over the import limit.
+
+    A pipe or a device has no size to check first (/dev/zero never ends): whether
+    the file is over the limit is is_too_large(len(data)).
+    """
+    return file.read(settings.IMPORT_MAX_BYTES + 1)
+
+
 def read_credits(data):
     """Return the credit rows of a CSV file given as bytes, or raise CreditsError."""
     _refuse_other_unicode(data)

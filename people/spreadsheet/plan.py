@@ -156,6 +156,7 @@ class Report:
     """What the preview and the command show besides the changes."""
 
     rows_read: int
+    credits_before: int = 0  # the project's credits before the import
     unchanged: list[Credit] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     shared_names: list[SharedName] = field(default_factory=list)
@@ -174,6 +175,37 @@ class ImportPlan:
     @property
     def has_changes(self):
         return any(getattr(self.changes, change.name) for change in fields(Changes))
+
+    @property
+    def removes_anything(self):
+        changes = self.changes
+        return bool(changes.removed_credits or changes.removed_teams or changes.removed_sections)
+
+    @property
+    def is_mass_removal(self):
+        """Whether the import removes more than half of the project's credits."""
+        return len(self.changes.removed_credits) * 2 > self.report.credits_before
+
+    def removal_warning(self):
+        """What a sync removes, in a sentence or two for the editor to confirm; "" if nothing."""
+        if not self.removes_anything:
+            return ""
+        changes = self.changes
+        removed = []
+        if changes.removed_credits:
+            removed.append(
+                f"{len(changes.removed_credits)} of the project's "
+                + _count(self.report.credits_before, "credit")
+            )
+        if changes.removed_sections:
+            removed.append(_count(len(changes.removed_sections), "section"))
+        if changes.removed_teams:
+            removed.append(_count(len(changes.removed_teams), "team"))
+        last = removed.pop()
+        warning = f"This sync removes {', '.join(removed) + ' and ' if removed else ''}{last}."
+        if self.is_mass_removal:
+            warning += " That is more than half of the project's credits."
+        return warning
 
     @cached_property
     def newcomers(self):
@@ -252,11 +284,15 @@ def _count(number, singular, plural=None):
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
-def build_plan(project, rows, mode=ADD):
-    """Work out what importing `rows` changes, with a fixed number of queries."""
+def build_plan(project, rows, mode=ADD, *, flag_look_alikes=True):
+    """Work out what importing `rows` changes, with a fixed number of queries.
+
+    `flag_look_alikes=False` leaves the report's look-alikes out: a check of a plan
+    already shown has no use for them.
+    """
     places = _Places(project)
     people = _People()
-    report = Report(rows_read=len(rows))
+    report = Report(rows_read=len(rows), credits_before=len(places.credits))
     credits = _match(rows, places, people, report)
     changes = Changes()
     for credit in credits:
@@ -264,7 +300,7 @@ def build_plan(project, rows, mode=ADD):
             report.unchanged.append(credit)
         else:
             changes.new_credits.append(credit)
-    _people(changes, report, people)
+    _people(changes, report, people, flag_look_alikes)
     if mode == SYNC:
         _removals(changes, places, credits)
     _positions(changes, places, credits, mode)
@@ -291,7 +327,7 @@ def _match(rows, places, people, report):
     return list(credits)
 
 
-def _people(changes, report, people):
+def _people(changes, report, people, flag_look_alikes):
     """New people, with the sort names the file gives them; sort names the file changes."""
     for person in people.new.values():
         changes.new_people[person] = people.given_sort_name(person)
@@ -299,7 +335,7 @@ def _people(changes, report, people):
         old = people.existing_sort_names.get(person)
         if old is not None and old != row.sort_name:
             changes.sort_names.append(SortNameChange(person, old, row.sort_name))
-    if changes.new_people:
+    if changes.new_people and flag_look_alikes:
         report.look_alikes = look_alikes(list(changes.new_people), people.known_names())
 
 
