@@ -162,18 +162,31 @@ def test_a_sync_removes_in_bulk_and_records_who_and_why(
     ]
 
 
-def test_a_database_error_while_applying_rolls_back_everything(make_project, make_person):
+def test_a_database_error_while_applying_rolls_back_everything(make_project, make_section):
     project = make_project()
     rows = read_credits(csv_file("Research,Data,Ann Beta,"))
     plan = build_plan(project, rows)
-    # Someone else takes the slug between planning and writing.
-    make_person("Someone Else", slug="ann-beta")
+    # Someone else adds the section between planning and writing.
+    make_section(project, "research")
     before = database_rows()
 
     with pytest.raises(IntegrityError), transaction.atomic():
         apply_plan(plan)
 
     assert database_rows() == before
+
+
+def test_an_address_taken_since_planning_is_left_to_its_owner(make_project, make_person):
+    project = make_project()
+    rows = read_credits(csv_file("Research,Data,Ann Beta,"))
+    plan = build_plan(project, rows)
+    someone_else = make_person("Someone Else", slug="ann-beta")
+
+    with transaction.atomic():
+        apply_plan(plan)
+
+    assert Person.objects.get(name="Ann Beta").slug == "ann-beta-2"
+    assert Person.objects.get(slug="ann-beta") == someone_else
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
