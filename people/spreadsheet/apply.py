@@ -1,10 +1,10 @@
 """Applying a credits import: planned without the project's lock, written with it.
 
 The same code serves the admin (preview, then confirm) and `manage.py import_credits`.
-A plan is made first with no lock held: planning a large file takes seconds, and the
-command line may ask before a sync removes anything. Then the project is locked, the
-plan made again and compared, and the changes written with bulk queries in one
-transaction.
+A plan is made first with no lock held: planning reads every person and matches every
+row, and the command line may ask before a sync removes anything. Then the project is
+locked, the plan made again and compared, and the changes written with bulk queries
+(COPY on PostgreSQL) in one transaction.
 """
 
 from dataclasses import dataclass
@@ -32,8 +32,6 @@ from people.spreadsheet.format import CreditsError
 from people.spreadsheet.plan import ADD, ExistingSection, ExistingTeam, build_plan
 
 BATCH_SIZE = 1000
-# Credits written between two reports of the command's progress line.
-CREDITS_BATCH_SIZE = 10_000
 # The longest a web request waits for a project that an import has locked.
 WEB_LOCK_WAIT_SECONDS = 3
 # PostgreSQL's lock_not_available: lock_timeout ran out, or NOWAIT found the row locked.
@@ -52,6 +50,7 @@ def lock_projects(projects, *, wait_seconds=None):
 
     Call inside a transaction. On PostgreSQL, waits at most `wait_seconds` for a lock
     another transaction holds, then raises ProjectBusy; None waits as long as it takes.
+    SQLite locks nothing here: it lets one transaction write at a time anyway.
     """
     if wait_seconds is not None and connection.vendor == "postgresql":
         # Like SET LOCAL: the limit ends with the transaction.
@@ -252,20 +251,16 @@ def _change_sort_names(changes, stamp):
 
 def _create_credits(credits, sections, teams, people, stamp, progress):
     fields = [Role._meta.get_field(name) for name in ("person", "section", "team", "title")]
-    for start in range(0, len(credits), CREDITS_BATCH_SIZE):
-        batch = credits[start : start + CREDITS_BATCH_SIZE]
-        rows = [
-            (
-                _pk(credit.person, people),
-                None if credit.place.team else _pk(credit.place.section, sections),
-                _pk(credit.place.team, teams) if credit.place.team else None,
-                credit.title,
-            )
-            for credit in batch
-        ]
-        _insert(Role, fields, rows, stamp)
-        if progress:
-            progress(start + len(batch), len(credits))
+    rows = [
+        (
+            _pk(credit.person, people),
+            None if credit.place.team else _pk(credit.place.section, sections),
+            _pk(credit.place.team, teams) if credit.place.team else None,
+            credit.title,
+        )
+        for credit in credits
+    ]
+    _insert(Role, fields, rows, stamp, progress)
 
 
 def _create(model, objects, stamp):
@@ -277,28 +272,34 @@ def _create(model, objects, stamp):
         obj.pk = pk
 
 
-def _insert(model, fields, rows, stamp):
+def _insert(model, fields, rows, stamp, progress=None):
     """Insert rows of values for `fields` (all but the pk), and their "+" history rows.
 
-    Returns the new rows' pks. Elsewhere than on PostgreSQL: bulk_create, then the
-    history rows copied by the database from the new rows (building a Python object
-    per history row, as simple-history's bulk_history_create does, took longer than
-    the insert itself).
+    Returns the new rows' pks; calls `progress(done, total)` every BATCH_SIZE rows.
+    Elsewhere than on PostgreSQL: bulk_create, then the history rows copied by the
+    database from the new rows (building a Python object per history row, as
+    simple-history's bulk_history_create does, took longer than the insert itself).
     """
     if not rows:
         return []
     if connection.vendor == "postgresql":
-        return _copy_in(model, fields, rows, stamp)
+        return _copy_in(model, fields, rows, stamp, progress)
     names = [field.attname for field in fields]
-    objects = [model(**dict(zip(names, row, strict=True))) for row in rows]
-    model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-    pks = [obj.pk for obj in objects]
-    for start in range(0, len(pks), BATCH_SIZE):
-        _copy_to_history(model, pks[start : start + BATCH_SIZE], "+", stamp)
+    pks = []
+    for start in range(0, len(rows), BATCH_SIZE):
+        objects = [
+            model(**dict(zip(names, row, strict=True))) for row in rows[start : start + BATCH_SIZE]
+        ]
+        model.objects.bulk_create(objects)
+        batch = [obj.pk for obj in objects]
+        _copy_to_history(model, batch, "+", stamp)
+        pks.extend(batch)
+        if progress:
+            progress(len(pks), len(rows))
     return pks
 
 
-def _copy_in(model, fields, rows, stamp):
+def _copy_in(model, fields, rows, stamp, progress):
     """PostgreSQL: rows and their history rows written by COPY, their pks drawn first.
 
     bulk_create's INSERTs and the history rows copied by INSERT … SELECT took longer
@@ -326,8 +327,10 @@ def _copy_in(model, fields, rows, stamp):
             with cursor.copy(
                 f"COPY {quote(opts.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
             ) as copy:
-                for pk, row in zip(pks, rows, strict=True):
+                for done, (pk, row) in enumerate(zip(pks, rows, strict=True), start=1):
                     copy.write_row((pk, *row))
+                    if progress and (done % BATCH_SIZE == 0 or done == len(rows)):
+                        progress(done, len(rows))
             history_columns = [columns[index] for index in tracked] + stamp_columns
             with cursor.copy(
                 f"COPY {quote(history._meta.db_table)} "
