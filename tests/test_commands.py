@@ -402,6 +402,19 @@ def test_progress_is_shown_on_a_terminal(make_project):
     assert err.getvalue() == "\rImporting credits: 210 of 210\n"
 
 
+def test_progress_is_shown_every_thousand_credits(make_project, write):
+    make_project("GPT-4V", "gpt-4v")
+    path = write(csv_file(*(f"Research,Data,Person {number}," for number in range(2500))))
+    err = Terminal()
+
+    call_command("import_credits", path, "--project", "gpt-4v", stdout=io.StringIO(), stderr=err)
+
+    assert err.getvalue() == (
+        "\rImporting credits: 1,000 of 2,500\rImporting credits: 2,000 of 2,500"
+        "\rImporting credits: 2,500 of 2,500\n"
+    )
+
+
 def test_control_characters_are_shown_escaped(
     make_project, make_section, make_team, make_credit, write
 ):

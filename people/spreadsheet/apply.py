@@ -343,21 +343,18 @@ def _copy_in(model, fields, rows, stamp, progress):
 
 
 def _remove(model, pks, stamp):
-    """Copy rows to their history as "-" records, then delete them, by batches.
+    """Copy rows to their history as "-" records, then delete them.
 
     QuerySet.delete() sends a signal per row, which simple-history answers with an
     INSERT of its own: removing 100,000 credits took minutes. The caller invalidates
     the cached pages, which the signal would have done.
     """
     quote = connection.ops.quote_name
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     with connection.cursor() as cursor:
-        for start in range(0, len(pks), BATCH_SIZE):
-            chunk = pks[start : start + BATCH_SIZE]
-            _copy_to_history(model, chunk, "-", stamp)
-            cursor.execute(
-                f"DELETE FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})", chunk
-            )
+        for batch in _batches(pks):
+            _copy_to_history(model, batch, "-", stamp)
+            condition, params = _pk_in(model, batch)
+            cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE {condition}", params)
 
 
 def _copy_to_history(model, pks, history_type, stamp):
@@ -373,14 +370,28 @@ def _copy_to_history(model, pks, history_type, stamp):
         "history_user": getattr(stamp.user, "pk", None),
     }
     columns = copied + [quote(field(name).column) for name in stamps]
+    condition, params = _pk_in(model, pks)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "
             f"SELECT {', '.join(copied)}, %s, %s, %s, %s "
-            f"FROM {quote(model._meta.db_table)} "
-            f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})",
-            [*stamps.values(), *pks],
+            f"FROM {quote(model._meta.db_table)} WHERE {condition}",
+            [*stamps.values(), *params],
         )
+
+
+def _batches(pks):
+    """`pks` in batches that one query can take: on PostgreSQL, all of them as one array."""
+    size = len(pks) if connection.vendor == "postgresql" else BATCH_SIZE
+    return [pks[start : start + size] for start in range(0, len(pks), size or 1)]
+
+
+def _pk_in(model, pks):
+    """The SQL condition "the pk is one of `pks`" and its parameters."""
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    if connection.vendor == "postgresql":
+        return f"{pk} = ANY(%s)", [list(pks)]
+    return f"{pk} IN ({', '.join(['%s'] * len(pks))})", list(pks)
 
 
 def _move(model, positions, kind, stamp):
