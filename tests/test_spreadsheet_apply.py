@@ -1,3 +1,4 @@
+import gc
 import time
 
 import pytest
@@ -160,6 +161,26 @@ def test_a_sync_removes_in_bulk_and_records_who_and_why(
         ("-", user, reason, "Team 2"),
         ("-", user, reason, "Other"),
     ]
+
+
+def test_the_garbage_collector_is_paused_while_importing_and_resumed_after(
+    make_project, make_person
+):
+    project = make_project()
+    make_person("John Smith")
+    make_person("John Smith")
+    while_writing = []
+
+    run_import(
+        project,
+        csv_file("Research,Data,Ann Beta,"),
+        progress=lambda done, total: while_writing.append(gc.isenabled()),
+    )
+    with pytest.raises(CreditsError):
+        run_import(project, csv_file("Research,Data,John Smith,"))
+
+    assert while_writing == [False]
+    assert gc.isenabled()
 
 
 def test_a_database_error_while_applying_rolls_back_everything(make_project, make_section):

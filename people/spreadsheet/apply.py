@@ -7,6 +7,8 @@ locked, the plan made again and compared, and the changes written with bulk quer
 (COPY on PostgreSQL) in one transaction.
 """
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,6 +75,24 @@ def lock_project(project, *, wait_seconds=None):
     return locked[0] if locked else None
 
 
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector paused while an import runs.
+
+    An import makes a few hundred thousand objects (rows, a plan, the rows to write)
+    that live until it ends, and each pass of the collector over its oldest generation
+    walks them all again: a tenth of the time of a 50,000-row import. What the import
+    leaves behind is collected once the collector runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def import_credits(
     project,
     rows,
@@ -91,15 +111,18 @@ def import_credits(
     `expected_digest` is the digest of the plan an editor confirmed: if the database
     changed since, nothing is written.
     """
-    plan = build_plan(project, rows, mode)
-    if dry_run:
-        return plan
-    if expected_digest is not None and plan.digest() != expected_digest:
-        raise CreditsError(
-            "The credits in the database changed since the preview, so nothing was "
-            "imported. Upload the file again to see what it would change now."
+    with collector_paused():
+        plan = build_plan(project, rows, mode)
+        if dry_run:
+            return plan
+        if expected_digest is not None and plan.digest() != expected_digest:
+            raise CreditsError(
+                "The credits in the database changed since the preview, so nothing was "
+                "imported. Upload the file again to see what it would change now."
+            )
+        write_plan(
+            plan, rows, user=user, source=source, progress=progress, wait_seconds=wait_seconds
         )
-    write_plan(plan, rows, user=user, source=source, progress=progress, wait_seconds=wait_seconds)
     return plan
 
 

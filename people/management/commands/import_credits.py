@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
 from people.models import Project
-from people.spreadsheet.apply import write_plan
+from people.spreadsheet.apply import collector_paused, write_plan
 from people.spreadsheet.format import (
     CreditsError,
     is_too_large,
@@ -83,22 +83,23 @@ class Command(BaseCommand):
         mode = SYNC if options["sync"] else ADD
         show_progress = self.stderr.isatty()
         try:
-            rows = read_credits(data)
-            plan = build_plan(project, rows, mode)
-            self.report(plan)
-            if options["dry_run"]:
-                self.stdout.write(
-                    f'Dry run: importing {printable(path)} into "{printable(project)}" ({mode}) '
-                    f"would make {plan.summary()}. Nothing was written."
+            with collector_paused():
+                rows = read_credits(data)
+                plan = build_plan(project, rows, mode)
+                self.report(plan)
+                if options["dry_run"]:
+                    self.stdout.write(
+                        f'Dry run: importing {printable(path)} into "{printable(project)}" '
+                        f"({mode}) would make {plan.summary()}. Nothing was written."
+                    )
+                    return
+                self.confirm_removals(plan, options)
+                write_plan(
+                    plan,
+                    rows,
+                    source=path.name,
+                    progress=self.show_progress if show_progress else None,
                 )
-                return
-            self.confirm_removals(plan, options)
-            write_plan(
-                plan,
-                rows,
-                source=path.name,
-                progress=self.show_progress if show_progress else None,
-            )
         except CreditsError as error:
             raise CommandError(
                 f"{printable(path)}: nothing was imported.\n{printable(error)}"
