@@ -9,11 +9,8 @@ locked, the plan made again and compared, and the changes written with bulk quer
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth.models import User
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
@@ -30,10 +27,10 @@ from people.models import (
     slug_base,
 )
 from people.sorting import sort_key
+from people.spreadsheet import bulk
 from people.spreadsheet.format import CreditsError
 from people.spreadsheet.plan import ADD, ExistingSection, ExistingTeam, build_plan
 
-BATCH_SIZE = 1000
 # The longest a web request waits for a project that an import has locked.
 WEB_LOCK_WAIT_SECONDS = 3
 # PostgreSQL's lock_not_available: lock_timeout ran out, or NOWAIT found the row locked.
@@ -181,27 +178,27 @@ def apply_plan(plan, *, user=None, source="", progress=None):
     """Write a plan with bulk queries, each row's history with it; call inside a transaction."""
     changes = plan.changes
     now = timezone.now()
-    added = _Stamp(user, (f"Imported from {source}" if source else "Import")[:100], now)
-    removed = _Stamp(
+    added = bulk.Stamp(user, (f"Imported from {source}" if source else "Import")[:100], now)
+    removed = bulk.Stamp(
         user,
         (f"Removed by a sync import of {source}" if source else "Removed by a sync import")[:100],
         now,
     )
-    _remove(Role, list(changes.removed_credits.values()), removed)
-    _remove(Team, [team.pk for team in changes.removed_teams], removed)
-    _remove(Section, [section.pk for section in changes.removed_sections], removed)
+    bulk.remove(Role, list(changes.removed_credits.values()), removed)
+    bulk.remove(Team, [team.pk for team in changes.removed_teams], removed)
+    bulk.remove(Section, [section.pk for section in changes.removed_sections], removed)
 
     sections = {
         new: Section(project=plan.project, title=new.title, position=position)
         for new, position in changes.new_sections.items()
     }
-    _create(Section, list(sections.values()), added)
+    bulk.create(Section, list(sections.values()), added)
     _move(Section, changes.positions, ExistingSection, added)
     teams = {
         new: Team(section_id=_pk(new.section, sections), name=new.name, position=position)
         for new, position in changes.new_teams.items()
     }
-    _create(Team, list(teams.values()), added)
+    bulk.create(Team, list(teams.values()), added)
     _move(Team, changes.positions, ExistingTeam, added)
     slugs = _new_slugs(changes.new_people)
     people = {
@@ -213,7 +210,7 @@ def apply_plan(plan, *, user=None, source="", progress=None):
         )
         for (new, sort_name), slug in zip(changes.new_people.items(), slugs, strict=True)
     }
-    _create(Person, list(people.values()), added)
+    bulk.create(Person, list(people.values()), added)
     _change_sort_names(changes.sort_names, added)
     _create_credits(changes.new_credits, sections, teams, people, added, progress)
     invalidate_pages()
@@ -238,23 +235,6 @@ def _pk(thing, created):
     return created[thing].pk if thing in created else thing.pk
 
 
-@dataclass(frozen=True, slots=True)
-class _Stamp:
-    """Who changed rows, why and when, as their history records say."""
-
-    user: User | None
-    reason: str
-    date: datetime
-
-    def for_simple_history(self):
-        """The arguments of simple-history's bulk functions."""
-        return {
-            "default_user": self.user,
-            "default_change_reason": self.reason,
-            "default_date": self.date,
-        }
-
-
 def _change_sort_names(changes, stamp):
     if not changes:
         return
@@ -267,7 +247,7 @@ def _change_sort_names(changes, stamp):
         people,
         Person,
         ["sort_name", "sort_key"],
-        batch_size=BATCH_SIZE,
+        batch_size=bulk.BATCH_SIZE,
         **stamp.for_simple_history(),
     )
 
@@ -283,138 +263,7 @@ def _create_credits(credits, sections, teams, people, stamp, progress):
         )
         for credit in credits
     ]
-    _insert(Role, fields, rows, stamp, progress)
-
-
-def _create(model, objects, stamp):
-    """Insert `objects` and their "+" history rows; the objects get their pks."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    # Field.pre_save gives what bulk_create would save of each field.
-    rows = [[field.pre_save(obj, True) for field in fields] for obj in objects]
-    for obj, pk in zip(objects, _insert(model, fields, rows, stamp), strict=True):
-        obj.pk = pk
-
-
-def _insert(model, fields, rows, stamp, progress=None):
-    """Insert rows of values for `fields` (all but the pk), and their "+" history rows.
-
-    Returns the new rows' pks; calls `progress(done, total)` every BATCH_SIZE rows.
-    Elsewhere than on PostgreSQL: bulk_create, then the history rows copied by the
-    database from the new rows (building a Python object per history row, as
-    simple-history's bulk_history_create does, took longer than the insert itself).
-    """
-    if not rows:
-        return []
-    if connection.vendor == "postgresql":
-        return _copy_in(model, fields, rows, stamp, progress)
-    names = [field.attname for field in fields]
-    pks = []
-    for start in range(0, len(rows), BATCH_SIZE):
-        objects = [
-            model(**dict(zip(names, row, strict=True))) for row in rows[start : start + BATCH_SIZE]
-        ]
-        model.objects.bulk_create(objects)
-        batch = [obj.pk for obj in objects]
-        _copy_to_history(model, batch, "+", stamp)
-        pks.extend(batch)
-        if progress:
-            progress(len(pks), len(rows))
-    return pks
-
-
-def _copy_in(model, fields, rows, stamp, progress):
-    """PostgreSQL: rows and their history rows written by COPY, their pks drawn first.
-
-    bulk_create's INSERTs and the history rows copied by INSERT … SELECT took longer
-    than the rest of a 50,000-row import together.
-    """
-    opts = model._meta
-    history = model.history.model
-    columns = [opts.pk.column] + [field.column for field in fields]
-    # The historical model has the model's columns, in its own order.
-    tracked = [columns.index(field.column) for field in history.tracked_fields]
-    stamp_columns = [
-        history._meta.get_field(name).column
-        for name in ("history_date", "history_change_reason", "history_type", "history_user")
-    ]
-    stamps = [stamp.date, stamp.reason, "+", getattr(stamp.user, "pk", None)]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [opts.db_table, opts.pk.column, len(rows)],
-        )
-        pks = [pk for (pk,) in cursor.fetchall()]
-        # psycopg's own errors become Django's (IntegrityError…), as with execute().
-        with connection.wrap_database_errors:
-            with cursor.copy(
-                f"COPY {quote(opts.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-            ) as copy:
-                for done, (pk, row) in enumerate(zip(pks, rows, strict=True), start=1):
-                    copy.write_row((pk, *row))
-                    if progress and (done % BATCH_SIZE == 0 or done == len(rows)):
-                        progress(done, len(rows))
-            history_columns = [columns[index] for index in tracked] + stamp_columns
-            with cursor.copy(
-                f"COPY {quote(history._meta.db_table)} "
-                f"({', '.join(map(quote, history_columns))}) FROM STDIN"
-            ) as copy:
-                for pk, row in zip(pks, rows, strict=True):
-                    values = (pk, *row)
-                    copy.write_row([values[index] for index in tracked] + stamps)
-    return pks
-
-
-def _remove(model, pks, stamp):
-    """Copy rows to their history as "-" records, then delete them.
-
-    QuerySet.delete() sends a signal per row, which simple-history answers with an
-    INSERT of its own: removing 100,000 credits took minutes. The caller invalidates
-    the cached pages, which the signal would have done.
-    """
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for batch in _batches(pks):
-            _copy_to_history(model, batch, "-", stamp)
-            condition, params = _pk_in(model, batch)
-            cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE {condition}", params)
-
-
-def _copy_to_history(model, pks, history_type, stamp):
-    """INSERT … SELECT the rows `pks` of `model` into its history table, as `history_type`."""
-    history = model.history.model
-    field = history._meta.get_field
-    quote = connection.ops.quote_name
-    copied = [quote(tracked.column) for tracked in history.tracked_fields]
-    stamps = {
-        "history_date": field("history_date").get_db_prep_value(stamp.date, connection),
-        "history_change_reason": stamp.reason,
-        "history_type": history_type,
-        "history_user": getattr(stamp.user, "pk", None),
-    }
-    columns = copied + [quote(field(name).column) for name in stamps]
-    condition, params = _pk_in(model, pks)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "
-            f"SELECT {', '.join(copied)}, %s, %s, %s, %s "
-            f"FROM {quote(model._meta.db_table)} WHERE {condition}",
-            [*stamps.values(), *params],
-        )
-
-
-def _batches(pks):
-    """`pks` in batches that one query can take: on PostgreSQL, all of them as one array."""
-    size = len(pks) if connection.vendor == "postgresql" else BATCH_SIZE
-    return [pks[start : start + size] for start in range(0, len(pks), size or 1)]
-
-
-def _pk_in(model, pks):
-    """The SQL condition "the pk is one of `pks`" and its parameters."""
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    if connection.vendor == "postgresql":
-        return f"{pk} = ANY(%s)", [list(pks)]
-    return f"{pk} IN ({', '.join(['%s'] * len(pks))})", list(pks)
+    bulk.insert(Role, fields, rows, stamp, progress)
 
 
 def _move(model, positions, kind, stamp):
@@ -427,5 +276,5 @@ def _move(model, positions, kind, stamp):
         for obj in objects:
             obj.position = positions[obj.pk]
         bulk_update_with_history(
-            objects, model, ["position"], batch_size=BATCH_SIZE, **stamp.for_simple_history()
+            objects, model, ["position"], batch_size=bulk.BATCH_SIZE, **stamp.for_simple_history()
         )
