@@ -22,6 +22,7 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from people.models import Project
 from people.resources import CreditsCSV, CreditsXLSX
+from people.spreadsheet.apply import ProjectBusy
 from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
 from people.spreadsheet.plan import ADD, MODES
 from people.spreadsheet.storage import UploadExpired
@@ -169,8 +170,8 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
     def process_import(self, request, **kwargs):
         """Write the confirmed import; report success only for what was written."""
         # ImportMixin.process_import: replaced, to show why nothing was imported (the
-        # database changed, the project was deleted, the upload expired) instead of a
-        # success message, and to delete the upload whatever happens.
+        # database changed, the project was deleted or is locked by an import, the upload
+        # expired) instead of a success message, and to delete the upload whatever happens.
         if not self.has_import_permission(request):
             raise PermissionDenied
         confirm_form = self.create_confirm_form(request)
@@ -186,7 +187,7 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         try:
             rows = read_credits(storage.read())
             result = self.process_dataset(rows, confirm_form, request, **kwargs)
-        except (UploadExpired, CreditsError) as error:
+        except (UploadExpired, CreditsError, ProjectBusy) as error:
             return self.import_failed(request, [str(error)])
         finally:
             storage.remove()

@@ -11,7 +11,7 @@ from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 
 from people.models import Person, Role
-from people.spreadsheet.apply import import_credits
+from people.spreadsheet import apply
 from people.spreadsheet.export import credits_table, write_csv
 from people.spreadsheet.format import COLUMNS, OPTIONAL_COLUMNS, CreditsError, read_credits
 from people.spreadsheet.plan import ADD
@@ -94,12 +94,13 @@ class CreditResource(resources.ModelResource):
         """Resource.import_data: import `dataset`, CreditsCSV's rows, through our bulk engine.
 
         Overridden: the library saves row by row; ours plans, then writes everything in one
-        transaction or nothing. Errors come back in the result, never half-written.
+        transaction or nothing. Errors come back in the result, never half-written;
+        ProjectBusy (an import held the project longer than a request waits) is raised.
         """
         result = CreditsResult()
         result.diff_headers = list(COLUMNS)
         try:
-            plan = import_credits(
+            plan = apply.import_credits(
                 self.project,
                 dataset,
                 self.mode,
@@ -107,6 +108,7 @@ class CreditResource(resources.ModelResource):
                 user=kwargs.get("user"),
                 source=kwargs.get("file_name") or "",
                 expected_digest=None if dry_run else self.expected_digest,
+                wait_seconds=apply.WEB_LOCK_WAIT_SECONDS,
             )
         except CreditsError as error:
             if raise_errors:

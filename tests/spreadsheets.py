@@ -1,8 +1,13 @@
 """What the spreadsheet tests share: writing a file, importing it, reading a page back."""
 
+import threading
+from contextlib import contextmanager
+
+import psycopg
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.db import connection
 
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import read_credits
@@ -67,3 +72,30 @@ def listed(credits):
         )
         for credit in credits
     ]
+
+
+@contextmanager
+def another_connection():
+    """A second PostgreSQL connection, as another process would have; rolled back at the end."""
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        try:
+            yield other
+        finally:
+            other.rollback()
+
+
+@contextmanager
+def locked_elsewhere(project, at_most=10):
+    """The project's row locked by another connection, as a running import holds it.
+
+    The lock is let go after `at_most` seconds in any case, so that a test of a
+    request that would wait for it fails instead of hanging.
+    """
+    with another_connection() as other:
+        other.execute("SELECT id FROM people_project WHERE id = %s FOR UPDATE", [project.pk])
+        release = threading.Timer(at_most, other.rollback)
+        release.start()
+        try:
+            yield
+        finally:
+            release.cancel()

@@ -1,10 +1,12 @@
 import io
+import time
 
 import openpyxl
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +14,15 @@ from django.utils import timezone
 from people.models import Alias, ImportUpload, Person, Role
 from people.spreadsheet.format import read_credits
 from people.spreadsheet.plan import ADD, SYNC
-from tests.spreadsheets import GPT4V_CSV, HEADER, csv_file, database_rows, page, run_import
+from tests.spreadsheets import (
+    GPT4V_CSV,
+    HEADER,
+    csv_file,
+    database_rows,
+    locked_elsewhere,
+    page,
+    run_import,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +159,53 @@ def test_admin_sync_preview_lists_the_credits_to_remove(editor_client, make_proj
     ) in page_text
 
 
+CONFIRM_BUTTON = (
+    '<div class="submit-row"> <input type="submit" class="default" name="confirm" '
+    'value="Confirm import"> </div> </form>'
+)
+
+
+def test_admin_sync_preview_warns_above_the_confirm_button(editor_client, make_project):
+    project = make_project()
+    run_import(project, csv_file("Safety,,Ann Beta,Lead", "Safety,Evals,Cy Dee,", "Ops,,Ed Fu,"))
+
+    preview = upload(editor_client, project, csv_file("Safety,Evals,Cy Dee,", "Ops,,Ed Fu,"), SYNC)
+
+    page_text = " ".join(text(preview).split())
+    warning = (
+        '<ul class="messagelist"><li class="warning">This sync removes 1 of the project&#x27;s '
+        "3 credits.</li></ul>"
+    )
+    assert page_text.count(warning) == 1
+    assert page_text.index(warning) < page_text.index(CONFIRM_BUTTON)
+
+
+def test_admin_sync_preview_warns_of_a_mass_removal(editor_client, make_project):
+    project = make_project()
+    run_import(project, GPT4V_CSV.read_bytes())
+
+    preview = upload(editor_client, project, csv_file("Research contributions,Data,Tao Xu,"), SYNC)
+
+    page_text = " ".join(text(preview).split())
+    warning = (
+        '<ul class="messagelist"><li class="warning">This sync removes 209 of the project&#x27;s '
+        "210 credits, 3 sections and 24 teams. That is more than half of the project&#x27;s "
+        "credits.</li></ul>"
+    )
+    assert page_text.index(warning) < page_text.index(CONFIRM_BUTTON)
+
+
+def test_admin_preview_that_removes_nothing_warns_of_nothing(editor_client, make_project):
+    project = make_project()
+    run_import(project, csv_file("Safety,Evals,Cy Dee,"))
+
+    preview = upload(editor_client, project, csv_file("Safety,Evals,Cy Dee,", "Ops,,Ed Fu,"), SYNC)
+
+    page_text = " ".join(text(preview).split())
+    assert 'class="warning"' not in page_text
+    assert CONFIRM_BUTTON in page_text
+
+
 def test_admin_sync_preview_lists_sort_names_duplicates_and_places_to_remove(
     editor_client, make_project
 ):
@@ -277,6 +334,29 @@ def test_admin_confirm_fails_when_the_credits_changed_since_the_preview(
         "The credits in the database changed since the preview, so nothing was imported.",
         before,
     )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no row locks for another connection"
+)
+def test_admin_confirm_waits_seconds_at_most_for_a_project_an_import_holds(
+    editor_client, make_project, monkeypatch
+):
+    monkeypatch.setattr("people.spreadsheet.apply.WEB_LOCK_WAIT_SECONDS", 1)
+    project = make_project()
+    preview = upload(editor_client, project, csv_file("Safety,Evals,Ann Beta,"))
+    before = {**database_rows(), "people.ImportUpload": 0}
+
+    with locked_elsewhere(project):
+        started = time.monotonic()
+        response = confirm(editor_client, preview)
+        waited = time.monotonic() - started
+
+    assert_failed_confirm(
+        response, "An import is running on this project; try again when it finishes.", before
+    )
+    assert waited < 5
 
 
 def test_admin_confirm_fails_when_the_project_was_deleted(editor_client, make_project):

@@ -1,12 +1,15 @@
 import io
+import os
+import threading
 
 import openpyxl
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command, execute_from_command_line
+from django.db import connection
 
 from people.models import Alias, Project, Role
-from tests.spreadsheets import GPT4V_CSV, csv_file
+from tests.spreadsheets import GPT4V_CSV, another_connection, csv_file, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -15,10 +18,15 @@ def database_rows():
     return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
 
-def run(*args):
+def run(*args, **options):
     out, err = io.StringIO(), io.StringIO()
-    call_command(*args, stdout=out, stderr=err)
+    call_command(*args, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
 
 
 @pytest.fixture
@@ -69,7 +77,9 @@ def test_sync_lists_and_removes_what_the_file_lacks(make_project, write):
     run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
     path = write(b"section,team,person,role\nResearch contributions,Data,Tao Xu,\n")
 
-    out, _err = run("import_credits", path, "--project", "gpt-4v", "--sync")
+    out, _err = run(
+        "import_credits", path, "--project", "gpt-4v", "--sync", "--yes", "--allow-mass-removal"
+    )
 
     assert out.splitlines()[0] == "Credits removed (209):"
     assert out.splitlines()[-1] == (
@@ -77,6 +87,173 @@ def test_sync_lists_and_removes_what_the_file_lacks(make_project, write):
         "3 sections removed, 24 teams removed."
     )
     assert list(Role.objects.values_list("person__name", "team__name")) == [("Tao Xu", "Data")]
+
+
+@pytest.fixture
+def three_credits(make_project, write):
+    """A project with three credits, and a file of two of them."""
+    make_project("GPT-4V", "gpt-4v")
+    everyone = write(
+        csv_file("Research,Data,Ann Beta,", "Research,Data,Cy Dee,", "Research,Data,Ed Fu,"),
+        "everyone.csv",
+    )
+    run("import_credits", everyone, "--project", "gpt-4v")
+    return write(csv_file("Research,Data,Ann Beta,", "Research,Data,Cy Dee,"))
+
+
+def test_a_sync_that_removes_is_refused_without_a_terminal_unless_yes(three_credits):
+    path = three_credits
+    before = database_rows()
+
+    with pytest.raises(CommandError) as error:
+        run("import_credits", path, "--project", "gpt-4v", "--sync")
+    refused = database_rows()
+    out, _err = run("import_credits", path, "--project", "gpt-4v", "--sync", "--yes")
+
+    assert str(error.value) == (
+        "This sync removes 1 of the project's 3 credits.\n"
+        "Nothing was imported: run the command again with --yes to confirm (it asks only on "
+        "a terminal)."
+    )
+    assert refused == before
+    assert out.splitlines() == [
+        "Credits removed (1):",
+        "  Research / Data: Ed Fu",
+        "This sync removes 1 of the project's 3 credits.",
+        f'Imported {path} into "GPT-4V" (sync): 0 new credits, 2 unchanged, 1 removed.',
+    ]
+    assert sorted(Role.objects.values_list("person__name", flat=True)) == ["Ann Beta", "Cy Dee"]
+
+
+@pytest.mark.parametrize("answer", ["y\n", "yes\n", "Y\n"])
+def test_a_sync_on_a_terminal_asks_before_removing(three_credits, answer):
+    path = three_credits
+
+    out, _err = run("import_credits", path, "--project", "gpt-4v", "--sync", stdin=Terminal(answer))
+
+    assert out.splitlines() == [
+        "Credits removed (1):",
+        "  Research / Data: Ed Fu",
+        "This sync removes 1 of the project's 3 credits.",
+        "Remove them and import the file? [y/N] "
+        f'Imported {path} into "GPT-4V" (sync): 0 new credits, 2 unchanged, 1 removed.',
+    ]
+    assert Role.objects.count() == 2
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n", "", "maybe\n"])
+def test_a_sync_on_a_terminal_removes_nothing_unless_the_answer_is_yes(three_credits, answer):
+    path = three_credits
+    before = database_rows()
+
+    with pytest.raises(CommandError) as error:
+        run("import_credits", path, "--project", "gpt-4v", "--sync", stdin=Terminal(answer))
+
+    assert str(error.value) == "Nothing was imported."
+    assert database_rows() == before
+
+
+def test_a_sync_that_removes_nothing_asks_nothing(three_credits, write):
+    path = write(
+        csv_file("Research,Data,Ann Beta,", "Research,Data,Cy Dee,", "Research,Data,Ed Fu,")
+    )
+
+    out, _err = run("import_credits", path, "--project", "gpt-4v", "--sync")
+
+    assert out == f'Imported {path} into "GPT-4V" (sync): 0 new credits, 3 unchanged, 0 removed.\n'
+
+
+def test_a_sync_dry_run_warns_and_asks_nothing(three_credits):
+    path = three_credits
+    before = database_rows()
+
+    out, _err = run("import_credits", three_credits, "--project", "gpt-4v", "--sync", "--dry-run")
+
+    assert out.splitlines()[-2:] == [
+        "This sync removes 1 of the project's 3 credits.",
+        f'Dry run: importing {path} into "GPT-4V" (sync) would make 0 new credits, 2 unchanged, '
+        "1 removed. Nothing was written.",
+    ]
+    assert database_rows() == before
+
+
+def test_a_sync_removing_more_than_half_needs_allow_mass_removal(make_project, write):
+    make_project("GPT-4V", "gpt-4v")
+    run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
+    path = write(b"section,team,person,role\nResearch contributions,Data,Tao Xu,\n")
+    before = database_rows()
+
+    with pytest.raises(CommandError) as with_yes:
+        run("import_credits", path, "--project", "gpt-4v", "--sync", "--yes")
+    with pytest.raises(CommandError) as on_a_terminal:
+        run("import_credits", path, "--project", "gpt-4v", "--sync", stdin=Terminal("y\n"))
+    refused = database_rows()
+    out, _err = run(
+        *("import_credits", path, "--project", "gpt-4v", "--sync", "--allow-mass-removal"),
+        stdin=Terminal("y\n"),
+    )
+
+    message = (
+        "This sync removes 209 of the project's 210 credits, 3 sections and 24 teams. That is "
+        "more than half of the project's credits.\n"
+        "Nothing was imported: a sync that removes more than half of a project's credits needs "
+        "--allow-mass-removal."
+    )
+    assert str(with_yes.value) == str(on_a_terminal.value) == message
+    assert refused == before
+    assert "Remove them and import the file? [y/N] Imported" in out
+    assert Role.objects.count() == 1
+
+
+def test_a_change_while_asking_is_caught_and_nothing_is_written(three_credits, write):
+    path = three_credits
+    project = Project.objects.get(slug="gpt-4v")
+
+    class EditedMeanwhile(Terminal):
+        def readline(self, *args):
+            run_import(project, csv_file("Research,Data,Gil Ho,"))
+            return "y\n"
+
+    with pytest.raises(CommandError) as error:
+        run("import_credits", path, "--project", "gpt-4v", "--sync", stdin=EditedMeanwhile())
+
+    assert str(error.value) == (
+        f"{path}: nothing was imported.\nThe credits in the database changed while this "
+        "import was being prepared, so nothing was imported. Run it again to see what it "
+        "would change now."
+    )
+    assert sorted(Role.objects.values_list("person__name", flat=True)) == [
+        "Ann Beta",
+        "Cy Dee",
+        "Ed Fu",
+        "Gil Ho",
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no row locks for another connection"
+)
+def test_the_question_is_asked_without_holding_the_project_lock(three_credits):
+    path = three_credits
+    project = Project.objects.get(slug="gpt-4v")
+    locked_meanwhile = []
+
+    class LockingElsewhere(Terminal):
+        def readline(self, *args):
+            with another_connection() as other:
+                locked_meanwhile.extend(
+                    other.execute(
+                        "SELECT id FROM people_project WHERE id = %s FOR UPDATE NOWAIT",
+                        [project.pk],
+                    ).fetchall()
+                )
+            return "y\n"
+
+    run("import_credits", path, "--project", "gpt-4v", "--sync", stdin=LockingElsewhere())
+
+    assert locked_meanwhile == [(project.pk,)]
+    assert Role.objects.count() == 2
 
 
 def test_duplicates_are_reported(make_project, write):
@@ -129,6 +306,60 @@ def test_a_file_over_the_limit_is_refused(make_project, write, settings):
     assert Role.objects.count() == 0
 
 
+def fifo(tmp_path, data):
+    """A named pipe that a thread fills with `data`, like the shell's <(cat file)."""
+    path = tmp_path / "pipe.csv"
+    os.mkfifo(path)
+
+    def fill():
+        with open(path, "wb") as pipe:
+            try:
+                pipe.write(data)
+            except BrokenPipeError:
+                pass
+
+    threading.Thread(target=fill, daemon=True).start()
+    return str(path)
+
+
+def test_a_pipe_is_read(make_project, tmp_path):
+    make_project("GPT-4V", "gpt-4v")
+    path = fifo(tmp_path, csv_file("Research,Data,Ann Beta,"))
+
+    out, _err = run("import_credits", path, "--project", "gpt-4v")
+
+    assert out.splitlines()[-1].startswith(f'Imported {path} into "GPT-4V" (add): 1 new credit')
+    assert Role.objects.get().person.name == "Ann Beta"
+
+
+def test_a_pipe_over_the_limit_is_refused(make_project, tmp_path, settings):
+    make_project("GPT-4V", "gpt-4v")
+    settings.IMPORT_MAX_BYTES = 1024
+    path = fifo(tmp_path, b"section,team,person,role\n" + b"A,B,Ann Beta,\n" * 100)
+
+    with pytest.raises(CommandError) as error:
+        run("import_credits", path, "--project", "gpt-4v")
+
+    assert str(error.value) == (
+        f"{path} is more than 1.0\xa0KB; the largest file that can be imported is 1.0\xa0KB "
+        "(set CREDITS_IMPORT_MAX_BYTES to change the limit)."
+    )
+    assert Role.objects.count() == 0
+
+
+def test_an_endless_file_is_refused(make_project, settings):
+    make_project("GPT-4V", "gpt-4v")
+    settings.IMPORT_MAX_BYTES = 1024
+
+    with pytest.raises(CommandError) as error:
+        run("import_credits", "/dev/zero", "--project", "gpt-4v")
+
+    assert str(error.value) == (
+        "/dev/zero is more than 1.0\xa0KB; the largest file that can be imported is 1.0\xa0KB "
+        "(set CREDITS_IMPORT_MAX_BYTES to change the limit)."
+    )
+
+
 def test_an_unknown_project_or_file_is_a_clear_error(make_project, tmp_path):
     make_project("GPT-4V", "gpt-4v")
 
@@ -160,11 +391,6 @@ def test_a_name_that_is_also_another_spelling_is_reported(make_project, make_per
     )
 
 
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
 def test_progress_is_shown_on_a_terminal(make_project):
     make_project("GPT-4V", "gpt-4v")
     err = Terminal()
@@ -174,6 +400,34 @@ def test_progress_is_shown_on_a_terminal(make_project):
     )
 
     assert err.getvalue() == "\rImporting credits: 210 of 210\n"
+
+
+def test_progress_is_shown_every_thousand_credits(make_project, write):
+    make_project("GPT-4V", "gpt-4v")
+    path = write(csv_file(*(f"Research,Data,Person {number}," for number in range(2500))))
+    err = Terminal()
+
+    call_command("import_credits", path, "--project", "gpt-4v", stdout=io.StringIO(), stderr=err)
+
+    assert err.getvalue() == (
+        "\rImporting credits: 1,000 of 2,500\rImporting credits: 2,000 of 2,500"
+        "\rImporting credits: 2,500 of 2,500\n"
+    )
+
+
+def test_control_characters_are_shown_escaped(
+    make_project, make_section, make_team, make_credit, write
+):
+    project = make_project("GPT\a-4V", "gpt-4v")
+    team = make_team(make_section(project, "Research"), "Data")
+    make_credit("Ann\x1b[2JBeta", team=team, title="Lead\x9b")
+    path = write(csv_file("Research,Data,Cy Dee,"))
+
+    out, _err = run("import_credits", path, "--project", "gpt-4v", "--sync", "--dry-run")
+
+    assert "\x1b" not in out and "\a" not in out and "\x9b" not in out
+    assert "  Research / Data: Ann\\x1b[2JBeta (Lead\\x9b)\n" in out
+    assert 'into "GPT\\x07-4V" (sync) would make 1 new credit' in out
 
 
 # export_credits

@@ -1,12 +1,14 @@
+import gc
+import time
 from dataclasses import asdict
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from people.models import Person, Project, Role
+from people.models import Person, Project, Role, Section, Team
 from people.pages import project_page
-from people.spreadsheet.apply import apply_plan, import_credits
+from people.spreadsheet.apply import ProjectBusy, apply_plan, import_credits, lock_project
 from people.spreadsheet.format import CreditsError, read_credits
 from people.spreadsheet.plan import SYNC, build_plan
 from tests.spreadsheets import (
@@ -14,6 +16,7 @@ from tests.spreadsheets import (
     csv_file,
     database_rows,
     empty_the_database,
+    locked_elsewhere,
     page,
     run_import,
 )
@@ -110,18 +113,122 @@ def test_an_import_is_recorded_in_history_with_who_and_why(make_project, django_
     assert list(Person.history.values_list("name", "history_type")) == [("Ann Beta", "+")]
 
 
-def test_a_database_error_while_applying_rolls_back_everything(make_project, make_person):
+def test_a_sync_removes_in_bulk_and_records_who_and_why(
+    make_project, django_user_model, django_assert_max_num_queries
+):
+    project = make_project()
+    user = django_user_model.objects.create_user("importer", is_staff=True)
+    run_import(
+        project,
+        csv_file(
+            "Research,,Ann Beta,Lead",
+            *(f"Research,Team {n % 3},Person {n:03},Member {n}" for n in range(300)),
+            "Other,Legal,Cy Dee,",
+        ),
+    )
+    kept = Role.objects.get(person__name="Person 000")
+    removed = {
+        role.pk: (role.person_id, role.section_id, role.team_id, role.title)
+        for role in Role.objects.exclude(pk=kept.pk)
+    }
+
+    with django_assert_max_num_queries(40):
+        run_import(
+            project,
+            csv_file("Research,Team 0,Person 000,Member 0"),
+            mode=SYNC,
+            user=user,
+            source="short.csv",
+        )
+
+    assert list(Role.objects.all()) == [kept]
+    reason = "Removed by a sync import of short.csv"
+    records = Role.history.filter(history_type="-")
+    assert {
+        record.id: (record.person_id, record.section_id, record.team_id, record.title)
+        for record in records
+    } == removed
+    assert set(records.values_list("history_user", "history_change_reason")) == {(user.pk, reason)}
+    removed_places = [
+        (record.history_type, record.history_user, record.history_change_reason, str(record.name))
+        for record in Team.history.filter(history_type="-").order_by("name")
+    ] + [
+        (record.history_type, record.history_user, record.history_change_reason, record.title)
+        for record in Section.history.filter(history_type="-")
+    ]
+    assert removed_places == [
+        ("-", user, reason, "Legal"),
+        ("-", user, reason, "Team 1"),
+        ("-", user, reason, "Team 2"),
+        ("-", user, reason, "Other"),
+    ]
+
+
+def test_the_garbage_collector_is_paused_while_importing_and_resumed_after(
+    make_project, make_person
+):
+    project = make_project()
+    make_person("John Smith")
+    make_person("John Smith")
+    while_writing = []
+
+    run_import(
+        project,
+        csv_file("Research,Data,Ann Beta,"),
+        progress=lambda done, total: while_writing.append(gc.isenabled()),
+    )
+    with pytest.raises(CreditsError):
+        run_import(project, csv_file("Research,Data,John Smith,"))
+
+    assert while_writing == [False]
+    assert gc.isenabled()
+
+
+def test_a_database_error_while_applying_rolls_back_everything(make_project, make_section):
     project = make_project()
     rows = read_credits(csv_file("Research,Data,Ann Beta,"))
     plan = build_plan(project, rows)
-    # Someone else takes the slug between planning and writing.
-    make_person("Someone Else", slug="ann-beta")
+    # Someone else adds the section between planning and writing.
+    make_section(project, "research")
     before = database_rows()
 
     with pytest.raises(IntegrityError), transaction.atomic():
         apply_plan(plan)
 
     assert database_rows() == before
+
+
+def test_an_address_taken_since_planning_is_left_to_its_owner(make_project, make_person):
+    project = make_project()
+    rows = read_credits(csv_file("Research,Data,Ann Beta,"))
+    plan = build_plan(project, rows)
+    someone_else = make_person("Someone Else", slug="ann-beta")
+
+    with transaction.atomic():
+        apply_plan(plan)
+
+    assert Person.objects.get(name="Ann Beta").slug == "ann-beta-2"
+    assert Person.objects.get(slug="ann-beta") == someone_else
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no row locks for another connection"
+)
+def test_a_project_locked_by_another_connection_is_busy_after_the_wait(make_project):
+    project = make_project()
+
+    with locked_elsewhere(project):
+        started = time.monotonic()
+        with pytest.raises(ProjectBusy) as error, transaction.atomic():
+            lock_project(project, wait_seconds=0.5)
+        waited = time.monotonic() - started
+    with transaction.atomic():
+        locked_once_free = lock_project(project, wait_seconds=0.5)
+
+    assert str(error.value) == "An import is running on this project; try again when it finishes."
+    assert 0.4 < waited < 3
+    assert locked_once_free == project
 
 
 def test_the_project_is_gone_by_the_time_of_writing(make_project):

@@ -59,8 +59,20 @@ BAD_FILES = {
         csv_file("Research,Data,Ann Beta,", "Research,Data,Cy Dee," + "x" * 201),
         "Row 3, column role: 201 characters; at most 200 are allowed.",
     ),
-    "invalid UTF-8": (
+    "Latin-1": (
         csv_file("Research,Data,Ann Beta,") + "Research,Data,René Roux,\n".encode("latin-1"),
+        "The file must be UTF-8 encoded; this one looks like Windows-1252 (also called ANSI or "
+        'Latin-1): row 3, column person reads "René Roux" in it. In your spreadsheet, save the '
+        'file as "CSV UTF-8 (comma-delimited)".',
+    ),
+    "Windows-1252": (
+        "section,team,person,role\nRecherche,Données,Zoë Brontë,“Lead” – €\n".encode("cp1252"),
+        "The file must be UTF-8 encoded; this one looks like Windows-1252 (also called ANSI or "
+        'Latin-1): row 2, column team reads "Données" in it. In your spreadsheet, save the file '
+        'as "CSV UTF-8 (comma-delimited)".',
+    ),
+    "an encoding not recognised": (
+        csv_file("Research,Data,Ann Beta,") + "Research,Data,张伟,\n".encode("gbk"),
         "The file must be UTF-8 encoded: row 3, column person has characters that are not "
         'UTF-8. In your spreadsheet, save the file as "CSV UTF-8 (comma-delimited)".',
     ),
@@ -68,6 +80,30 @@ BAD_FILES = {
         csv_file("Research,Data,Ann Beta,").decode().encode("utf-16"),
         "The file must be UTF-8 encoded; this one is UTF-16. In your spreadsheet, save the "
         'file as "CSV UTF-8 (comma-delimited)".',
+    ),
+    "UTF-32": (
+        csv_file("Research,Data,Ann Beta,").decode().encode("utf-32"),
+        "The file must be UTF-8 encoded; this one is UTF-32. In your spreadsheet, save the "
+        'file as "CSV UTF-8 (comma-delimited)".',
+    ),
+    "UTF-16 without a byte-order mark": (
+        csv_file("Research,Data,Ann Beta,").decode().encode("utf-16-le"),
+        "The file must be UTF-8 encoded; this one looks like UTF-16 without a byte-order mark "
+        "(every other byte is a NUL byte). In your spreadsheet, save the file as "
+        '"CSV UTF-8 (comma-delimited)".',
+    ),
+    "UTF-16 big-endian without a byte-order mark": (
+        csv_file("Research,Data,Zoë Brontë,").decode().encode("utf-16-be"),
+        "The file must be UTF-8 encoded; this one looks like UTF-16 without a byte-order mark "
+        "(every other byte is a NUL byte). In your spreadsheet, save the file as "
+        '"CSV UTF-8 (comma-delimited)".',
+    ),
+    "two byte-order marks": (
+        "\ufeff\ufeff".encode() + csv_file("Research,Data,Ann Beta,"),
+        "The file starts with two byte-order marks (a program added one to a file that had one "
+        "already), so its first column has an invisible character before its name. In your "
+        "spreadsheet, type the first column's name again, then save the file as \"CSV UTF-8 "
+        '(comma-delimited)".',
     ),
     "semicolons": (
         b"section;team;person;role\nResearch;;Ann Beta;Lead\n",

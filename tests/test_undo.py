@@ -192,7 +192,7 @@ def test_a_syncs_removals_say_who_and_why(research, editor):
     assert {
         (record.history_user, record.history_change_reason, record.change_set)
         for record in removals
-    } == {(editor, "Synced a file into GPT-4V", change_set)}
+    } == {(editor, "Removed by a sync import", change_set)}
 
 
 def test_undoing_a_sync_puts_moved_sections_and_teams_back_in_place(

@@ -1,21 +1,94 @@
-"""Applying a credits import: bulk writes in one transaction, the project locked.
+"""Applying a credits import: planned without the project's lock, written with it.
 
 The same code serves the admin (preview, then confirm) and `manage.py import_credits`.
+A plan is made first with no lock held: planning reads every person and matches every
+row, and the command line may ask before a sync removes anything. Then the project is
+locked, the plan made again and compared, and the changes written with bulk queries
+(COPY on PostgreSQL) in one transaction.
 """
 
+import gc
+from contextlib import contextmanager
+
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from people.caching import invalidate_pages
 from people.changesets.record import recording_import
-from people.models import Person, Project, Role, Section, Team
+from people.models import (
+    Person,
+    PersonRedirect,
+    Project,
+    Role,
+    Section,
+    Team,
+    numbered_slug,
+    slug_base,
+)
 from people.sorting import sort_key
+from people.spreadsheet import bulk
 from people.spreadsheet.format import CreditsError
 from people.spreadsheet.plan import ADD, ExistingSection, ExistingTeam, build_plan
 
-BATCH_SIZE = 1000
+# The longest a web request waits for a project that an import has locked.
+WEB_LOCK_WAIT_SECONDS = 3
+# PostgreSQL's lock_not_available: lock_timeout ran out, or NOWAIT found the row locked.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class ProjectBusy(Exception):
+    """Another transaction, such as an import, kept the project locked longer than we wait."""
+
+    def __init__(self):
+        super().__init__("An import is running on this project; try again when it finishes.")
+
+
+def lock_projects(projects, *, wait_seconds=None):
+    """Lock the rows of `projects` (a queryset) until the transaction ends; return them.
+
+    Call inside a transaction. On PostgreSQL, waits at most `wait_seconds` for a lock
+    another transaction holds, then raises ProjectBusy; None waits as long as it takes.
+    SQLite locks nothing here: it lets one transaction write at a time anyway.
+    """
+    if wait_seconds is not None and connection.vendor == "postgresql":
+        # Like SET LOCAL: the limit ends with the transaction.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{max(1, round(wait_seconds * 1000))}ms"],
+            )
+    try:
+        return list(projects.select_for_update(of=["self"]))
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise ProjectBusy from error
+        raise
+
+
+def lock_project(project, *, wait_seconds=None):
+    """Lock one project's row (see lock_projects); None if the project no longer exists."""
+    locked = lock_projects(Project.objects.filter(pk=project.pk), wait_seconds=wait_seconds)
+    return locked[0] if locked else None
+
+
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector paused while an import runs.
+
+    An import makes a few hundred thousand objects (rows, a plan, the rows to write)
+    that live until it ends, and each pass of the collector over its oldest generation
+    walks them all again: a tenth of the time of a 50,000-row import. What the import
+    leaves behind is collected once the collector runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def import_credits(
@@ -28,40 +101,60 @@ def import_credits(
     source="",
     expected_digest=None,
     progress=None,
+    wait_seconds=None,
 ):
-    """Plan importing `rows` into `project` and, unless `dry_run`, apply it in one transaction.
+    """Plan importing `rows` into `project` and, unless `dry_run`, write it (see write_plan).
 
     Returns the plan. Raises CreditsError, and writes nothing, if anything is wrong.
     `expected_digest` is the digest of the plan an editor confirmed: if the database
     changed since, nothing is written.
     """
-    if dry_run:
-        return build_plan(project, rows, mode)
+    with collector_paused():
+        plan = build_plan(project, rows, mode)
+        if dry_run:
+            return plan
+        if expected_digest is not None and plan.digest() != expected_digest:
+            raise CreditsError(
+                "The credits in the database changed since the preview, so nothing was "
+                "imported. Upload the file again to see what it would change now."
+            )
+        write_plan(
+            plan, rows, user=user, source=source, progress=progress, wait_seconds=wait_seconds
+        )
+    return plan
+
+
+def write_plan(plan, rows, *, user=None, source="", progress=None, wait_seconds=None):
+    """Write `plan`, made from `rows`, in one transaction, if it still holds under the lock.
+
+    Raises CreditsError, having written nothing, if the project is gone or its credits
+    changed since the plan was made; ProjectBusy if `wait_seconds` pass before the
+    project's lock is free (see lock_projects).
+    """
     try:
         with transaction.atomic():
-            # Two imports into one project wait for each other instead of both
-            # planning against the same old state.
-            locked = Project.objects.select_for_update().filter(pk=project.pk).first()
+            # Two imports into one project take turns here; the second finds the
+            # first one's changes when it plans again.
+            locked = lock_project(plan.project, wait_seconds=wait_seconds)
             if locked is None:
                 raise CreditsError(
-                    f'The project "{project}" no longer exists; nothing was imported.'
+                    f'The project "{plan.project}" no longer exists; nothing was imported.'
                 )
-            plan = build_plan(locked, rows, mode)
-            if expected_digest is not None and plan.digest() != expected_digest:
+            again = build_plan(locked, rows, plan.mode)
+            if again.digest() != plan.digest():
                 raise CreditsError(
-                    "The credits in the database changed since the preview, so nothing was "
-                    "imported. Upload the file again to see what it would change now."
+                    "The credits in the database changed while this import was being "
+                    "prepared, so nothing was imported. Run it again to see what it would "
+                    "change now."
                 )
-            reason = f"Imported from {source}" if source else "Import"
             with recording_import(plan, user, source):
-                apply_plan(plan, user=user, reason=reason, progress=progress)
+                apply_plan(plan, user=user, source=source, progress=progress)
             _record(plan, locked, user, source)
     except DatabaseError as error:
         raise CreditsError(
             f"The database refused the import, so nothing was imported ({error}). "
             "Another change may have been saved at the same moment; try again."
         ) from error
-    return plan
 
 
 def _record(plan, project, user, source):
@@ -83,44 +176,60 @@ def _record(plan, project, user, source):
         )
 
 
-def apply_plan(plan, *, user=None, reason="Import", progress=None):
-    """Write a plan with bulk queries; call inside a transaction."""
+def apply_plan(plan, *, user=None, source="", progress=None):
+    """Write a plan with bulk queries, each row's history with it; call inside a transaction."""
     changes = plan.changes
-    stamp = {
-        "default_user": user,
-        "default_change_reason": reason[:100],
-        "default_date": timezone.now(),
-    }
-    # QuerySet.delete() sends the signals that record history and invalidate pages.
-    _delete(Role, list(changes.removed_credits.values()))
-    _delete(Team, [team.pk for team in changes.removed_teams])
-    _delete(Section, [section.pk for section in changes.removed_sections])
+    now = timezone.now()
+    added = bulk.Stamp(user, (f"Imported from {source}" if source else "Import")[:100], now)
+    removed = bulk.Stamp(
+        user,
+        (f"Removed by a sync import of {source}" if source else "Removed by a sync import")[:100],
+        now,
+    )
+    bulk.remove(Role, list(changes.removed_credits.values()), removed)
+    bulk.remove(Team, [team.pk for team in changes.removed_teams], removed)
+    bulk.remove(Section, [section.pk for section in changes.removed_sections], removed)
 
     sections = {
         new: Section(project=plan.project, title=new.title, position=position)
         for new, position in changes.new_sections.items()
     }
-    _create(Section, list(sections.values()), stamp)
-    _move(Section, changes.positions, ExistingSection, stamp)
+    bulk.create(Section, list(sections.values()), added)
+    _move(Section, changes.positions, ExistingSection, added)
     teams = {
         new: Team(section_id=_pk(new.section, sections), name=new.name, position=position)
         for new, position in changes.new_teams.items()
     }
-    _create(Team, list(teams.values()), stamp)
-    _move(Team, changes.positions, ExistingTeam, stamp)
+    bulk.create(Team, list(teams.values()), added)
+    _move(Team, changes.positions, ExistingTeam, added)
+    slugs = new_slugs(changes.new_people)
     people = {
         new: Person(
             name=new.name,
             sort_name=sort_name,
             sort_key=sort_key(new.name, sort_name),
-            slug=new.slug,
+            slug=slug,
         )
-        for new, sort_name in changes.new_people.items()
+        for (new, sort_name), slug in zip(changes.new_people.items(), slugs, strict=True)
     }
-    _create(Person, list(people.values()), stamp)
-    _change_sort_names(changes.sort_names, stamp)
-    _create_credits(changes.new_credits, sections, teams, people, stamp, progress)
+    bulk.create(Person, list(people.values()), added)
+    _change_sort_names(changes.sort_names, added)
+    _create_credits(changes.new_credits, sections, teams, people, added, progress)
     invalidate_pages()
+
+
+def new_slugs(new_people):
+    """A free address for each new person (anything with a name), chosen when writing."""
+    if not new_people:
+        return []
+    taken = set(Person.objects.values_list("slug", flat=True))
+    taken.update(PersonRedirect.objects.values_list("old_slug", flat=True))
+    slugs = []
+    for person in new_people:
+        slug = numbered_slug(slug_base(person.name), taken)
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 def _pk(thing, created):
@@ -137,60 +246,26 @@ def _change_sort_names(changes, stamp):
         person.sort_name = sort_names[person.pk]
         person.sort_key = sort_key(person.name, person.sort_name)
     bulk_update_with_history(
-        people, Person, ["sort_name", "sort_key"], batch_size=BATCH_SIZE, **stamp
+        people,
+        Person,
+        ["sort_name", "sort_key"],
+        batch_size=bulk.BATCH_SIZE,
+        **stamp.for_simple_history(),
     )
 
 
 def _create_credits(credits, sections, teams, people, stamp, progress):
-    for start in range(0, len(credits), BATCH_SIZE):
-        roles = [
-            Role(
-                person_id=_pk(credit.person, people),
-                section_id=None if credit.place.team else _pk(credit.place.section, sections),
-                team_id=_pk(credit.place.team, teams) if credit.place.team else None,
-                title=credit.title,
-            )
-            for credit in credits[start : start + BATCH_SIZE]
-        ]
-        _create(Role, roles, stamp)
-        if progress:
-            progress(start + len(roles), len(credits))
-
-
-def _create(model, objects, stamp):
-    """bulk_create, then the "+" history rows, copied by the database from the new rows.
-
-    Building a Python object per history row (simple-history's bulk_history_create)
-    took longer than the insert itself.
-    """
-    if not objects:
-        return
-    model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-    history = model.history.model
-    field = history._meta.get_field
-    quote = connection.ops.quote_name
-    copied = [quote(tracked.column) for tracked in history.tracked_fields]
-    stamps = {
-        "history_date": field("history_date").get_db_prep_value(stamp["default_date"], connection),
-        "history_change_reason": stamp["default_change_reason"],
-        "history_type": "+",
-        "history_user": getattr(stamp["default_user"], "pk", None),
-        # The change set being recorded, as the field's default gives it (people.changesets).
-        "change_set": field("change_set").get_default(),
-    }
-    columns = copied + [quote(field(name).column) for name in stamps]
-    values = list(stamps.values())
-    pks = [obj.pk for obj in objects]
-    with connection.cursor() as cursor:
-        for start in range(0, len(pks), BATCH_SIZE):
-            chunk = pks[start : start + BATCH_SIZE]
-            cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "
-                f"SELECT {', '.join(copied + ['%s'] * len(values))} "
-                f"FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
-                [*values, *chunk],
-            )
+    fields = [Role._meta.get_field(name) for name in ("person", "section", "team", "title")]
+    rows = [
+        (
+            _pk(credit.person, people),
+            None if credit.place.team else _pk(credit.place.section, sections),
+            _pk(credit.place.team, teams) if credit.place.team else None,
+            credit.title,
+        )
+        for credit in credits
+    ]
+    bulk.insert(Role, fields, rows, stamp, progress)
 
 
 def _move(model, positions, kind, stamp):
@@ -202,9 +277,6 @@ def _move(model, positions, kind, stamp):
         objects = list(model.objects.filter(pk__in=positions))
         for obj in objects:
             obj.position = positions[obj.pk]
-        bulk_update_with_history(objects, model, ["position"], batch_size=BATCH_SIZE, **stamp)
-
-
-def _delete(model, ids):
-    for start in range(0, len(ids), BATCH_SIZE):
-        model.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).delete()
+        bulk_update_with_history(
+            objects, model, ["position"], batch_size=bulk.BATCH_SIZE, **stamp.for_simple_history()
+        )

@@ -86,10 +86,18 @@ def is_too_large(size):
     return size > settings.IMPORT_MAX_BYTES
 
 
+def read_bounded(file):
+    """Read a binary file object up to one byte over the import limit.
+
+    A pipe or a device has no size to check first (/dev/zero never ends): whether
+    the file is over the limit is is_too_large(len(data)).
+    """
+    return file.read(settings.IMPORT_MAX_BYTES + 1)
+
+
 def read_credits(data):
     """Return the credit rows of a CSV file given as bytes, or raise CreditsError."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise CreditsError(f"The file must be UTF-8 encoded; this one is UTF-16. {SAVE_AS_UTF8}")
+    _refuse_other_unicode(data)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -99,13 +107,14 @@ def read_credits(data):
         # Decoded anyway to find the cell to blame; any such cell is refused below.
         text = data.decode("utf-8", errors="surrogateescape")
         is_utf8 = False
+        looks_like_windows_1252 = _looks_like_windows_1252(data)
 
     records = _records(text)
     header_row, header = next(records, (None, None))
     if header is None:
         raise CreditsError("The file is empty.")
     if not is_utf8:
-        _refuse_non_utf8(header_row, header, dict(enumerate(header)))
+        _refuse_non_utf8(header_row, header, dict(enumerate(header)), looks_like_windows_1252)
     columns = _read_header(header_row, header)
 
     rows = []
@@ -115,7 +124,7 @@ def read_credits(data):
             problems.append(Problem("More problems follow; fix these first."))
             break
         if not is_utf8:
-            _refuse_non_utf8(number, cells, columns)
+            _refuse_non_utf8(number, cells, columns, looks_like_windows_1252)
         row, row_problems = _read_row(number, cells, columns)
         problems.extend(row_problems)
         if row is not None:
@@ -145,10 +154,65 @@ def _records(text):
             yield number, cells
 
 
-def _refuse_non_utf8(number, cells, columns):
+def _refuse_other_unicode(data):
+    """Refuse UTF-16 and UTF-32, with or without a byte-order mark, and a doubled UTF-8 one."""
+    # UTF-32's little-endian mark starts with UTF-16's: look for it first.
+    for name, marks in (
+        ("UTF-32", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)),
+        ("UTF-16", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)),
+    ):
+        if data.startswith(marks):
+            raise CreditsError(
+                f"The file must be UTF-8 encoded; this one is {name}. {SAVE_AS_UTF8}"
+            )
+    if _looks_like_utf16(data):
+        raise CreditsError(
+            "The file must be UTF-8 encoded; this one looks like UTF-16 without a byte-order "
+            f"mark (every other byte is a NUL byte). {SAVE_AS_UTF8}"
+        )
+    if data.startswith(codecs.BOM_UTF8 * 2):
+        raise CreditsError(
+            "The file starts with two byte-order marks (a program added one to a file that had "
+            "one already), so its first column has an invisible character before its name. In "
+            "your spreadsheet, type the first column's name again, then save the file as "
+            '"CSV UTF-8 (comma-delimited)".'
+        )
+
+
+def _looks_like_utf16(data):
+    """Whether the file's first bytes are text with a NUL byte every other byte."""
+    sample = data[:1000]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return False
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return max(even, odd) >= pairs / 2 and min(even, odd) <= pairs / 10
+
+
+def _looks_like_windows_1252(data):
+    """Whether the bytes read as Windows-1252 text: Western letters, never three in a row.
+
+    Excel's "CSV (Comma delimited)" writes this encoding. Other single-byte encodings and
+    the multi-byte ones of East Asia mostly decode too, as runs of accented letters.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return not re.search("[^\x00-\x7f]{3}", text)
+
+
+def _refuse_non_utf8(number, cells, columns, looks_like_windows_1252):
     for index, cell in enumerate(cells):
         if NOT_UTF8.search(cell):
             column = columns.get(index) or column_letter(index)
+            if looks_like_windows_1252:
+                read = cell.encode("utf-8", errors="surrogateescape").decode("cp1252")
+                raise CreditsError(
+                    "The file must be UTF-8 encoded; this one looks like Windows-1252 (also "
+                    f'called ANSI or Latin-1): row {number}, column {column} reads "{read}" in '
+                    f"it. {SAVE_AS_UTF8}"
+                )
             raise CreditsError(
                 f"The file must be UTF-8 encoded: row {number}, column {column} has characters "
                 f"that are not UTF-8. {SAVE_AS_UTF8}"

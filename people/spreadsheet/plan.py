@@ -16,13 +16,10 @@ from rapidfuzz import fuzz, process
 from people.models import (
     Alias,
     Person,
-    PersonRedirect,
     Project,
     Role,
     Section,
     Team,
-    numbered_slug,
-    slug_base,
 )
 from people.sorting import default_sort_name, fold, normalize_name, same_name_key
 from people.spreadsheet.format import CreditsError, Problem
@@ -77,7 +74,6 @@ class NewPerson:
 
     name: str
     row: int = field(**_shown)
-    slug: str = field(**_shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +152,12 @@ class Report:
     """What the preview and the command show besides the changes."""
 
     rows_read: int
+    credits_before: int = 0  # the project's credits before the import
     unchanged: list[Credit] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     shared_names: list[SharedName] = field(default_factory=list)
-    look_alikes: dict[NewPerson, str] = field(default_factory=dict)  # -> whom they resemble
+    # Every name and other spelling -> its person's name, for look_alikes().
+    known_names: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -175,11 +173,52 @@ class ImportPlan:
     def has_changes(self):
         return any(getattr(self.changes, change.name) for change in fields(Changes))
 
+    @property
+    def removes_anything(self):
+        changes = self.changes
+        return bool(changes.removed_credits or changes.removed_teams or changes.removed_sections)
+
+    @property
+    def is_mass_removal(self):
+        """Whether the import removes more than half of the project's credits."""
+        return len(self.changes.removed_credits) * 2 > self.report.credits_before
+
+    def removal_warning(self):
+        """What a sync removes, in a sentence or two for the editor to confirm; "" if nothing."""
+        if not self.removes_anything:
+            return ""
+        changes = self.changes
+        removed = []
+        if changes.removed_credits:
+            removed.append(
+                f"{len(changes.removed_credits)} of the project's "
+                + _count(self.report.credits_before, "credit")
+            )
+        if changes.removed_sections:
+            removed.append(_count(len(changes.removed_sections), "section"))
+        if changes.removed_teams:
+            removed.append(_count(len(changes.removed_teams), "team"))
+        last = removed.pop()
+        warning = f"This sync removes {', '.join(removed) + ' and ' if removed else ''}{last}."
+        if self.is_mass_removal:
+            warning += " That is more than half of the project's credits."
+        return warning
+
+    @cached_property
+    def look_alikes(self):
+        """{new person: the name they resemble}, worked out when first shown.
+
+        A plan made to be written or checked against another is never shown, and its
+        new people are never compared.
+        """
+        if not self.changes.new_people:
+            return {}
+        return look_alikes(list(self.changes.new_people), self.report.known_names)
+
     @cached_property
     def newcomers(self):
         return [
-            Newcomer(person, self.report.look_alikes.get(person, ""))
-            for person in self.changes.new_people
+            Newcomer(person, self.look_alikes.get(person, "")) for person in self.changes.new_people
         ]
 
     def counts(self):
@@ -230,12 +269,23 @@ class ImportPlan:
     def digest(self):
         """A fingerprint of the changes, to tell whether the database moved since a preview."""
         changes = self.changes
+        keys = {}  # id -> key: the credits of a plan share their places and people
+
+        def key(thing):
+            found = keys.get(id(thing))
+            if found is None:
+                found = keys[id(thing)] = _key(thing)
+            return found
+
         fingerprint = (
             self.mode,
-            list(changes.new_sections.items()),
-            list(changes.new_teams.items()),
-            list(changes.new_people.items()),
-            changes.new_credits,
+            [(key(section), position) for section, position in changes.new_sections.items()],
+            [(key(team), position) for team, position in changes.new_teams.items()],
+            [(key(person), sort_name) for person, sort_name in changes.new_people.items()],
+            [
+                (key(credit.place), key(credit.person), credit.title)
+                for credit in changes.new_credits
+            ],
             sorted(changes.removed_credits.values()),
             sorted(team.pk for team in changes.removed_teams),
             sorted(section.pk for section in changes.removed_sections),
@@ -248,6 +298,24 @@ class ImportPlan:
         return hashlib.sha256(repr(fingerprint).encode()).hexdigest()
 
 
+def _key(thing):
+    """A place, section, team or person as the digest sees it: plain values, quick to write.
+
+    Only the fields that take part in comparisons: a row number is for the preview.
+    """
+    if thing is None:
+        return None
+    if isinstance(thing, Place):
+        return (_key(thing.section), _key(thing.team))
+    if isinstance(thing, ExistingSection | ExistingTeam | ExistingPerson):
+        return (type(thing).__name__, thing.pk)
+    if isinstance(thing, NewTeam):
+        return ("NewTeam", _key(thing.section), thing.name)
+    if isinstance(thing, NewSection):
+        return ("NewSection", thing.title)
+    return ("NewPerson", thing.name)
+
+
 def _count(number, singular, plural=None):
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
@@ -256,7 +324,7 @@ def build_plan(project, rows, mode=ADD):
     """Work out what importing `rows` changes, with a fixed number of queries."""
     places = _Places(project)
     people = _People()
-    report = Report(rows_read=len(rows))
+    report = Report(rows_read=len(rows), credits_before=len(places.credits))
     credits = _match(rows, places, people, report)
     changes = Changes()
     for credit in credits:
@@ -300,7 +368,7 @@ def _people(changes, report, people):
         if old is not None and old != row.sort_name:
             changes.sort_names.append(SortNameChange(person, old, row.sort_name))
     if changes.new_people:
-        report.look_alikes = look_alikes(list(changes.new_people), people.known_names())
+        report.known_names = people.known_names()
 
 
 def _removals(changes, places, credits):
@@ -442,7 +510,6 @@ class _People:
         self.new = {}  # same-name key -> NewPerson
         self.shared = {}  # same-name key -> SharedName
         self.sort_names = {}  # person -> the first row that gives their sort name
-        self.taken_slugs = None
         for pk, name, sort_name in Person.objects.values_list("pk", "name", "sort_name"):
             person = self.existing[pk] = ExistingPerson(pk, name)
             self.existing_sort_names[person] = normalize_name(sort_name)
@@ -482,7 +549,7 @@ class _People:
                 )
             return matches[0]
         if key not in self.new:
-            self.new[key] = NewPerson(row.person, row.row, self._slug(row.person))
+            self.new[key] = NewPerson(row.person, row.row)
         return self.new[key]
 
     def note_sort_name(self, person, row, problems):
@@ -503,15 +570,6 @@ class _People:
     def given_sort_name(self, person):
         row = self.sort_names.get(person)
         return row.sort_name if row else ""
-
-    def _slug(self, name):
-        if self.taken_slugs is None:
-            self.taken_slugs = set(Person.objects.values_list("slug", flat=True)) | set(
-                PersonRedirect.objects.values_list("old_slug", flat=True)
-            )
-        slug = numbered_slug(slug_base(name), self.taken_slugs)
-        self.taken_slugs.add(slug)
-        return slug
 
     def known_names(self):
         """{name or other spelling: the person's name}, for the look-alike check."""

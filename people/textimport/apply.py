@@ -23,14 +23,11 @@ from people.models import (
     Alias,
     Mention,
     Person,
-    PersonRedirect,
     Project,
     Resource,
-    numbered_slug,
-    slug_base,
 )
 from people.sorting import normalize_name, same_name_key, sort_key
-from people.spreadsheet.apply import import_credits
+from people.spreadsheet.apply import import_credits, new_slugs
 from people.spreadsheet.export import escape_cell, write_csv
 from people.spreadsheet.format import COLUMNS, CreditRow, CreditsError
 from people.spreadsheet.plan import ADD, SYNC, Newcomer, NewPerson, build_plan, look_alikes
@@ -141,7 +138,6 @@ class ExtraPerson:
 
     name: str
     line: int
-    slug: str
 
 
 @dataclass
@@ -322,7 +318,6 @@ def _plan_people(extras, document, credits_plan):
     from_credits = {
         same_name_key(person.name): person for person in credits_plan.changes.new_people
     }
-    taken = None
     for key, member in wanted.items():
         people = [pk for pk, _name in by_name.get(key, [])] or sorted(by_alias.get(key, ()))
         if len(people) > 1:
@@ -335,11 +330,7 @@ def _plan_people(extras, document, credits_plan):
         elif key in from_credits:
             extras.people[key] = from_credits[key]
         else:
-            if taken is None:
-                taken = _taken_slugs(credits_plan)
-            slug = numbered_slug(slug_base(member.name), taken)
-            taken.add(slug)
-            extras.people[key] = ExtraPerson(normalize_name(member.name), member.line, slug)
+            extras.people[key] = ExtraPerson(normalize_name(member.name), member.line)
     if extras.new_people:
         _plan_look_alikes(extras, by_name, from_credits)
 
@@ -374,17 +365,9 @@ def _plan_look_alikes(extras, by_name, from_credits):
     known = {name: name for names in by_name.values() for _pk, name in names}
     known.update({person.name: person.name for person in from_credits.values()})
     # look_alikes() takes the spreadsheet plan's NewPerson; map its answers back.
-    stand_ins = {NewPerson(p.name, p.line, p.slug): p for p in extras.new_people}
+    stand_ins = {NewPerson(p.name, p.line): p for p in extras.new_people}
     found = look_alikes(list(stand_ins), known)
     extras.look_alikes = {stand_ins[person]: label for person, label in found.items()}
-
-
-def _taken_slugs(credits_plan):
-    return (
-        set(Person.objects.values_list("slug", flat=True))
-        | set(PersonRedirect.objects.values_list("old_slug", flat=True))
-        | {person.slug for person in credits_plan.changes.new_people}
-    )
 
 
 # The whole import
@@ -504,26 +487,26 @@ def apply_extras(extras, *, user=None, source=""):
 def _people_pks(extras, stamp):
     """{same-name key: Person pk} for everyone the extras name, creating the new ones."""
     pks = {key: person for key, person in extras.people.items() if isinstance(person, int)}
+    # People the credits' import has just created: the only ones of their name.
     from_credits = {key: p for key, p in extras.people.items() if isinstance(p, NewPerson)}
     if from_credits:
-        by_slug = dict(
-            Person.objects.filter(slug__in=[p.slug for p in from_credits.values()]).values_list(
-                "slug", "pk"
-            )
-        )
-        pks.update({key: by_slug[person.slug] for key, person in from_credits.items()})
+        names = [person.name for person in from_credits.values()]
+        by_key = {
+            same_name_key(name): pk
+            for pk, name in Person.objects.filter(name__in=names).values_list("pk", "name")
+        }
+        pks.update({key: by_key[key] for key in from_credits})
     new = {key: p for key, p in extras.people.items() if isinstance(p, ExtraPerson)}
     if new:
-        created = bulk_create_with_history(
-            [Person(name=p.name, slug=p.slug, sort_key=sort_key(p.name)) for p in new.values()],
-            Person,
-            batch_size=BATCH_SIZE,
-            **stamp,
-        )
+        people = [
+            Person(name=person.name, slug=slug, sort_key=sort_key(person.name))
+            for person, slug in zip(new.values(), new_slugs(new.values()), strict=True)
+        ]
+        created = bulk_create_with_history(people, Person, batch_size=BATCH_SIZE, **stamp)
         by_slug = {person.slug: person.pk for person in created}
         if None in by_slug.values():
             by_slug = dict(Person.objects.filter(slug__in=list(by_slug)).values_list("slug", "pk"))
-        pks.update({key: by_slug[person.slug] for key, person in new.items()})
+        pks.update({key: by_slug[person.slug] for key, person in zip(new, people, strict=True)})
     return pks
 
 

@@ -1,14 +1,41 @@
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
 from people.models import Project
-from people.spreadsheet.apply import import_credits
-from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
-from people.spreadsheet.plan import ADD, SYNC
+from people.spreadsheet.apply import collector_paused, write_plan
+from people.spreadsheet.format import (
+    CreditsError,
+    is_too_large,
+    read_bounded,
+    read_credits,
+    size_limit,
+)
+from people.spreadsheet.plan import ADD, SYNC, build_plan
 
 LISTED = 20
+YES = ("y", "yes")
+# Names and titles are printed with these escaped, as Python writes them ("\x1b"), so that a
+# name cannot move the cursor, clear the screen or reverse the text of a terminal: the C0
+# and C1 control characters but tab and line feed, and the bidirectional embeddings,
+# overrides and isolates.
+TERMINAL_CONTROLS = {
+    code: repr(chr(code))[1:-1]
+    for code in [
+        *range(0x00, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+    if chr(code) not in "\t\n"
+}
+
+
+def printable(text):
+    """`text` with control characters shown escaped, for a terminal."""
+    return str(text).translate(TERMINAL_CONTROLS)
 
 
 class Command(BaseCommand):
@@ -17,6 +44,8 @@ class Command(BaseCommand):
         "sort_name; see README.md) into a project. All or nothing: on any error nothing is "
         "written and the message names the row and column."
     )
+    # call_command(..., stdin=...) answers the question a sync asks on a terminal.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the CSV file, UTF-8, comma-separated, with a header row")
@@ -30,42 +59,81 @@ class Command(BaseCommand):
             help="make the project's credits exactly the file: credits, teams and sections "
             "that are not in it are removed (default: only add what is new)",
         )
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="remove what a sync removes without asking (needed when not on a terminal)",
+        )
+        parser.add_argument(
+            "--allow-mass-removal",
+            action="store_true",
+            help="let a sync remove more than half of the project's credits",
+        )
 
     def handle(self, *args, **options):
+        self.stdin = options.get("stdin") or sys.stdin
         path = Path(options["file"])
         project = Project.objects.filter(slug=options["project"]).first()
         if project is None:
             raise CommandError(
-                f'There is no project with the slug "{options["project"]}". Create it with: '
-                f'manage.py create_project {options["project"]} --title "..."'
+                f'There is no project with the slug "{printable(options["project"])}". Create '
+                f'it with: manage.py create_project {printable(options["project"])} --title "..."'
             )
         data = read_file(path)
         mode = SYNC if options["sync"] else ADD
         show_progress = self.stderr.isatty()
         try:
-            rows = read_credits(data)
-            plan = import_credits(
-                project,
-                rows,
-                mode,
-                dry_run=options["dry_run"],
-                source=path.name,
-                progress=self.show_progress if show_progress else None,
-            )
+            with collector_paused():
+                rows = read_credits(data)
+                plan = build_plan(project, rows, mode)
+                self.report(plan)
+                if options["dry_run"]:
+                    self.stdout.write(
+                        f'Dry run: importing {printable(path)} into "{printable(project)}" '
+                        f"({mode}) would make {plan.summary()}. Nothing was written."
+                    )
+                    return
+                self.confirm_removals(plan, options)
+                write_plan(
+                    plan,
+                    rows,
+                    source=path.name,
+                    progress=self.show_progress if show_progress else None,
+                )
         except CreditsError as error:
-            raise CommandError(f"{path}: nothing was imported.\n{error}") from error
-        if show_progress and plan.changes.new_credits and not options["dry_run"]:
+            raise CommandError(
+                f"{printable(path)}: nothing was imported.\n{printable(error)}"
+            ) from error
+        if show_progress and plan.changes.new_credits:
             self.stderr.write("")
-        self.report(plan)
-        if options["dry_run"]:
-            self.stdout.write(
-                f'Dry run: importing {path} into "{project}" ({mode}) would make '
-                f"{plan.summary()}. Nothing was written."
+        self.stdout.write(
+            self.style.SUCCESS(
+                f'Imported {printable(path)} into "{printable(project)}" ({mode}): '
+                f"{plan.summary()}."
             )
-        else:
-            self.stdout.write(
-                self.style.SUCCESS(f'Imported {path} into "{project}" ({mode}): {plan.summary()}.')
+        )
+
+    def confirm_removals(self, plan, options):
+        """Go on only if what a sync removes is confirmed, by --yes or on a terminal."""
+        if not plan.removes_anything:
+            return
+        warning = plan.removal_warning()
+        if plan.is_mass_removal and not options["allow_mass_removal"]:
+            raise CommandError(
+                f"{warning}\nNothing was imported: a sync that removes more than half of a "
+                "project's credits needs --allow-mass-removal."
             )
+        if options["yes"]:
+            return
+        if not self.stdin.isatty():
+            raise CommandError(
+                f"{warning}\nNothing was imported: run the command again with --yes to confirm "
+                "(it asks only on a terminal)."
+            )
+        self.stdout.write("Remove them and import the file? [y/N] ", ending="")
+        self.stdout.flush()
+        if self.stdin.readline().strip().casefold() not in YES:
+            raise CommandError("Nothing was imported.")
 
     def show_progress(self, done, total):
         self.stderr.write(f"\rImporting credits: {done:,} of {total:,}", ending="")
@@ -73,7 +141,7 @@ class Command(BaseCommand):
     def report(self, plan):
         shared_names = plan.report.shared_names
         for shared in shared_names[:LISTED]:
-            self.stdout.write(
+            self.say(
                 f'Row {shared.row}: "{shared.name}" is credited to {shared.person}; it is also '
                 f"another spelling of {shared.others}. If they are one person, merge them."
             )
@@ -81,46 +149,81 @@ class Command(BaseCommand):
         self.report_new_people(plan.newcomers)
         duplicates = plan.report.duplicates
         for duplicate in duplicates[:LISTED]:
-            self.stdout.write(f"Row {duplicate.row} repeats row {duplicate.first}: imported once.")
+            self.say(f"Row {duplicate.row} repeats row {duplicate.first}: imported once.")
         self.more(len(duplicates) - LISTED)
-        self.report_removed(list(plan.changes.removed_credits))
+        self.report_removed(plan)
 
     def report_new_people(self, newcomers):
         """Every new person who resembles someone, and the first few others."""
         if not newcomers:
             return
-        self.stdout.write(f"New people ({len(newcomers)}):")
+        self.say(f"New people ({len(newcomers)}):")
         flagged = [newcomer for newcomer in newcomers if newcomer.look_alike]
         listed = flagged + [newcomer for newcomer in newcomers if not newcomer.look_alike][:LISTED]
         for newcomer in sorted(listed, key=lambda newcomer: newcomer.person.row):
             note = f" (did you mean {newcomer.look_alike}?)" if newcomer.look_alike else ""
-            self.stdout.write(f"  row {newcomer.person.row}: {newcomer.person.name}{note}")
+            self.say(f"  row {newcomer.person.row}: {newcomer.person.name}{note}")
         self.more(len(newcomers) - len(listed))
 
-    def report_removed(self, credits):
-        if not credits:
+    def report_removed(self, plan):
+        """What a sync removes: credits, sections and teams, then the warning in counts."""
+        credits = list(plan.changes.removed_credits)
+        self.listing(
+            "Credits removed",
+            [
+                f"{credit.place.section.title}{team_name(credit.place.team)}: "
+                f"{credit.person.name}{f' ({credit.title})' if credit.title else ''}"
+                for credit in credits
+            ],
+        )
+        self.listing(
+            "Sections removed", [section.title for section in plan.changes.removed_sections]
+        )
+        self.listing(
+            "Teams removed",
+            [
+                f"{team.section.title} / {team.name or '(no heading)'}"
+                for team in plan.changes.removed_teams
+            ],
+        )
+        if plan.removes_anything:
+            self.say(plan.removal_warning())
+
+    def listing(self, heading, lines):
+        if not lines:
             return
-        self.stdout.write(f"Credits removed ({len(credits)}):")
-        for credit in credits[:LISTED]:
-            section, team = credit.place.section, credit.place.team
-            place = section.title + (f" / {team.name}" if team and team.name else "")
-            title = f" ({credit.title})" if credit.title else ""
-            self.stdout.write(f"  {place}: {credit.person.name}{title}")
-        self.more(len(credits) - LISTED)
+        self.say(f"{heading} ({len(lines)}):")
+        for line in lines[:LISTED]:
+            self.say(f"  {line}")
+        self.more(len(lines) - LISTED)
 
     def more(self, number):
         if number > 0:
-            self.stdout.write(f"  … and {number:,} more")
+            self.say(f"  … and {number:,} more")
+
+    def say(self, line):
+        self.stdout.write(printable(line))
+
+
+def team_name(team):
+    """ " / Team" after a section's title, or nothing for a lead line or an unheaded group."""
+    return f" / {team.name}" if team and team.name else ""
 
 
 def read_file(path):
+    """The bytes of a file, a pipe or a device, reading no more than the import limit allows."""
     try:
-        size = path.stat().st_size
-        if is_too_large(size):
+        with path.open("rb") as file:
+            data = read_bounded(file)
+        if is_too_large(len(data)):
+            # A pipe or a device has no size of its own: say by how much it is too large.
+            size = path.stat().st_size
             raise CommandError(
-                f"{path} is {filesizeformat(size)}; the largest file that can be imported is "
-                f"{size_limit()} (set CREDITS_IMPORT_MAX_BYTES to change the limit)."
+                f"{printable(path)} is "
+                + (filesizeformat(size) if is_too_large(size) else f"more than {size_limit()}")
+                + f"; the largest file that can be imported is {size_limit()} "
+                "(set CREDITS_IMPORT_MAX_BYTES to change the limit)."
             )
-        return path.read_bytes()
+        return data
     except OSError as error:
-        raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
+        raise CommandError(f"Cannot read {printable(path)}: {error.strerror}.") from error
