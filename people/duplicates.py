@@ -547,15 +547,23 @@ class LookAlikeFinder:
                 keep_best(best, other, rule)
         for other, rule in self.hints.likenesses(hint_of(new, new.text)):
             keep_best(best, other, rule)
-        return sorted(
-            best.values(),
-            key=lambda alike: (-alike.score, alike.person_id is None, alike.spelling),
-        )
+        return [alike for _owner, alike in sorted(best.items(), key=_best_first)]
 
     def add(self, new):
         for spelling in spellings_of(new, new.text):
             self.blocks.add(spelling)
         self.hints.add(hint_of(new, new.text))
+
+
+def _best_first(item):
+    """Sort key of a look-alike: stronger first, then people before new names.
+
+    People by spelling; new names in the order given, so a name resembles its first spelling.
+    """
+    owner, alike = item
+    if isinstance(owner, NewName):
+        return (-alike.score, True, owner.position)
+    return (-alike.score, False, alike.spelling)
 
 
 def keep_best(best, other, rule):

@@ -142,9 +142,9 @@ def test_look_alikes_compares_with_every_known_spelling_and_earlier_new_people()
         NewPerson("Bob Smith", 3),
         NewPerson("Bobby Smith", 4),
     ]
-    known = {"Madeleine Boyd": "Madeleine Boyd", "Maddy Boyd": "Madeleine Boyd"}
+    names, aliases = [(1, "Madeleine Boyd")], [(1, "Maddy Boyd")]
 
-    found = look_alikes(new_people, known)
+    found = look_alikes(new_people, names, aliases)
 
     assert found == {new_people[0]: "Madeleine Boyd", new_people[2]: "Bob Smith (row 3)"}
 
@@ -297,3 +297,21 @@ def test_sync_mode_makes_the_credits_exactly_the_file(make_project):
         ("Research", [], [("Data", [("Cy Dee", "")])]),
     ]
     assert Person.objects.filter(name="Ann Beta").exists()
+
+
+@pytest.mark.parametrize(
+    ("known", "new", "resembles"),
+    [
+        ("Robert (Bob) Smith", "Bob Smith", "Robert (Bob) Smith"),
+        ("Madeleine Boyd", "Madeline Boyd", "Madeleine Boyd"),
+        ("José Pérez", "Jose Perez", "José Pérez"),
+    ],
+)
+def test_the_preview_flags_look_alikes_with_the_duplicate_finders_matcher(
+    make_project, make_person, known, new, resembles
+):
+    make_person(known)
+
+    plan = run_import(make_project(), csv_file(f"Research,Data,{new},"), dry_run=True)
+
+    assert [(n.person.name, n.look_alike) for n in plan.newcomers] == [(new, resembles)]

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from operator import attrgetter
 
-from rapidfuzz import fuzz, process
-
+from people import duplicates
 from people.models import (
     Alias,
     Person,
@@ -21,7 +20,7 @@ from people.models import (
     Section,
     Team,
 )
-from people.sorting import default_sort_name, fold, normalize_name, same_name_key
+from people.sorting import normalize_name, same_name_key
 from people.spreadsheet.format import CreditsError, Problem
 
 ADD = "add"
@@ -30,7 +29,6 @@ MODES = [
     (ADD, "Add: add the credits that are new, change nothing else"),
     (SYNC, "Sync: the project's credits become exactly the file (others are removed)"),
 ]
-SIMILAR_SCORE = 85
 
 # What a credit refers to: a row of the database (Existing…, found by pk) or one the
 # import creates (New…). Fields marked `_shown` are for the preview only: they take no
@@ -156,8 +154,9 @@ class Report:
     unchanged: list[Credit] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     shared_names: list[SharedName] = field(default_factory=list)
-    # Every name and other spelling -> its person's name, for look_alikes().
-    known_names: dict[str, str] = field(default_factory=dict, repr=False)
+    # Everyone's names and other spellings as (person pk, text), for look_alikes().
+    known_names: list[tuple[int, str]] = field(default_factory=list, repr=False)
+    known_aliases: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -213,7 +212,8 @@ class ImportPlan:
         """
         if not self.changes.new_people:
             return {}
-        return look_alikes(list(self.changes.new_people), self.report.known_names)
+        report = self.report
+        return look_alikes(list(self.changes.new_people), report.known_names, report.known_aliases)
 
     @cached_property
     def newcomers(self):
@@ -368,7 +368,8 @@ def _people(changes, report, people):
         if old is not None and old != row.sort_name:
             changes.sort_names.append(SortNameChange(person, old, row.sort_name))
     if changes.new_people:
-        report.known_names = people.known_names()
+        report.known_names = [(person.pk, person.name) for person in people.existing.values()]
+        report.known_aliases = [(person.pk, alias) for person, alias in people.aliases]
 
 
 def _removals(changes, places, credits):
@@ -571,70 +572,27 @@ class _People:
         row = self.sort_names.get(person)
         return row.sort_name if row else ""
 
-    def known_names(self):
-        """{name or other spelling: the person's name}, for the look-alike check."""
-        known = {}
-        for person in self.existing.values():
-            known.setdefault(person.name, person.name)
-        for person, alias in self.aliases:
-            known.setdefault(alias, person.name)
-        return known
 
-
-def look_alikes(new_people, known_names):
+def look_alikes(new_people, names, aliases=()):
     """{new person: the name they closely resemble}, for the new people who resemble someone.
 
-    `known_names` maps every name and other spelling to the name of its person. Each
-    new person is also compared with the new people before them ("Filippo Raso"
-    resembles "Filippo Rasso (row 4)").
+    `names` and `aliases` are (person pk, text) pairs of everyone in the database. The
+    matcher is the duplicate finder's (people.duplicates.look_alikes), so the preview,
+    the admin's warnings and the finder agree. Each new person is also compared with the
+    new people before them ("Filippo Raso" resembles "Filippo Rasso (row 4)").
     """
-    similar = _SimilarNames()
-    for name, label in known_names.items():
-        similar.add(name, label)
+    name_of = dict(names)
+    first_row = {}
+    for person in new_people:
+        first_row.setdefault(person.name, person.row)
+    matches = duplicates.look_alikes([person.name for person in new_people], names, aliases)
     found = {}
     for person in new_people:
-        label = similar.find(person.name)
-        if label:
-            found[person] = label
-        similar.add(person.name, f"{person.name} (row {person.row})")
+        best = next(iter(matches[person.name]), None)
+        if best is None:
+            continue
+        if best.person_id is None:
+            found[person] = f"{best.spelling} (row {first_row[best.spelling]})"
+        else:
+            found[person] = name_of[best.person_id]
     return found
-
-
-class _SimilarNames:
-    """Near-identical names, compared only within a block of the same initials.
-
-    Blocking keeps this linear in the number of people; a typo in an initial is missed.
-    """
-
-    def __init__(self):
-        self.blocks = defaultdict(list)
-
-    @staticmethod
-    def _parts(name):
-        family, _, given = fold(default_sort_name(name)).partition(", ")
-        given = given.replace(".", "")
-        return fold(name), family, given, (given[:1], family[:1])
-
-    def add(self, name, label):
-        folded, family, given, block = self._parts(name)
-        self.blocks[block].append((folded, family, given, label))
-
-    def find(self, name):
-        folded, family, given, block = self._parts(name)
-        candidates = self.blocks.get(block, [])
-        best = process.extractOne(
-            folded, [c[0] for c in candidates], scorer=fuzz.ratio, score_cutoff=SIMILAR_SCORE
-        )
-        if best is not None:
-            return candidates[best[2]][3]
-        for _folded, other_family, other_given, label in candidates:
-            if other_family == family and _similar_given(given, other_given):
-                return label
-        return ""
-
-
-def _similar_given(first, second):
-    if not first or not second:
-        return False
-    short, long = sorted((first, second), key=len)
-    return long.startswith(short) or first[:3] == second[:3] or fuzz.ratio(first, second) >= 80

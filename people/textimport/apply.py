@@ -362,12 +362,14 @@ def _people_by_name_key():
 
 
 def _plan_look_alikes(extras, by_name, from_credits):
-    known = {name: name for names in by_name.values() for _pk, name in names}
-    known.update({person.name: person.name for person in from_credits.values()})
-    # look_alikes() takes the spreadsheet plan's NewPerson; map its answers back.
+    names = [pair for pairs in by_name.values() for pair in pairs]
+    # look_alikes() takes the spreadsheet plan's NewPerson; map its answers back. The
+    # credits' new people come first, so the people of the thanks are compared with them.
     stand_ins = {NewPerson(p.name, p.line): p for p in extras.new_people}
-    found = look_alikes(list(stand_ins), known)
-    extras.look_alikes = {stand_ins[person]: label for person, label in found.items()}
+    found = look_alikes([*from_credits.values(), *stand_ins], names)
+    extras.look_alikes = {
+        stand_ins[person]: label for person, label in found.items() if person in stand_ins
+    }
 
 
 # The whole import
