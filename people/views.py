@@ -1,66 +1,63 @@
+"""The public pages: what was published for readers, the draft for editors who may see it.
+
+A project's page, its files, its older versions, its changelog and their feed
+come from its versions (people/versions.py); editors allowed to see drafts get
+the draft at the project's own address, with a banner saying what is not
+published yet. A project taken down is 410 Gone.
+"""
+
 import logging
-from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.contrib.syndication.views import Feed
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import content_disposition_header
 from redis.exceptions import RedisError
 
 from people import citations, pages
-from people.caching import get_page, page_cache_key, set_page
-from people.models import Person, PersonRedirect, Project, can_see_drafts
+from people.caching import get_page, person_page_key, published_page_key, set_page
+from people.diff import Comparison, Names, compare
+from people.models import (
+    Person,
+    PersonRedirect,
+    Project,
+    PublishedPerson,
+    Version,
+    can_see_drafts,
+)
 from people.search import SEARCH_MAX_LENGTH, search_people
-from people.spreadsheet.export import export_credits_csv
+from people.snapshots import draft_snapshot, one_snapshot
+from people.versions import latest_version, load_snapshot, merges, projects_with_versions
 
 logger = logging.getLogger(__name__)
 
 
-@contextmanager
-def one_snapshot():
-    """Run a page's queries against one state of the database.
-
-    A page takes several queries; an import committing between two of them
-    could otherwise show its new teams without their members. PostgreSQL's
-    default isolation gives each query its own snapshot, so ask for one
-    snapshot for the whole transaction.
-    """
-    if connection.in_atomic_block:
-        # Already one transaction (a test, or a caller's atomic block).
-        yield
-        return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield
-
-
-def cached_response(request, key_parts, build):
-    """Return build()'s response, cached for readers who are not staff.
+def cached_response(request, make_key, build):
+    """Return build()'s response, cached under make_key() for readers who are not staff.
 
     Staff get fresh pages: theirs carry edit links (and drafts, with the permission),
     which must never reach the cache that readers are served from.
     """
     if request.user.is_active and request.user.is_staff:
-        with one_snapshot():
-            return build()
-    # The key is taken before the page is built, so that a page built while an
-    # edit commits is stored under the old generation and never served after it.
+        return build()
+    # The key is taken before the page is built, so that a page built while a
+    # change commits is stored under the old key and never served after it.
     try:
-        key = page_cache_key(*key_parts)
+        key = make_key()
         cached = get_page(key)
     except RedisError:
         # Readers still get the page, only slower, while the shared cache is down.
         logger.warning("Page cache unreachable; serving %s uncached", request.path)
-        with one_snapshot():
-            return build()
+        return build()
     if cached is not None:
         content, headers = cached
         return HttpResponse(content, headers=headers)
-    with one_snapshot():
-        response = build()
+    response = build()
     if response.status_code == 200:
         headers = {
             name: response.headers[name]
@@ -74,9 +71,40 @@ def cached_response(request, key_parts, build):
     return response
 
 
+@dataclass(frozen=True)
+class ProjectListing:
+    """A project on the home page."""
+
+    title: str
+    url: str
+    published_at: object
+    is_draft: bool
+
+
 def home(request):
-    projects = Project.objects.visible_to(request.user).order_by("title", "pk")
-    return render(request, "people/home.html", {"projects": projects})
+    projects = projects_with_versions().order_by("title", "pk")
+    if can_see_drafts(request.user):
+        listed = [
+            ProjectListing(
+                project.title,
+                project.get_absolute_url(),
+                project.published_at,
+                is_draft=not (project.is_published and project.latest_version_id),
+            )
+            for project in projects
+        ]
+    else:
+        published = projects.published().exclude(latest_version_id=None)
+        listed = sorted(
+            (
+                ProjectListing(
+                    project.latest_title, project.get_absolute_url(), project.published_at, False
+                )
+                for project in published
+            ),
+            key=lambda listing: listing.title,
+        )
+    return render(request, "people/home.html", {"projects": listed})
 
 
 def search(request):
@@ -90,85 +118,388 @@ def search(request):
     return render(request, "people/search.html", context)
 
 
-def visible_project(request, slug):
-    projects = Project.objects.visible_to(request.user).select_related("assembled_by")
-    return get_object_or_404(projects, slug=slug)
+# A project's page, files, versions and changes
 
 
-def project_detail(request, slug):
+@dataclass(frozen=True)
+class Shown:
+    """What a project's page or file shows: a version, or the draft for editors."""
+
+    project: Project
+    snapshot: object
+    # None for the draft.
+    version: Version | None
+    # The number of the project's latest version; None before the first.
+    latest_number: int | None
+    # Whether shown at the version's own address (/credits/<slug>/v/<number>/).
+    at_version: bool = False
+
+    @property
+    def is_latest(self):
+        return self.version is not None and self.version.number == self.latest_number
+
+    def page_url(self):
+        """The address of the page shown: the project's, or the version's own."""
+        return self.version_url() if self.at_version else self.project.get_absolute_url()
+
+    def version_url(self):
+        if self.version is None:
+            return None
+        kwargs = {"slug": self.project.slug, "number": self.version.number}
+        return reverse("people:version-detail", kwargs=kwargs)
+
+    def file_url(self, name):
+        """The address of one of the page's files: "json", "csv", "cff" or "bibtex"."""
+        if self.at_version:
+            kwargs = {"slug": self.project.slug, "number": self.version.number}
+            return reverse(f"people:version-{name}", kwargs=kwargs)
+        return reverse(f"people:project-{name}", kwargs={"slug": self.project.slug})
+
+    def release(self, absolute):
+        version_url = self.version_url()
+        return citations.Release(
+            number=self.version.number if self.version else None,
+            published_at=self.version.published_at if self.version else None,
+            url=absolute(self.page_url()),
+            version_url=absolute(version_url) if version_url else None,
+        )
+
+
+def project_response(request, slug, respond, name, number=None, key_parts=()):
+    """Serve respond(Shown) for a project's current version, or its version `number`.
+
+    Editors who may see drafts get the draft at the project's own address. The
+    page's first query picks the project and its latest version, whose ids are
+    in the cache key; building the page from a version takes two more queries.
+    """
+    if number is None and can_see_drafts(request.user):
+        with one_snapshot():
+            project = get_object_or_404(projects_with_versions(), slug=slug)
+            shown = Shown(project, draft_snapshot(project), None, project.latest_number)
+            return respond(shown)
+    project = get_object_or_404(projects_with_versions(), slug=slug)
+    if project.latest_version_id is None:
+        raise Http404("This project is not published.")
+    if not project.is_published and not can_see_drafts(request.user):
+        return gone(request, project)
+    if number is not None and not 1 <= number <= project.latest_number:
+        raise Http404("This project has no version with this number.")
+
     def build():
-        project = visible_project(request, slug)
-        context = {"page": pages.project_page(project), "project": project}
-        return render(request, "people/project_detail.html", context)
+        version = Version.objects.get(project=project, number=number or project.latest_number)
+        snapshot = load_snapshot(version)
+        return respond(Shown(project, snapshot, version, project.latest_number, number is not None))
 
-    return cached_response(request, ["project", slug], build)
+    def make_key():
+        return published_page_key(
+            name,
+            slug,
+            project.pk,
+            project.latest_version_id,
+            project.names_replaced or 0,
+            number or "current",
+            *key_parts,
+        )
 
-
-def person_detail(request, slug):
-    def build():
-        person = Person.objects.filter(slug=slug).prefetch_related("aliases").first()
-        if person is None:
-            moved = PersonRedirect.objects.filter(old_slug=slug).select_related("person").first()
-            if moved is None:
-                raise Http404("No person has this address.")
-            return redirect(moved.person, permanent=True)
-        page = pages.person_page(person, Project.objects.visible_to(request.user))
-        if page.is_empty and not can_see_drafts(request.user):
-            # Someone credited only on drafts is not public yet.
-            raise Http404("No published credits for this person.")
-        context = {"page": page, "person": person}
-        return render(request, "people/person_detail.html", context)
-
-    return cached_response(request, ["person", slug], build)
+    return cached_response(request, make_key, build)
 
 
-def project_file(request, slug, make_content, content_type, filename, as_attachment=True):
-    """Serve a file made by make_content(project) from a project the reader may see."""
+def gone(request, project):
+    """The page of a project taken down: 410 Gone, with the title it was published with."""
+    context = {"title": project.latest_title}
+    return render(request, "people/project_gone.html", context, status=410)
 
-    def build():
-        project = visible_project(request, slug)
+
+@dataclass(frozen=True)
+class DraftStatus:
+    """What the banner of a draft tells editors."""
+
+    latest_number: int | None
+    # None before the first version.
+    comparison: Comparison | None
+    is_published: bool
+    publish_url: str
+
+
+def draft_status(shown):
+    project = shown.project
+    comparison = None
+    latest = latest_version(project) if shown.latest_number else None
+    if latest is not None:
+        old = load_snapshot(latest)
+        comparison = compare(old, shown.snapshot, merges(old, shown.snapshot))
+    return DraftStatus(
+        latest_number=shown.latest_number,
+        comparison=comparison,
+        is_published=project.is_published,
+        publish_url=reverse("admin:people_project_publish", args=[project.pk]),
+    )
+
+
+def project_page_response(request, shown):
+    context = {
+        "page": pages.snapshot_page(shown.snapshot, shown.project.slug),
+        "project": shown.project,
+        "shown": shown,
+        "files": {name: shown.file_url(name) for name in ["json", "csv", "cff", "bibtex"]},
+        "draft": draft_status(shown) if shown.version is None else None,
+    }
+    return render(request, "people/project_detail.html", context)
+
+
+def project_detail(request, slug, number=None):
+    def respond(shown):
+        return project_page_response(request, shown)
+
+    return project_response(request, slug, respond, "project", number)
+
+
+def project_file(request, slug, number, make_content, content_type, filename, as_attachment=True):
+    """Serve a file made by make_content(Shown, absolute) from a project the reader may see."""
+
+    def respond(shown):
         disposition = content_disposition_header(as_attachment, filename.format(slug=slug))
         return HttpResponse(
-            make_content(project),
+            make_content(shown, request.build_absolute_uri),
             headers={"Content-Type": content_type, "Content-Disposition": disposition},
         )
 
     # Files hold absolute addresses, which follow the host and scheme the reader used.
-    key = ["file", filename, request.scheme, request.get_host(), slug]
-    return cached_response(request, key, build)
+    key = [request.scheme, request.get_host()]
+    return project_response(request, slug, respond, f"file:{filename}", number, key)
 
 
-def project_json(request, slug):
-    def make_content(project):
-        page = pages.project_page(project)
-        return citations.credits_json(project, page, request.build_absolute_uri)
+def project_json(request, slug, number=None):
+    def make_content(shown, absolute):
+        page = pages.snapshot_page(shown.snapshot, slug)
+        return citations.credits_json(page, shown.release(absolute), absolute)
 
     json_type = "application/json; charset=utf-8"
-    return project_file(request, slug, make_content, json_type, "{slug}-credits.json", False)
-
-
-def project_csv(request, slug):
     return project_file(
-        request, slug, export_credits_csv, "text/csv; charset=utf-8", "{slug}-credits.csv"
+        request, slug, number, make_content, json_type, "{slug}-credits.json", False
     )
 
 
-def project_cff(request, slug):
-    def make_content(project):
-        page = pages.project_page(project)
-        authors = citations.authors(project, page)
-        return citations.citation_cff(project, page, authors, request.build_absolute_uri)
+def project_csv(request, slug, number=None):
+    def make_content(shown, absolute):
+        return citations.credits_csv(shown.snapshot)
 
-    return project_file(
-        request, slug, make_content, "application/yaml; charset=utf-8", "CITATION.cff"
-    )
+    csv_type = "text/csv; charset=utf-8"
+    return project_file(request, slug, number, make_content, csv_type, "{slug}-credits.csv")
 
 
-def project_bibtex(request, slug):
-    def make_content(project):
-        page = pages.project_page(project)
-        authors = citations.authors(project, page)
-        return citations.citation_bibtex(project, page, authors, request.build_absolute_uri)
+def project_cff(request, slug, number=None):
+    def make_content(shown, absolute):
+        page = pages.snapshot_page(shown.snapshot, slug)
+        authors = citations.authors(shown.snapshot)
+        return citations.citation_cff(page, authors, shown.release(absolute))
+
+    yaml_type = "application/yaml; charset=utf-8"
+    return project_file(request, slug, number, make_content, yaml_type, "CITATION.cff")
+
+
+def project_bibtex(request, slug, number=None):
+    def make_content(shown, absolute):
+        page = pages.snapshot_page(shown.snapshot, slug)
+        authors = citations.authors(shown.snapshot)
+        return citations.citation_bibtex(page, authors, shown.release(absolute))
 
     bibtex_type = "application/x-bibtex; charset=utf-8"
-    return project_file(request, slug, make_content, bibtex_type, "{slug}.bib")
+    return project_file(request, slug, number, make_content, bibtex_type, "{slug}.bib")
+
+
+# The changelog and its feed
+
+
+@dataclass(frozen=True)
+class ChangelogEntry:
+    """A version as the list of changes shows it."""
+
+    version: Version
+    # None for the first version.
+    comparison: Comparison | None
+    names: Names
+
+    def groups(self):
+        return self.comparison.groups(self.names) if self.comparison else []
+
+    def summary(self):
+        return self.comparison.summary() if self.comparison else "First published version."
+
+
+def changelog(project, limit=None):
+    """Return the ChangelogEntries of `project`'s versions, newest first, in two queries.
+
+    A version's changes name people by id: their names are those of the version
+    (and of the one before, for the people it removed), looked up together.
+    """
+    versions = list(
+        Version.objects.filter(project=project)
+        .defer("content")
+        .select_related("published_by", "project")
+        .order_by("-number")[:limit]
+    )
+    comparisons = {version.pk: Comparison.from_json(version.changes) for version in versions}
+    previous = dict(Version.objects.filter(project=project).values_list("number", "pk"))
+    wanted = Q(pk__in=[])
+    for version in versions:
+        ids = comparisons[version.pk].person_ids()
+        if ids:
+            sides = [version.pk, previous.get(version.number - 1)]
+            wanted |= Q(version_id__in=[pk for pk in sides if pk], person_id__in=ids)
+    names = {}
+    for row in PublishedPerson.objects.filter(wanted).values_list(
+        "version_id", "person_id", "name", named=True
+    ):
+        names.setdefault(row.version_id, {})[row.person_id] = row.name
+    return [
+        ChangelogEntry(
+            version,
+            comparisons[version.pk] if version.changes is not None else None,
+            Names(
+                old=names.get(previous.get(version.number - 1), {}),
+                new=names.get(version.pk, {}),
+            ),
+        )
+        for version in versions
+    ]
+
+
+def project_changes(request, slug):
+    def respond(shown):
+        project = shown.project
+        context = {
+            "project": project,
+            "title": shown.version.title if shown.version else project.title,
+            "entries": changelog(project),
+        }
+        return render(request, "people/project_changes.html", context)
+
+    return published_only(request, slug, respond, "changes")
+
+
+def published_only(request, slug, respond, name):
+    """project_response for pages that list versions: editors see them too, not a draft."""
+    project = get_object_or_404(projects_with_versions(), slug=slug)
+    if project.latest_version_id is None:
+        raise Http404("This project is not published.")
+    if not project.is_published and not can_see_drafts(request.user):
+        return gone(request, project)
+
+    def build():
+        version = Version.objects.defer("content").get(pk=project.latest_version_id)
+        return respond(Shown(project, None, version, project.latest_number))
+
+    def make_key():
+        return published_page_key(
+            name, slug, project.pk, project.latest_version_id, project.names_replaced or 0
+        )
+
+    return cached_response(request, make_key, build)
+
+
+FEED_ENTRIES = 50
+
+
+class VersionsFeed(Feed):
+    """An Atom feed of a project's versions, newest first, each with its note and changes."""
+
+    feed_type = Atom1Feed
+    description_template = "people/includes/_version_changes.html"
+
+    def __init__(self, project, title):
+        super().__init__()
+        self.project = project
+        self.project_title = title
+
+    def title(self):
+        return f"{self.project_title}: versions"
+
+    def subtitle(self):
+        return f"Each published version of the credits of {self.project_title}, with its changes."
+
+    def link(self):
+        return reverse("people:project-changes", kwargs={"slug": self.project.slug})
+
+    def items(self):
+        return changelog(self.project, FEED_ENTRIES)
+
+    def item_title(self, entry):
+        return f"Version {entry.version.number}: {entry.summary()}"
+
+    def item_link(self, entry):
+        return entry.version.get_absolute_url()
+
+    def item_pubdate(self, entry):
+        return entry.version.published_at
+
+    def item_updateddate(self, entry):
+        return entry.version.published_at
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "entry": kwargs["item"]}
+
+
+def project_feed(request, slug):
+    def respond(shown):
+        return VersionsFeed(shown.project, shown.version.title)(request)
+
+    # Feeds hold absolute addresses, which follow the host and scheme the reader used.
+    name = f"feed:{request.scheme}:{request.get_host()}"
+    return published_only(request, slug, respond, name)
+
+
+# People
+
+
+def person_detail(request, slug):
+    if can_see_drafts(request.user):
+        with one_snapshot():
+            person = find_person(slug)
+            if not isinstance(person, Person):
+                return person
+            page = pages.draft_person_page(person, Project.objects.all())
+            return render(request, "people/person_detail.html", {"page": page, "person": person})
+
+    def build():
+        person = find_person(slug)
+        if not isinstance(person, Person):
+            return person
+        page = pages.published_person_page(person, published_names(person))
+        if page.is_empty:
+            # Someone credited only on drafts is not public yet.
+            raise Http404("No published credits for this person.")
+        return render(request, "people/person_detail.html", {"page": page, "person": person})
+
+    return cached_response(request, lambda: person_page_key("person", slug), build)
+
+
+def find_person(slug):
+    """Return the Person at /people/<slug>/, or a redirect to where they are now.
+
+    A merged person's old address redirects to the person kept; an address a
+    version was published with redirects to the person's current one.
+    """
+    person = Person.objects.filter(slug=slug).prefetch_related("aliases").first()
+    if person is not None:
+        return person
+    moved = PersonRedirect.objects.filter(old_slug=slug).select_related("person").first()
+    if moved is not None:
+        return redirect(moved.person, permanent=True)
+    published = Person.objects.filter(published_names__slug=slug).first()
+    if published is not None:
+        return redirect(published, permanent=True)
+    raise Http404("No person has this address.")
+
+
+def published_names(person):
+    """The PublishedPerson rows naming `person` in the versions the public reads.
+
+    Those of people merged into them since too: the versions name them still.
+    """
+    merged = PersonRedirect.objects.filter(person=person).values("old_slug")
+    return (
+        PublishedPerson.objects.filter(version__in=Version.objects.current())
+        .filter(Q(person=person) | Q(slug__in=merged))
+        .select_related("version__project")
+    )
