@@ -693,7 +693,9 @@ class PublishedPerson(models.Model):
     slug = models.SlugField(max_length=200)
 
     class Meta:
-        ordering = ["version", "person"]
+        # By the id, not the person: ordering by a foreign key joins its table,
+        # which has no row for a person merged away.
+        ordering = ["version", "person_id"]
         constraints = [
             models.UniqueConstraint(fields=["version", "person"], name="unique_published_person"),
         ]

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='people', to='people.version')),
             ],
             options={
-                'ordering': ['version', 'person'],
+                'ordering': ['version', 'person_id'],
             },
         ),
         migrations.AddConstraint(
