@@ -16,6 +16,7 @@ from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from people.models import Person, Project, Role, Section, Team
+from people.versions import publish
 
 pytestmark = [
     pytest.mark.browser,
@@ -232,6 +233,7 @@ def test_a_right_to_left_override_in_a_name_reverses_nothing_else(tab):
         person = Person.objects.create(name=name, slug=f"p{number}")
         Role.objects.create(person=person, team=team, title="Team lead")
         Role.objects.create(person=person, section=section, title="Chief officer")
+    publish(project)
 
     tab.page.goto(project.get_absolute_url())
     backwards = tab.page.evaluate(
@@ -274,6 +276,7 @@ def test_an_editor_imports_overrides_a_sort_key_and_publishes(tab, editor, chrom
     tab.page.check(f"input[name=_selected_action][value='{project.pk}']")
     tab.page.select_option("select[name=action]", "publish")
     tab.page.click("button[name=index]")
+    tab.page.click("input[name=confirm]")
     published = tab.page.locator(".messagelist").inner_text()
     reader = Tab(chromium, live_server.url)
     reader.page.goto("/credits/vision/")
@@ -284,7 +287,7 @@ def test_an_editor_imports_overrides_a_sort_key_and_publishes(tab, editor, chrom
 
     assert "Row 2: Ann Young" in preview
     assert "Import finished" in imported
-    assert "Published 1 project(s)." in published
+    assert "Published “Vision” as version 1." in published
     assert team == ["Bob Xavier", "Ann Young", "Zed Adams"]
     assert leads == ["Ann Young Research lead"]
     assert tab.csp_violations() == []
