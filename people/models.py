@@ -580,14 +580,13 @@ class DistinctPair(models.Model):
 
 
 class PageGeneration(models.Model):
-    """Counters of committed changes, in the page cache's keys (people/caching.py)."""
+    """The number of edits committed, in the page cache's keys (people/caching.py).
 
-    # Edits of what person pages show live: people, their other spellings, merges;
-    # and publications, which change whose credits are public.
+    Edits of what person pages show as it is now (people, their other spellings,
+    merges) and publications, which change whose credits are public.
+    """
+
     number = models.BigIntegerField(default=0)
-    # Replacements of published names (people.versions.replace_published_name),
-    # the one change to a version after it is made.
-    names_replaced = models.BigIntegerField(default=0)
 
     def __str__(self):
         return str(self.number)
@@ -625,8 +624,8 @@ class Version(models.Model):
     """A numbered publication of a project's page, frozen: what the public reads.
 
     `content` holds the page as people/snapshots.py writes it, with people by id;
-    their names are PublishedPerson rows. Versions are never changed, but for a
-    published name replaced (people.versions.replace_published_name).
+    their names are PublishedPerson rows. Versions are never changed but for a
+    name replaced in them (people.versions.replace_published_name).
     """
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="versions")
@@ -649,6 +648,10 @@ class Version(models.Model):
     content = models.JSONField()
     # What changed since the previous version (people/diff.py); null for the first.
     changes = models.JSONField(null=True, blank=True)
+    # Moved on every version of a project when a name in one of them is replaced
+    # (people.versions.replace_published_name): the page cache's keys hold the
+    # latest version's.
+    names_revision = models.PositiveIntegerField(default=0)
 
     objects = VersionQuerySet.as_manager()
 
@@ -680,7 +683,10 @@ class PublishedPerson(models.Model):
     in every version.
     """
 
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="people")
+    # Not indexed alone: unique_published_person's index starts with it.
+    version = models.ForeignKey(
+        Version, on_delete=models.CASCADE, db_index=False, related_name="people"
+    )
     # Not a constraint: people merged into another are deleted, and the versions
     # that named them keep naming them (their address redirects).
     person = models.ForeignKey(
@@ -690,7 +696,7 @@ class PublishedPerson(models.Model):
         related_name="published_names",
     )
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200)
+    slug = models.CharField(max_length=200)
 
     class Meta:
         # By the id, not the person: ordering by a foreign key joins its table,
@@ -699,6 +705,9 @@ class PublishedPerson(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "person"], name="unique_published_person"),
         ]
+        # For the person pages' old addresses (views.find_person), only ever looked
+        # up whole: a plain index (db_index would add one for LIKE on PostgreSQL).
+        indexes = [models.Index(fields=["slug"], name="publishedperson_slug")]
 
     def __str__(self):
         return self.name

@@ -27,7 +27,6 @@ from people.models import (
     Acknowledgment,
     Alias,
     Mention,
-    PageGeneration,
     Person,
     PersonRedirect,
     Project,
@@ -60,17 +59,11 @@ class AlreadyPublished(PublishError):
 
 
 def projects_with_versions():
-    """Projects annotated with their latest version (latest_version_id, _number, _title).
-
-    Also annotated with the count of published names replaced, which page cache
-    keys hold (people/views.py): all read in the one query that picks a page.
-    """
+    """Projects annotated with their latest version's number and title (None before the first)."""
     latest = Version.objects.filter(project=OuterRef("pk")).order_by("-number")
     return Project.objects.annotate(
-        latest_version_id=Subquery(latest.values("pk")[:1]),
         latest_number=Subquery(latest.values("number")[:1]),
         latest_title=Subquery(latest.values("title")[:1]),
-        names_replaced=Subquery(PageGeneration.objects.filter(pk=1).values("names_replaced")),
     )
 
 
@@ -78,9 +71,22 @@ def latest_version(project):
     return Version.objects.filter(project=project).order_by("-number").first()
 
 
+def latest_published(slug):
+    """Return the latest version of the project at /credits/<slug>/ as a row, or None.
+
+    None when there is no such project or it was never published. The one query
+    a cached public page takes: a row of the fields its cache key and its "gone"
+    page need, which the database reads from indexes.
+    """
+    versions = Version.objects.filter(project__slug=slug).order_by("-number")
+    fields = ["pk", "number", "title", "names_revision", "project_id", "project__is_published"]
+    return versions.values_list(*fields, named=True).first()
+
+
 def load_snapshot(version):
-    """Return the Snapshot of `version`, with the names it was published with (two queries)."""
-    return version_snapshot(version, version.people.all())
+    """Return the Snapshot of `version`, with the names it was published with (one query)."""
+    people = version.people.values_list("person_id", "name", "slug", named=True)
+    return version_snapshot(version, people)
 
 
 def merges(old, new):
@@ -177,13 +183,17 @@ def first_version(project, *, apps=installed_apps):
         published_at=project.published_at or snapshot.content.updated_at,
         content=snapshot.content.to_json(),
     )
-    apps.get_model("people", "PublishedPerson").objects.bulk_create(
-        apps.get_model("people", "PublishedPerson")(
-            version_id=version.pk, person_id=pk, name=person.name, slug=person.slug
-        )
-        for pk, person in snapshot.people.items()
-    )
+    published_person = apps.get_model("people", "PublishedPerson")
+    published_person.objects.bulk_create(published_people(published_person, version, snapshot))
     return version
+
+
+def published_people(model, version, snapshot):
+    """The PublishedPerson rows of a new version, by person id: the index grows at its end."""
+    return [
+        model(version_id=version.pk, person_id=pk, name=person.name, slug=person.slug)
+        for pk, person in sorted(snapshot.people.items())
+    ]
 
 
 @dataclass(frozen=True)
@@ -276,10 +286,7 @@ def _publish(project, latest, user, note, fingerprint):
         content=snapshot.content.to_json(),
         changes=comparison.to_json() if comparison is not None else None,
     )
-    PublishedPerson.objects.bulk_create(
-        PublishedPerson(version=version, person_id=pk, name=person.name, slug=person.slug)
-        for pk, person in snapshot.people.items()
-    )
+    PublishedPerson.objects.bulk_create(published_people(PublishedPerson, version, snapshot))
     _save_project(project, user, f"Published version {version.number}")
     return Publication(version, is_new=True)
 
@@ -315,9 +322,9 @@ def replace_published_name(person, name):
     """
     with transaction.atomic():
         count = PublishedPerson.objects.filter(person=person).update(name=name)
-        # The published pages' cache keys hold this count (projects_with_versions).
-        if not PageGeneration.objects.filter(pk=1).update(names_replaced=F("names_replaced") + 1):
-            PageGeneration.objects.create(pk=1, names_replaced=1)
+        projects = PublishedPerson.objects.filter(person=person).values("version__project")
+        # The published pages' cache keys hold the latest version's names_revision.
+        Version.objects.filter(project__in=projects).update(names_revision=F("names_revision") + 1)
         invalidate_pages()
     return count
 

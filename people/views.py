@@ -32,7 +32,13 @@ from people.models import (
 )
 from people.search import SEARCH_MAX_LENGTH, search_people
 from people.snapshots import draft_snapshot, one_snapshot
-from people.versions import latest_version, load_snapshot, merges, projects_with_versions
+from people.versions import (
+    latest_published,
+    latest_version,
+    load_snapshot,
+    merges,
+    projects_with_versions,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +95,12 @@ def home(request):
                 project.title,
                 project.get_absolute_url(),
                 project.published_at,
-                is_draft=not (project.is_published and project.latest_version_id),
+                is_draft=not (project.is_published and project.latest_number),
             )
             for project in projects
         ]
     else:
-        published = projects.published().exclude(latest_version_id=None)
+        published = projects.published().exclude(latest_number=None)
         listed = sorted(
             (
                 ProjectListing(
@@ -169,45 +175,44 @@ def project_response(request, slug, respond, name, number=None, key_parts=()):
     """Serve respond(Shown) for a project's current version, or its version `number`.
 
     Editors who may see drafts get the draft at the project's own address. The
-    page's first query picks the project and its latest version, whose ids are
-    in the cache key; building the page from a version takes two more queries.
+    page's first query reads the project's latest version, which is in the cache
+    key; building the page from a version takes two more queries.
     """
     if number is None and can_see_drafts(request.user):
         with one_snapshot():
             project = get_object_or_404(projects_with_versions(), slug=slug)
-            shown = Shown(project, draft_snapshot(project), None, project.latest_number)
-            return respond(shown)
-    project = get_object_or_404(projects_with_versions(), slug=slug)
-    if project.latest_version_id is None:
+            return respond(Shown(project, draft_snapshot(project), None, project.latest_number))
+    latest = latest_published(slug)
+    if latest is None:
         raise Http404("This project is not published.")
-    if not project.is_published and not can_see_drafts(request.user):
-        return gone(request, project)
-    if number is not None and not 1 <= number <= project.latest_number:
+    if not latest.project__is_published and not can_see_drafts(request.user):
+        return gone(request, latest)
+    if number is not None and not 1 <= number <= latest.number:
         raise Http404("This project has no version with this number.")
 
     def build():
-        version = Version.objects.get(project=project, number=number or project.latest_number)
+        version = Version.objects.select_related("project").get(
+            project_id=latest.project_id, number=number or latest.number
+        )
         snapshot = load_snapshot(version)
-        return respond(Shown(project, snapshot, version, project.latest_number, number is not None))
+        at_version = number is not None
+        return respond(Shown(version.project, snapshot, version, latest.number, at_version))
 
     def make_key():
         return published_page_key(
-            name,
-            slug,
-            project.pk,
-            project.latest_version_id,
-            project.names_replaced or 0,
-            number or "current",
+            name, slug, latest.project_id, latest.pk, latest.names_revision, number or "current",
             *key_parts,
-        )
+        )  # fmt: skip
 
     return cached_response(request, make_key, build)
 
 
-def gone(request, project):
-    """The page of a project taken down: 410 Gone, with the title it was published with."""
-    context = {"title": project.latest_title}
-    return render(request, "people/project_gone.html", context, status=410)
+def gone(request, latest):
+    """The page of a project taken down: 410 Gone, with the title it was published with.
+
+    Editors who may see drafts still see its versions.
+    """
+    return render(request, "people/project_gone.html", {"title": latest.title}, status=410)
 
 
 @dataclass(frozen=True)
@@ -236,20 +241,20 @@ def draft_status(shown):
     )
 
 
-def project_page_response(request, shown):
-    context = {
+def project_page_context(shown):
+    """The context of people/project_detail.html for what is shown."""
+    return {
         "page": pages.snapshot_page(shown.snapshot, shown.project.slug),
         "project": shown.project,
         "shown": shown,
         "files": {name: shown.file_url(name) for name in ["json", "csv", "cff", "bibtex"]},
         "draft": draft_status(shown) if shown.version is None else None,
     }
-    return render(request, "people/project_detail.html", context)
 
 
 def project_detail(request, slug, number=None):
     def respond(shown):
-        return project_page_response(request, shown)
+        return render(request, "people/project_detail.html", project_page_context(shown))
 
     return project_response(request, slug, respond, "project", number)
 
@@ -380,20 +385,18 @@ def project_changes(request, slug):
 
 def published_only(request, slug, respond, name):
     """project_response for pages that list versions: editors see them too, not a draft."""
-    project = get_object_or_404(projects_with_versions(), slug=slug)
-    if project.latest_version_id is None:
+    latest = latest_published(slug)
+    if latest is None:
         raise Http404("This project is not published.")
-    if not project.is_published and not can_see_drafts(request.user):
-        return gone(request, project)
+    if not latest.project__is_published and not can_see_drafts(request.user):
+        return gone(request, latest)
 
     def build():
-        version = Version.objects.defer("content").get(pk=project.latest_version_id)
-        return respond(Shown(project, None, version, project.latest_number))
+        version = Version.objects.select_related("project").defer("content").get(pk=latest.pk)
+        return respond(Shown(version.project, None, version, latest.number))
 
     def make_key():
-        return published_page_key(
-            name, slug, project.pk, project.latest_version_id, project.names_replaced or 0
-        )
+        return published_page_key(name, slug, latest.project_id, latest.pk, latest.names_revision)
 
     return cached_response(request, make_key, build)
 

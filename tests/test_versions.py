@@ -557,8 +557,8 @@ def test_a_name_is_replaced_in_every_version_with_one_statement(client, released
     with CaptureQueriesContext(connection) as queries:
         replace_published_name(ada, "Ada King")
 
-    writes = [q["sql"] for q in queries.captured_queries if "publishedperson" in q["sql"]]
-    assert len(writes) == 1 and writes[0].startswith('UPDATE "people_publishedperson"')
+    names = [q["sql"] for q in queries.captured_queries if '"name" = ' in q["sql"]]
+    assert len(names) == 1 and names[0].startswith('UPDATE "people_publishedperson" SET "name"')
     for path in ["/credits/vision/", "/credits/vision/v/1/", "/credits/vision/credits.csv"]:
         text = client.get(path).text
         assert "Ada King" in text and "Lovelace" not in text, path

@@ -28,11 +28,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='pagegeneration',
-            name='names_replaced',
-            field=models.BigIntegerField(default=0),
-        ),
         migrations.CreateModel(
             name='Version',
             fields=[
@@ -43,6 +38,7 @@ class Migration(migrations.Migration):
                 ('note', models.TextField(blank=True, help_text='Shown to readers in the list of changes, e.g. “Added the safety evaluation team”.', max_length=2000)),
                 ('content', models.JSONField()),
                 ('changes', models.JSONField(blank=True, null=True)),
+                ('names_revision', models.PositiveIntegerField(default=0)),
                 ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='people.project')),
                 ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
@@ -55,12 +51,13 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200)),
+                ('slug', models.CharField(max_length=200)),
                 ('person', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='published_names', to='people.person')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='people', to='people.version')),
+                ('version', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='people', to='people.version')),
             ],
             options={
                 'ordering': ['version', 'person_id'],
+                'indexes': [models.Index(fields=['slug'], name='publishedperson_slug')],
             },
         ),
         migrations.AddConstraint(
