@@ -17,6 +17,7 @@ from django.urls import path, reverse
 
 from people.diff import compare
 from people.models import NOTE_MAX_LENGTH, Version
+from people.restoring import restore_draft
 from people.snapshots import draft_snapshot, one_snapshot
 from people.versions import (
     PublishError,
@@ -26,7 +27,6 @@ from people.versions import (
     preview,
     projects_with_versions,
     publish,
-    restore_draft,
     unpublish,
 )
 

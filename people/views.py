@@ -10,18 +10,17 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import content_disposition_header
 from redis.exceptions import RedisError
 
 from people import citations, pages
 from people.caching import get_page, person_page_key, published_page_key, set_page
-from people.diff import Comparison, Names, compare
+from people.changelog import VersionsFeed, changelog
+from people.diff import Comparison, compare
 from people.models import (
     Person,
     PersonRedirect,
@@ -185,7 +184,7 @@ def project_response(request, slug, respond, name, number=None, key_parts=()):
     latest = latest_published(slug)
     if latest is None:
         raise Http404("This project is not published.")
-    if not latest.project__is_published and not can_see_drafts(request.user):
+    if not latest.is_published and not can_see_drafts(request.user):
         return gone(request, latest)
     if number is not None and not 1 <= number <= latest.number:
         raise Http404("This project has no version with this number.")
@@ -316,60 +315,6 @@ def project_bibtex(request, slug, number=None):
 # The changelog and its feed
 
 
-@dataclass(frozen=True)
-class ChangelogEntry:
-    """A version as the list of changes shows it."""
-
-    version: Version
-    # None for the first version.
-    comparison: Comparison | None
-    names: Names
-
-    def groups(self):
-        return self.comparison.groups(self.names) if self.comparison else []
-
-    def summary(self):
-        return self.comparison.summary() if self.comparison else "First published version."
-
-
-def changelog(project, limit=None):
-    """Return the ChangelogEntries of `project`'s versions, newest first, in two queries.
-
-    A version's changes name people by id: their names are those of the version
-    (and of the one before, for the people it removed), looked up together.
-    """
-    versions = list(
-        Version.objects.filter(project=project)
-        .defer("content")
-        .select_related("published_by", "project")
-        .order_by("-number")[:limit]
-    )
-    comparisons = {version.pk: Comparison.from_json(version.changes) for version in versions}
-    previous = dict(Version.objects.filter(project=project).values_list("number", "pk"))
-    wanted = Q(pk__in=[])
-    for version in versions:
-        ids = comparisons[version.pk].person_ids()
-        if ids:
-            sides = [version.pk, previous.get(version.number - 1)]
-            wanted |= Q(version_id__in=[pk for pk in sides if pk], person_id__in=ids)
-    names = {}
-    for row in PublishedPerson.objects.filter(wanted).values_list(
-        "version_id", "person_id", "name", named=True
-    ):
-        names.setdefault(row.version_id, {})[row.person_id] = row.name
-    return [
-        ChangelogEntry(
-            version,
-            comparisons[version.pk] if version.changes is not None else None,
-            Names(
-                old=names.get(previous.get(version.number - 1), {}),
-                new=names.get(version.pk, {}),
-            ),
-        )
-        for version in versions
-    ]
-
-
 def project_changes(request, slug):
     def respond(shown):
         project = shown.project
@@ -388,7 +333,7 @@ def published_only(request, slug, respond, name):
     latest = latest_published(slug)
     if latest is None:
         raise Http404("This project is not published.")
-    if not latest.project__is_published and not can_see_drafts(request.user):
+    if not latest.is_published and not can_see_drafts(request.user):
         return gone(request, latest)
 
     def build():
@@ -399,48 +344,6 @@ def published_only(request, slug, respond, name):
         return published_page_key(name, slug, latest.project_id, latest.pk, latest.names_revision)
 
     return cached_response(request, make_key, build)
-
-
-FEED_ENTRIES = 50
-
-
-class VersionsFeed(Feed):
-    """An Atom feed of a project's versions, newest first, each with its note and changes."""
-
-    feed_type = Atom1Feed
-    description_template = "people/includes/_version_changes.html"
-
-    def __init__(self, project, title):
-        super().__init__()
-        self.project = project
-        self.project_title = title
-
-    def title(self):
-        return f"{self.project_title}: versions"
-
-    def subtitle(self):
-        return f"Each published version of the credits of {self.project_title}, with its changes."
-
-    def link(self):
-        return reverse("people:project-changes", kwargs={"slug": self.project.slug})
-
-    def items(self):
-        return changelog(self.project, FEED_ENTRIES)
-
-    def item_title(self, entry):
-        return f"Version {entry.version.number}: {entry.summary()}"
-
-    def item_link(self, entry):
-        return entry.version.get_absolute_url()
-
-    def item_pubdate(self, entry):
-        return entry.version.published_at
-
-    def item_updateddate(self, entry):
-        return entry.version.published_at
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "entry": kwargs["item"]}
 
 
 def project_feed(request, slug):

@@ -31,6 +31,7 @@ from people.models import (
     Team,
     Version,
 )
+from people.restoring import restore_draft
 from people.snapshots import draft_snapshot
 from people.sorting import sort_key
 from people.versions import (
@@ -39,7 +40,6 @@ from people.versions import (
     merges,
     publish,
     replace_published_name,
-    restore_draft,
     unpublish,
 )
 from tests.html_tree import parse
