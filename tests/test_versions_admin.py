@@ -246,3 +246,11 @@ def test_staff_who_may_only_view_projects_see_versions_but_cannot_publish_or_res
     assert client.get(url(Project, "publish", project.pk)).status_code == 403
     assert client.post(url(Project, "restore", project.pk, 1)).status_code == 403
     assert project.versions.count() == 2
+
+
+def test_a_project_once_published_cannot_be_deleted(admin_client, project):
+    response = admin_client.post(url(Project, "delete", project.pk), {"post": "yes"})
+
+    assert "<title>Cannot delete project | Credits administration</title>" in page_text(response)
+    assert "Version: Vision credits, version 1" in page_text(response)
+    assert Project.objects.filter(pk=project.pk).exists()
