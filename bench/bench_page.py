@@ -1,5 +1,7 @@
 """Times the public project page on a synthetic project of 2,000 people and 10,000 credits.
 
+The page is the project's published version 1, as readers see it.
+
 Run from the project root: `.venv/bin/python bench/bench_page.py` (or `make bench`).
 It uses its own database, DATABASE_URL (default: the PostgreSQL database
 credits_bench, created if missing), and empties it first. It prints the query
@@ -64,9 +66,7 @@ def setup_django():
 
 
 def build_project():
-    """Create the synthetic project with bulk inserts and return it."""
-    from django.utils import timezone
-
+    """Create the synthetic project with bulk inserts and return it, unpublished."""
     from people.caching import invalidate_pages
     from people.models import Acknowledgment, Mention, Person, Project, Role, Section, Team
     from people.sorting import sort_key
@@ -86,8 +86,6 @@ def build_project():
         intro="A synthetic project for timing the page.",
         citation="Bench Lab (2025)",
         assembled_by=people[0],
-        is_published=True,
-        published_at=timezone.now(),
     )
     sections = Section.objects.bulk_create(
         Section(project=project, title=f"Section {number + 1}", position=number)
@@ -131,12 +129,14 @@ def main():
     from django.test import Client, RequestFactory
     from django.test.utils import CaptureQueriesContext
 
-    from people import pages
     from people.caching import new_generation
-    from people.models import Role
+    from people.models import Role, Version
+    from people.versions import load_snapshot, publish
+    from people.views import Shown, project_page_context
 
     started = time.perf_counter()
     project = build_project()
+    publish(project)
     print(
         f"Built {Role.objects.count():,} credits of {project.title!r} "
         f"in {time.perf_counter() - started:.1f} s on {connection.vendor}."
@@ -159,7 +159,9 @@ def main():
 
     request = RequestFactory().get(url, HTTP_HOST="localhost")
     request.user = AnonymousUser()
-    context = {"page": pages.project_page(project), "project": project}
+    version = Version.objects.select_related("project").get(project=project)
+    shown = Shown(version.project, load_snapshot(version), version, version.number)
+    context = project_page_context(shown)
 
     def render_template():
         render_to_string("people/project_detail.html", context, request=request)

@@ -33,10 +33,9 @@ def build_synthetic_project(slug, people=2000, roles=10_000, sections=6, teams=6
     from people.caching import invalidate_pages
     from people.models import Person, Project, Role, Section, Team
     from people.sorting import sort_key
+    from people.versions import publish
 
-    project = Project.objects.create(
-        title="Synthetic credits", slug=slug, is_published=True, citation="Bench (2026)"
-    )
+    project = Project.objects.create(title="Synthetic credits", slug=slug, citation="Bench (2026)")
     section_rows = Section.objects.bulk_create(
         Section(project=project, title=f"Section {n}", position=n) for n in range(sections)
     )
@@ -58,6 +57,7 @@ def build_synthetic_project(slug, people=2000, roles=10_000, sections=6, teams=6
         for k in range(per_person)
     )
     invalidate_pages()
+    publish(project)
     return project
 
 

@@ -1,7 +1,7 @@
 from django import forms
-from django.contrib import admin, messages
-from django.db import models, transaction
-from django.db.models import Count, Q
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
 from simple_history.admin import SimpleHistoryAdmin
 
 from people.admin_filters import (
@@ -27,6 +27,11 @@ from people.admin_forms import (
 from people.admin_import import CreditsImportExportMixin
 from people.admin_names import names_to_check_urls
 from people.admin_text_import import text_import_urls
+from people.admin_versions import (
+    publish_selected_projects,
+    unpublish_selected_projects,
+    version_urls,
+)
 from people.admin_views import (
     duplicate_urls,
     merge_selected_people,
@@ -47,6 +52,7 @@ from people.models import (
     Role,
     Section,
     Team,
+    Version,
     credit_section,
 )
 from people.resources import CreditResource, PersonCreditResource
@@ -190,14 +196,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "is_published", "published_at", "updated_at"]
+    list_display = ["title", "slug", "is_published", "latest_version", "published_at", "updated_at"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug"]
     ordering = ["title"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["assembled_by"]
     list_select_related = ["assembled_by"]
-    # Publishing goes through the actions, which set the publication date and log it.
+    # Publishing goes through its own screen, which shows the changes first.
     readonly_fields = ["is_published", "published_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "intro", "closing_text"]}),
@@ -206,8 +212,9 @@ class ProjectAdmin(HistoryAdmin):
             "Publication",
             {
                 "fields": ["is_published", "published_at", "updated_at"],
-                "description": "Use the “Publish” and “Unpublish” actions on the list of "
-                "projects to change whether the public sees the page.",
+                "description": "Readers see the latest published version, never this draft. "
+                "Use “Publish…” to review the changes and publish them as a new version, "
+                "and “Versions” to compare versions or restore the draft from one.",
             },
         ),
     ]
@@ -216,37 +223,29 @@ class ProjectAdmin(HistoryAdmin):
     change_list_template = "admin/people/textimport/project_change_list.html"
 
     def get_urls(self):
-        return text_import_urls(self) + super().get_urls()
+        return text_import_urls(self) + version_urls(self) + super().get_urls()
 
-    @admin.action(description="Publish selected projects", permissions=["change"])
+    def get_queryset(self, request):
+        latest = Version.objects.filter(project=OuterRef("pk")).order_by("-number")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(latest_number=Subquery(latest.values("number")[:1]))
+        )
+
+    @admin.action(description="Publish selected projects…", permissions=["change"])
     def publish(self, request, queryset):
-        with transaction.atomic():
-            drafts = list(queryset.filter(is_published=False).select_for_update(of=["self"]))
-            for project in drafts:
-                project.publish()
-                project._change_reason = "Published"
-                project.save()
-                self.log_change(request, project, "Published.")
-        if drafts:
-            self.message_user(request, f"Published {len(drafts)} project(s).", messages.SUCCESS)
-        else:
-            self.message_user(request, "The selected projects were already published.")
+        return publish_selected_projects(self, request, queryset)
 
-    @admin.action(description="Unpublish selected projects (back to draft)", permissions=["change"])
+    @admin.action(
+        description="Unpublish selected projects (take their pages down)", permissions=["change"]
+    )
     def unpublish(self, request, queryset):
-        with transaction.atomic():
-            published = list(queryset.filter(is_published=True).select_for_update(of=["self"]))
-            for project in published:
-                project.is_published = False
-                project._change_reason = "Unpublished"
-                project.save()
-                self.log_change(request, project, "Unpublished.")
-        if published:
-            self.message_user(
-                request, f"Unpublished {len(published)} project(s).", messages.SUCCESS
-            )
-        else:
-            self.message_user(request, "The selected projects were already drafts.")
+        unpublish_selected_projects(self, request, queryset)
+
+    @admin.display(description="version", ordering="latest_number")
+    def latest_version(self, project):
+        return project.latest_number
 
 
 @admin.register(Resource)

@@ -1,17 +1,25 @@
-"""Rendered public pages are cached under a generation that every edit changes.
+"""Rendered public pages are cached under keys that change when what they show changes.
 
-Edits are rare and pages are read often, so any change to credits data starts a
-new generation for all pages instead of working out which pages it touched.
-Code that writes without model signals (bulk_create, QuerySet.update) must call
-invalidate_pages() itself.
+Project pages, their files, old versions, the changelog and its feed show only
+published versions, which never change: their keys hold the project's latest
+version, read from the database in the query that picks the page
+(views.published_project). Draft edits leave them alone; a publication moves
+them at once, for every process, even when Redis was down meanwhile and comes
+back with its old keys.
 
-A page's key holds two numbers. The cache's own generation (in Redis, shared by
-every process) moves at once, so that the writer's next read is fresh even before
-its transaction commits. The database's generation (PageGeneration) moves when an
-edit commits and is read on every request: a write cannot miss it, even while the
-cache is down, so a page cached before an outage is never served after it, by any
-process, even when Redis comes back with its old keys. While the cache is down,
-writes succeed and readers get pages rendered afresh.
+Person pages also show people's own records as they are now (name, other
+spellings, links): their keys hold a generation that every edit of those moves,
+and every publication. It has two parts. The cache's own (in Redis, shared by
+every process) moves at once, so that the writer's next read is fresh even
+before its transaction commits. The database's (PageGeneration) moves when the
+edit commits and is read on every request: a write cannot miss it, even while
+the cache is down, so a page cached before an outage is never served after it.
+Code that writes people without model signals (bulk_create, QuerySet.update)
+must call invalidate_pages() itself.
+
+Every key also holds the cache's epoch, which new_generation() moves: every page
+is then rendered afresh (after restoring a backup, say). While the cache is
+down, writes succeed and readers get pages rendered afresh.
 """
 
 import logging
@@ -28,25 +36,43 @@ from people.models import PageGeneration
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "credits:generation"
+EPOCH_KEY = "credits:generation"
+PEOPLE_KEY = "credits:people-generation"
 
 
-def generation():
-    """The generation pages are cached under now; raises RedisError while the cache is down."""
+def _counters(*keys):
+    """The values of counter keys, each set afresh if missing; raises RedisError while down."""
+    values = cache.get_many(keys)
+    # A fresh value after an eviction never coincides with an older one.
+    missing = {key: time.time_ns() for key in keys if key not in values}
+    if missing:
+        cache.set_many(missing, timeout=None)
+    return [{**values, **missing}[key] for key in keys]
+
+
+def published_page_key(name, *parts):
+    """The key of a page showing published versions only; `parts` name the versions shown."""
+    (epoch,) = _counters(EPOCH_KEY)
+    return ":".join(["credits:page", str(epoch), name, *map(str, parts)])
+
+
+def person_page_key(name, *parts):
+    """The key of a page that also shows people's records as they are now."""
     committed = PageGeneration.objects.filter(pk=1).values_list("number", flat=True).first()
-    # A fresh value after an eviction never coincides with an older generation.
-    cached = cache.get_or_set(GENERATION_KEY, time.time_ns(), timeout=None)
-    return f"{committed or 0}.{cached}"
+    epoch, people = _counters(EPOCH_KEY, PEOPLE_KEY)
+    generation = f"{epoch}.{committed or 0}.{people}"
+    return ":".join(["credits:page", generation, name, *map(str, parts)])
 
 
 def invalidate_pages():
-    """Start a new generation now, and again once the current transaction commits.
+    """Start a new generation of the person pages now, and again once the transaction commits.
 
+    For edits of people, their other spellings and merges, and for publications.
     The first, in the cache, makes the writer's own next read fresh (tests never
     commit); the second, in the database, drops for every process the pages that
     other requests rendered from the old rows while the transaction was still open.
     """
-    new_generation()
+    _move(PEOPLE_KEY)
     transaction.on_commit(_count_committed_edit)
 
 
@@ -56,28 +82,29 @@ def _count_committed_edit():
 
 
 def new_generation():
-    """Start a new generation of the cache at once: every page is rendered afresh.
+    """Start a new epoch of the cache at once: every page is rendered afresh."""
+    _move(EPOCH_KEY)
 
-    While the cache is down this does nothing but log: the database's generation,
-    which every committed edit moves, keeps pages from before the outage out.
+
+def _move(key):
+    """Move a counter of the cache; while the cache is down, only log.
+
+    The database's counters, which every committed change moves, keep pages
+    from before an outage out.
     """
     try:
         try:
-            cache.incr(GENERATION_KEY)
+            cache.incr(key)
         except ValueError:
-            # No generation yet (first use, or evicted).
-            cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+            # No value yet (first use, or evicted).
+            cache.set(key, time.time_ns(), timeout=None)
     except RedisError:
-        logger.warning("Page cache unreachable: its generation was not moved")
+        logger.warning("Page cache unreachable: %s was not moved", key)
 
 
-def page_cache_key(name, *parts):
-    return ":".join(["credits:page", generation(), name, *map(str, parts)])
-
-
-# A key holds the same page for as long as it exists (an edit moves every page to
-# new keys), so each process keeps the pages it served last: a hit then reads only
-# the generations (a row of the database, a key of Redis), not the whole page.
+# A key holds the same page for as long as it exists (a change moves pages to new
+# keys), so each process keeps the pages it served last: a hit then reads only the
+# key's parts (a row of the database, a key of Redis), not the whole page.
 # Bounded by size, oldest first out.
 RECENT_PAGES_BYTES = 32 * 1024 * 1024
 _recent_pages = {}
@@ -117,24 +144,18 @@ def _invalidate_on_change(sender, **kwargs):
     invalidate_pages()
 
 
-def connect_signals():
-    from people.models import (
-        Acknowledgment,
-        Alias,
-        Mention,
-        Person,
-        PersonRedirect,
-        Project,
-        Resource,
-        Role,
-        Section,
-        Team,
-    )
+def _invalidate_unless_created(sender, created, **kwargs):
+    # A person just made is on no published page yet.
+    if not created:
+        invalidate_pages()
 
-    shown_on_pages = [
-        Project, Resource, Section, Team, Person, Alias, Role, Acknowledgment, Mention,
-        PersonRedirect,
-    ]  # fmt: skip
-    for model in shown_on_pages:
+
+def connect_signals():
+    """Edits of what person pages show as it is now; draft edits show on no public page."""
+    from people.models import Alias, Person, PersonRedirect
+
+    post_save.connect(_invalidate_unless_created, sender=Person, dispatch_uid="pages-person")
+    for model in [Alias, PersonRedirect]:
         post_save.connect(_invalidate_on_change, sender=model, dispatch_uid=f"pages-{model}")
+    for model in [Person, Alias, PersonRedirect]:
         post_delete.connect(_invalidate_on_change, sender=model, dispatch_uid=f"pages-del-{model}")

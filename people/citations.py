@@ -1,20 +1,23 @@
-"""A project's credits for readers and citers: JSON, CITATION.cff and BibTeX.
+"""A project's credits for readers and citers: JSON, CSV, CITATION.cff and BibTeX.
 
-All three are built from the same page data as the project page (pages.ProjectPage),
-so the names, order and citation agree with what the page shows. The cited author
-and year come from the project's citation line ("OpenAI (2023)"). The files are
-written by libraries (json, PyYAML, bibtexparser); only the text of BibTeX fields
-is escaped here, as LaTeX reads it.
+All four are built from the same snapshot as the project page (people/snapshots.py,
+pages.ProjectPage), so the names, order and citation agree with what the page
+shows, and each says which version of the page it is (Release). The cited author
+and year come from the page's citation line ("OpenAI (2023)"). The files are
+written by libraries (json, csv, PyYAML, bibtexparser); only the text of BibTeX
+fields is escaped here, as LaTeX reads it.
 """
 
 import json
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 import bibtexparser
 import yaml
 from bibtexparser.model import Entry, Field
 
-from people.models import ORCID, Person, Role
+from people.models import ORCID
 from people.sorting import (
     BRACKETED,
     PARTICLES,
@@ -23,27 +26,55 @@ from people.sorting import (
     family_name_sort_name,
     fold,
 )
+from people.spreadsheet.export import escape_cell, write_csv
+from people.spreadsheet.format import COLUMNS, OPTIONAL_COLUMNS
+
+
+@dataclass(frozen=True)
+class Release:
+    """Which version of a page the files give, with its addresses (absolute URLs)."""
+
+    # None for the draft, which editors see.
+    number: int | None
+    published_at: datetime | None
+    # The page the files describe: the project page, or an older version's own.
+    url: str
+    # The address that always shows this version; None for the draft.
+    version_url: str | None
+
+
+@dataclass(frozen=True)
+class Author:
+    """A person credited, as citations name them."""
+
+    name: str
+    # Which of the name's words are the family name (see family_first).
+    sort_name: str
+    family_name: str
+    orcid: str
+    homepage: str
+
 
 CITATION = re.compile(r"^(?P<author>.*?)[\s,]*\(?(?P<year>\d{4})\)?\.?$")
 
 
-def citation_parts(project):
-    """Return (author, year) of the citation line, e.g. ("OpenAI", 2023).
+def citation_parts(page):
+    """Return (author, year) of the page's citation line, e.g. ("OpenAI", 2023).
 
     The author is "" when the line names none; the year falls back to the
     publication year.
     """
-    text = " ".join(project.citation.split())
+    text = " ".join(page.citation.split())
     match = CITATION.match(text)
     if match:
         return match["author"], int(match["year"])
-    year = project.published_at.year if project.published_at else None
+    year = page.published_at.year if page.published_at else None
     return text, year
 
 
-def citation_message(project):
-    if project.citation:
-        return f"When citing this work, please cite it as “{project.citation}”."
+def citation_message(page):
+    if page.citation:
+        return f"When citing this work, please cite it as “{page.citation}”."
     return "If you use this work, please cite it as below."
 
 
@@ -106,34 +137,40 @@ def split_name(name, sort_name="", family_name=""):
     return parts
 
 
-def authors(project, page):
-    """Return the people credited on `page` (the project's page), once each, in page order.
+def authors(snapshot):
+    """Return the Authors of a snapshot: the people credited, once each, in page order."""
+    people = snapshot.people
+    return [
+        Author(
+            people[pk].name,
+            people[pk].details.sort_name,
+            people[pk].details.family_name,
+            people[pk].details.orcid,
+            people[pk].details.homepage,
+        )
+        for pk in snapshot.content.credited()
+    ]
 
-    Rows with pk, name, sort_name and family_name (which of the name's words
-    are the family name), orcid and homepage.
-    """
-    credited = Role.objects.in_projects([project]).values("person_id")
-    rows = Person.objects.filter(pk__in=credited).values_list(
-        "pk", "name", "sort_name", "family_name", "orcid", "homepage", named=True
-    )
-    by_pk = {row.pk: row for row in rows}
-    return [by_pk[entry.person_id] for entry in page.credited() if entry.person_id in by_pk]
 
-
-def credits_json(project, page, absolute):
+def credits_json(page, release, absolute):
     """Return the whole page as JSON text; `absolute(path)` makes a full URL."""
 
     def person(entry):
         return {"name": entry.name, "url": absolute(entry.url), "title": entry.title or None}
 
-    page_url = absolute(project.get_absolute_url())
+    page_url = release.url
     data = {
         "title": page.title,
         "url": page_url,
+        "version": release.number,
+        "version_published_at": (
+            release.published_at.isoformat() if release.published_at else None
+        ),
+        "version_url": release.version_url,
         "published_at": page.published_at.isoformat() if page.published_at else None,
         "updated_at": page.updated_at.isoformat(),
         "citation": page.citation or None,
-        "citation_message": citation_message(project),
+        "citation_message": citation_message(page),
         "ordering_note": page.ordering_note or None,
         "assembled_by": person(page.assembled_by) if page.assembled_by else None,
         "intro": page.intro,
@@ -199,28 +236,39 @@ def cff_person(author):
     return person
 
 
-def citation_cff(project, page, authors, absolute):
-    """Return a CITATION.cff (Citation File Format 1.2.0) for the project's page.
+def citation_cff(page, authors, release):
+    """Return a CITATION.cff (Citation File Format 1.2.0) for a version of the project's page.
 
     The authors are everyone it credits (`authors()`), while the preferred
     citation is the work as its citation line names it, e.g. "OpenAI (2023)".
+    The version's own address is an identifier, so that a citation of it can
+    always be checked.
     """
-    cited_author, year = citation_parts(project)
-    page_url = Text(absolute(project.get_absolute_url()))
+    cited_author, year = citation_parts(page)
+    page_url = Text(release.url)
     # CFF needs an author: with no one credited, the cited one (or the title) stands in.
     people = [cff_person(author) for author in authors] or [
         {"name": Text(cited_author or page.title)}
     ]
     data = {
         "cff-version": "1.2.0",
-        "message": Text(citation_message(project)),
+        "message": Text(citation_message(page)),
         "title": Text(page.title),
         "type": "software",
         "authors": people,
     }
-    if page.published_at:
-        data["date-released"] = Text(page.published_at.date().isoformat())
+    if release.number is not None:
+        data["version"] = Text(str(release.number))
+        data["date-released"] = Text(release.published_at.date().isoformat())
     data["url"] = page_url
+    if release.version_url and release.version_url != release.url:
+        data["identifiers"] = [
+            {
+                "type": "url",
+                "value": Text(release.version_url),
+                "description": Text(f"Version {release.number} of these credits"),
+            }
+        ]
     if cited_author:
         cited = {
             "type": "generic",
@@ -313,23 +361,26 @@ BIBTEX_FORMAT = bibtexparser.BibtexFormat()
 BIBTEX_FORMAT.indent = "  "
 
 
-def citation_bibtex(project, page, authors, absolute):
-    """Return a BibTeX @misc entry citing the project as its citation line does.
+def citation_bibtex(page, authors, release):
+    """Return a BibTeX @misc entry citing a version of the project as its citation line does.
 
     With no author in the citation line, the authors are everyone the page
-    credits (`authors()`). bibtexparser writes the entry and encloses each
-    value in braces.
+    credits (`authors()`). The address is the version's own, with its number
+    and date (BibLaTeX's version and date fields). bibtexparser writes the entry
+    and encloses each value in braces.
     """
-    cited_author, year = citation_parts(project)
+    cited_author, year = citation_parts(page)
     fields = {
         "author": "{" + bibtex_text(cited_author) + "}"
         if cited_author
         else " and ".join(bibtex_name(author) for author in authors),
         "title": "{" + bibtex_text(page.title) + "}",
         "year": str(year) if year else "",
+        "version": str(release.number) if release.number is not None else "",
+        "date": release.published_at.date().isoformat() if release.published_at else "",
         # Kept verbatim, as url fields are; an address has no braces or backslashes.
-        "url": re.sub(r"[{}\\\s]", "", absolute(project.get_absolute_url())),
-        "note": bibtex_text(citation_message(project)),
+        "url": re.sub(r"[{}\\\s]", "", release.version_url or release.url),
+        "note": bibtex_text(citation_message(page)),
     }
     entry = Entry(
         "misc",
@@ -337,3 +388,26 @@ def citation_bibtex(project, page, authors, absolute):
         [Field(name, value) for name, value in fields.items() if value],
     )
     return bibtexparser.write_string(bibtexparser.Library([entry]), bibtex_format=BIBTEX_FORMAT)
+
+
+def credits_csv(snapshot):
+    """Return the snapshot's credits as CSV in the import format, as export_credits_csv does.
+
+    Page order: sections in order; in each, lead lines, then teams with their
+    members, people by sort key. The sort_name column only when someone has one.
+    """
+    people = snapshot.people
+    rows = []
+    for section in snapshot.content.sections:
+        places = [("", section.leads)] + [(team.name, team.credits) for team in section.teams]
+        for team_name, credits in places:
+            for credit in credits:
+                person = people[credit.person_id]
+                rows.append(
+                    [section.title, team_name, person.name, credit.title, person.details.sort_name]
+                )
+    headers = [*COLUMNS, *OPTIONAL_COLUMNS]
+    if not any(row[-1] for row in rows):
+        headers = headers[:-1]
+        rows = [row[:-1] for row in rows]
+    return write_csv(headers, [[escape_cell(value) for value in row] for row in rows])

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Length, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -146,6 +146,16 @@ def numbered_slug(base, taken):
     while slug in taken:
         slug, number = f"{base}-{number}", number + 1
     return slug
+
+
+def section_anchor(pk, title):
+    """The id a section's title gives it on its page ("research-contributions")."""
+    return slugify(title, allow_unicode=True) or f"section-{pk}"
+
+
+def team_anchor_part(pk, name):
+    """What a team's name adds to its section's id on the page ("--data", "--unheaded")."""
+    return "--" + (slugify(name, allow_unicode=True) or ("unheaded" if not name else str(pk)))
 
 
 def credit_section(path):
@@ -296,7 +306,7 @@ class Section(models.Model):
     @property
     def anchor(self):
         """The id of the section on its page, stable across databases (from the title)."""
-        return slugify(self.title, allow_unicode=True) or f"section-{self.pk}"
+        return section_anchor(self.pk, self.title)
 
 
 class Team(models.Model):
@@ -333,22 +343,23 @@ class Team(models.Model):
     @property
     def anchor(self):
         """The id of the team on its page; needs `section` loaded."""
-        name = slugify(self.name, allow_unicode=True) or ("unheaded" if not self.name else self.pk)
-        return f"{self.section.anchor}--{name}"
+        return self.section.anchor + team_anchor_part(self.pk, self.name)
 
 
 class PersonQuerySet(models.QuerySet):
     def findable_by(self, user):
-        """People `user` may find: for the public, those named on a published page."""
+        """People `user` may find: for the public, those named on a page as it is published.
+
+        Also people merged since into one the published page names: their page
+        shows those credits.
+        """
         if can_see_drafts(user):
             return self
-        published = Project.objects.published()
+        published = PublishedPerson.objects.filter(version__in=Version.objects.current())
+        merged = PersonRedirect.objects.filter(person=OuterRef(OuterRef("pk"))).values("old_slug")
         return self.filter(
-            Exists(Role.objects.filter(person=OuterRef("pk")).in_projects(published))
-            | Exists(
-                Mention.objects.filter(person=OuterRef("pk"), acknowledgment__project__in=published)
-            )
-            | Exists(published.filter(assembled_by=OuterRef("pk")))
+            Exists(published.filter(person=OuterRef("pk")))
+            | Exists(published.filter(slug__in=merged))
         )
 
 
@@ -637,7 +648,11 @@ class DistinctPair(models.Model):
 
 
 class PageGeneration(models.Model):
-    """The number of edits committed, in the page cache's keys (people/caching.py)."""
+    """The number of edits committed, in the page cache's keys (people/caching.py).
+
+    Edits of what person pages show as it is now (people, their other spellings,
+    merges) and publications, which change whose credits are public.
+    """
 
     number = models.BigIntegerField(default=0)
 
@@ -710,3 +725,106 @@ class ChangeSet(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+NOTE_MAX_LENGTH = 2000
+
+
+class VersionQuerySet(models.QuerySet):
+    def current(self):
+        """The version the public reads of each published project: its latest."""
+        latest = Version.objects.filter(project=OuterRef("project")).order_by("-number")
+        return self.filter(project__is_published=True, pk=Subquery(latest.values("pk")[:1]))
+
+
+class Version(models.Model):
+    """A numbered publication of a project's page, frozen: what the public reads.
+
+    `content` holds the page as people/snapshots.py writes it, with people by id;
+    their names are PublishedPerson rows. Versions are never changed but for a
+    name replaced in them (people.versions.replace_published_name).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, help_text="The page's title in this version.")
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        help_text="Shown to readers in the list of changes, "
+        "e.g. “Added the safety evaluation team”.",
+    )
+    content = models.JSONField()
+    # What changed since the previous version (people/diff.py); null for the first.
+    changes = models.JSONField(null=True, blank=True)
+    # Moved on every version of a project when a name in one of them is replaced
+    # (people.versions.replace_published_name): the page cache's keys hold the
+    # latest version's.
+    names_revision = models.PositiveIntegerField(default=0)
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="unique_version_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="check_version_number"),
+            models.CheckConstraint(
+                condition=models.lookups.LessThanOrEqual(Length("note"), NOTE_MAX_LENGTH),
+                name="check_version_note_length",
+                violation_error_message=f"Keep the note under {NOTE_MAX_LENGTH:,} characters.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{describe_parent(self, 'project')}, version {self.number}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "people:version-detail", kwargs={"slug": self.project.slug, "number": self.number}
+        )
+
+
+class PublishedPerson(models.Model):
+    """A person as one version names them: the name and page address they were published with.
+
+    Apart from the version's content so that one UPDATE can replace a person's name
+    in every version.
+    """
+
+    # Not indexed alone: unique_published_person's index starts with it.
+    version = models.ForeignKey(
+        Version, on_delete=models.CASCADE, db_index=False, related_name="people"
+    )
+    # Not a constraint: people merged into another are deleted, and the versions
+    # that named them keep naming them (their address redirects).
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="published_names",
+    )
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=200)
+
+    class Meta:
+        # By the id, not the person: ordering by a foreign key joins its table,
+        # which has no row for a person merged away.
+        ordering = ["version", "person_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "person"], name="unique_published_person"),
+        ]
+        # For the person pages' old addresses (views.find_person), only ever looked
+        # up whole: a plain index (db_index would add one for LIKE on PostgreSQL).
+        indexes = [models.Index(fields=["slug"], name="publishedperson_slug")]
+
+    def __str__(self):
+        return self.name

@@ -1,35 +1,36 @@
 """The data of the public pages, built in Python so that templates only loop.
 
-Each page runs a fixed number of queries whatever its size: rows come back as
-plain values and are grouped and sorted here. People are sorted in Python by
-their sort key, never by the database, whose collation may ignore spaces and
-punctuation.
+A project page is rendered from a Snapshot (people/snapshots.py): a published
+version's for readers, the draft's for editors, by the same code. People come
+in page order already, so rendering only groups a person's titles in a place
+and works out each page address once.
+
+A person's page shows the live record of the person (name, other spellings,
+links) and their credits: on the versions the public reads, or for editors on
+every project as it stands, drafts included. Either way a fixed number of
+queries, whatever the number of credits.
 """
 
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain, groupby
+from itertools import groupby
 from operator import attrgetter
-from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
-from django.db.models import F, Max, Q, Subquery, Value
 from django.urls import reverse
 
 from people.models import (
-    Acknowledgment,
-    Alias,
     Mention,
-    Person,
-    Project,
-    Resource,
     Role,
     Section,
     Team,
+    section_anchor,
+    team_anchor_part,
     validate_web_url,
 )
+from people.snapshots import PageContent, SectionContent, TeamContent, draft_snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,6 @@ class ProjectPage:
 
     title: str
     slug: str
-    is_published: bool
     # None for a draft: one taken back to draft keeps its first publication
     # date, which readers of the draft must not be told is current.
     published_at: datetime | None
@@ -102,14 +102,6 @@ class ProjectPage:
     assembled_by: Entry | None
     sections: list[SectionBlock]
     acknowledgments: list[AcknowledgmentBlock]
-
-    def credited(self):
-        """Return the people credited (leads and members), once each, in page order."""
-        seen = {}
-        for section in self.sections:
-            for entry in chain(section.leads, *(team.people for team in section.teams)):
-                seen.setdefault(entry.person_id, entry)
-        return list(seen.values())
 
 
 def web_address(url):
@@ -136,302 +128,152 @@ RESERVED_IDS = {"content", "site-search-q", "authorship", "acknowledgments", "na
 ACKNOWLEDGMENT_ID = re.compile(r"acknowledgment-\d+")
 
 
-def page_anchors(sections, teams):
-    """Return the ids of a project page's sections and teams, unique on the page.
+@dataclass(frozen=True)
+class Anchors:
+    """The ids of a project page's sections and teams, by section and team id."""
 
-    Keys are the Section and Team instances (any instance of the same row
-    finds its anchor). Each takes the anchor its title gives (Section.anchor,
-    Team.anchor); one already taken on the page, by an earlier section or team
-    or by the page's own blocks, gets "-2", "-3"…, so anchors only change where
-    titles collide. `sections` are one project's in page order and `teams`
-    theirs, with `section` loaded. The project page and the person page's links
-    both come from here, so they always agree.
+    sections: dict[int, str]
+    teams: dict[int, str]
+
+
+def page_anchors(sections):
+    """Return the Anchors of a project page's sections (SectionContent, in page order).
+
+    Each section and team takes the anchor its title gives (models.section_anchor,
+    team_anchor_part); one already taken on the page, by an earlier section or
+    team or by the page's own blocks, gets "-2", "-3"…, so anchors only change
+    where titles collide. The project page and the person page's links both come
+    from here, so they always agree.
     """
     taken = set(RESERVED_IDS)
-    anchors = {}
 
-    def claim(place, base):
+    def claim(base):
         anchor, number = base, 1
         while anchor in taken or ACKNOWLEDGMENT_ID.fullmatch(anchor):
             number += 1
             anchor = f"{base}-{number}"
         taken.add(anchor)
-        anchors[place] = anchor
+        return anchor
 
-    order = {}
-    for index, section in enumerate(sections):
-        order[section.pk] = index
-        claim(section, section.anchor)
-    for team in sorted(teams, key=lambda team: (order[team.section_id], team.position, team.pk)):
-        # A team's anchor is its section's followed by its own part; it
-        # follows the section if that had to change.
-        own_part = team.anchor.removeprefix(team.section.anchor)
-        claim(team, anchors[team.section] + own_part)
+    anchors = Anchors(sections={}, teams={})
+    for section in sections:
+        anchors.sections[section.id] = claim(section_anchor(section.id, section.title))
+    for section in sections:
+        for team in section.teams:
+            # A team's anchor is its section's followed by its own part; it
+            # follows the section if that had to change.
+            own_part = team_anchor_part(team.id, team.name)
+            anchors.teams[team.id] = claim(anchors.sections[section.id] + own_part)
     return anchors
 
 
-class Listed(NamedTuple):
-    """A person as the project page's queries return them (see LISTED_COLUMNS)."""
-
-    person_id: int
-    name: str
-    slug: str
-    sort_key: str
-
-
-LISTED_COLUMNS = {
-    "name": F("person__name"),
-    "slug": F("person__slug"),
-    "sort_key": F("person__sort_key"),
-}
-
-
-def listed_rows(queryset, *fields):
-    """Named rows of `fields` and of the Listed fields of each row's person."""
-    return queryset.annotate(**LISTED_COLUMNS).values_list(
-        *fields, "person_id", *LISTED_COLUMNS, named=True
-    )
-
-
 class PersonEntries:
-    """Makes the entries of the people a page lists, sorted."""
+    """Makes the entries of the people a page lists."""
 
-    def __init__(self, people, aliases):
-        """Rank once every person of `people` (rows with the fields of Listed).
+    def __init__(self, people):
+        """Work out once the page address and other spellings of each of `people`.
 
-        `aliases` maps a person's id to their other spellings, which an entry
-        carries as a JSON list for the page's name filter.
-
-        Lists are then sorted by an integer rank, and each page address is
-        worked out once: reverse() for each of thousands of names would cost as
-        much as rendering the page.
+        `people` maps ids to PersonRecords. reverse() for each of thousands of
+        names would cost as much as rendering the page.
         """
-        rows = {row.person_id: row for row in people}
-        ordered = sorted(rows.values(), key=lambda row: (row.sort_key, row.name, row.person_id))
-        self.rank = {row.person_id: rank for rank, row in enumerate(ordered)}
-        self.names = {row.person_id: row.name for row in ordered}
         marker = "person-slug"
         before, after = reverse("people:person-detail", kwargs={"slug": marker}).split(marker)
-        self.urls = {row.person_id: f"{before}{quote(row.slug)}{after}" for row in ordered}
+        self.people = people
+        self.urls = {pk: f"{before}{quote(person.slug)}{after}" for pk, person in people.items()}
         self.aliases = {
-            person_id: json.dumps(names, ensure_ascii=False) for person_id, names in aliases.items()
+            pk: json.dumps(person.details.aliases, ensure_ascii=False)
+            for pk, person in people.items()
+            if person.details.aliases
         }
 
     def grouped(self, credits):
-        """Return one entry per person of `credits` (rows with person_id and title), sorted.
+        """Return one entry per person of `credits` (in page order), their titles joined.
 
         A person credited twice in one place (two titles) is listed once, with
-        the titles joined in the order the rows come.
+        the titles joined in the order the credits come.
         """
         titles = {}
         for credit in credits:
             person_titles = titles.setdefault(credit.person_id, [])
             if credit.title:
                 person_titles.append(credit.title)
-        return self._entries({person_id: ", ".join(joined) for person_id, joined in titles.items()})
+        return [self.entry(pk, ", ".join(joined)) for pk, joined in titles.items()]
 
     def named(self, person_ids):
-        """Return one entry per person of `person_ids`, sorted, with no title."""
-        return self._entries(dict.fromkeys(person_ids, ""))
+        """Return one entry per person of `person_ids`, in that order, with no title."""
+        return [self.entry(pk, "") for pk in person_ids]
 
-    def _entries(self, titles):
-        rank = self.rank
-        return [
-            Entry(
-                person_id=person_id,
-                name=self.names[person_id],
-                url=self.urls[person_id],
-                title=titles[person_id],
-                aliases=self.aliases.get(person_id, ""),
-            )
-            for person_id in sorted(titles, key=rank.__getitem__)
-        ]
-
-
-@dataclass(frozen=True)
-class Places:
-    """The places of a project's page that list people, in page order."""
-
-    project: Project
-    sections: list[Section]
-    # With their `section` loaded (one of `sections`).
-    teams: list[Team]
-    acknowledgments: list[Acknowledgment]
-
-    @classmethod
-    def of(cls, project):
-        sections = list(Section.objects.filter(project=project))
-        sections_by_pk = {section.pk: section for section in sections}
-        teams = list(Team.objects.filter(section__project=project))
-        for team in teams:
-            team.section = sections_by_pk[team.section_id]
-        return cls(project, sections, teams, list(Acknowledgment.objects.filter(project=project)))
-
-    def credits(self):
-        """A filter on the credits (or their history) of these sections and teams.
-
-        By the ids already read, not by project: a credit added since in a new
-        team cannot show up without its team.
-        """
-        return Q(section_id__in=[section.pk for section in self.sections]) | Q(
-            team_id__in=[team.pk for team in self.teams]
+    def entry(self, pk, title):
+        return Entry(
+            person_id=pk,
+            name=self.people[pk].name,
+            url=self.urls[pk],
+            title=title,
+            aliases=self.aliases.get(pk, ""),
         )
-
-    def mentions(self):
-        """A filter on the mentions (or their history) of these acknowledgments."""
-        return Q(acknowledgment_id__in=[ack.pk for ack in self.acknowledgments])
-
-    def people_shown(self, field):
-        """A filter on `field` (a person id) for the people the page shows."""
-        return (
-            Q(**{f"{field}__in": Role.objects.filter(self.credits()).values("person_id")})
-            | Q(**{f"{field}__in": Mention.objects.filter(self.mentions()).values("person_id")})
-            | Q(**{field: self.project.assembled_by_id})
-        )
-
-
-def credit_rows(places):
-    """Return the credits of the page's lead lines and teams, in credit order.
-
-    As ({section id: [row]}, {team id: [row]}), rows with the Listed fields and title.
-    """
-    leads = {section.pk: [] for section in places.sections}
-    members = {team.pk: [] for team in places.teams}
-    credits = Role.objects.filter(places.credits()).order_by("pk")
-    for row in listed_rows(credits, "section_id", "team_id", "title"):
-        if row.team_id is None:
-            leads[row.section_id].append(row)
-        else:
-            members[row.team_id].append(row)
-    return leads, members
-
-
-def mention_rows(places):
-    """Return {acknowledgment id: [row]} of the people each acknowledgment names."""
-    mentions = {ack.pk: [] for ack in places.acknowledgments}
-    for row in listed_rows(
-        Mention.objects.filter(places.mentions()).order_by(), "acknowledgment_id"
-    ):
-        mentions[row.acknowledgment_id].append(row)
-    return mentions
-
-
-def other_spellings(places):
-    """Return {person id: [other spellings, sorted]} of the people the page shows."""
-    aliases = {}
-    rows = Alias.objects.filter(places.people_shown("person_id")).order_by("name", "pk")
-    for row in rows.values_list("person_id", "name", named=True):
-        aliases.setdefault(row.person_id, []).append(row.name)
-    return aliases
-
-
-def page_resources(project):
-    return [
-        ResourceLink(title=row.title, url=web_address(row.url))
-        for row in Resource.objects.filter(project=project).values_list("title", "url", named=True)
-    ]
-
-
-def assembler_rows(project):
-    """Return the project's assembler as a list of Listed rows (empty when no one is named)."""
-    person = project.assembled_by
-    return [Listed(person.pk, person.name, person.slug, person.sort_key)] if person else []
-
-
-def section_blocks(places, anchors, entries, leads, members):
-    """Return the page's sections, each with its lead lines and teams (see credit_rows)."""
-    teams = {section.pk: [] for section in places.sections}
-    for team in places.teams:
-        people = entries.grouped(members[team.pk])
-        teams[team.section_id].append(TeamBlock(team.name, anchors[team], people))
-    return [
-        SectionBlock(
-            title=section.title,
-            anchor=anchors[section],
-            leads=entries.grouped(leads[section.pk]),
-            teams=teams[section.pk],
-        )
-        for section in places.sections
-    ]
 
 
 def project_page(project):
-    """Return everything the project page shows; `project` comes with assembled_by loaded."""
-    places = Places.of(project)
-    leads, members = credit_rows(places)
-    mentions = mention_rows(places)
-    assembler = assembler_rows(project)
-    entries = PersonEntries(
-        chain(assembler, *leads.values(), *members.values(), *mentions.values()),
-        other_spellings(places),
-    )
-    anchors = page_anchors(places.sections, places.teams)
+    """Return the project page of a project's draft, as it stands in the database."""
+    return snapshot_page(draft_snapshot(project), project.slug)
+
+
+def snapshot_page(snapshot, slug):
+    """Return everything the project page shows of `snapshot`, the page at /credits/<slug>/."""
+    content = snapshot.content
+    entries = PersonEntries(snapshot.people)
+    anchors = page_anchors(content.sections)
     return ProjectPage(
-        title=project.title,
-        slug=project.slug,
-        is_published=project.is_published,
-        published_at=project.published_at if project.is_published else None,
-        updated_at=last_change(places),
-        intro=paragraphs(project.intro),
-        resources=page_resources(project),
-        closing=paragraphs(project.closing_text),
-        citation=project.citation,
-        ordering_note=project.ordering_note,
-        assembled_by=entries.named([assembler[0].person_id])[0] if assembler else None,
-        sections=section_blocks(places, anchors, entries, leads, members),
+        title=snapshot.title,
+        slug=slug,
+        published_at=content.published_at,
+        updated_at=content.updated_at,
+        intro=paragraphs(content.intro),
+        resources=[ResourceLink(link.title, web_address(link.url)) for link in content.resources],
+        closing=paragraphs(content.closing_text),
+        citation=content.citation,
+        ordering_note=content.ordering_note,
+        assembled_by=entries.entry(content.assembled_by, "") if content.assembled_by else None,
+        sections=[
+            SectionBlock(
+                title=section.title,
+                anchor=anchors.sections[section.id],
+                leads=entries.grouped(section.leads),
+                teams=[
+                    TeamBlock(team.name, anchors.teams[team.id], entries.grouped(team.credits))
+                    for team in section.teams
+                ],
+            )
+            for section in content.sections
+        ],
         acknowledgments=[
             AcknowledgmentBlock(
-                anchor=acknowledgment_anchor(ack.pk),
+                anchor=acknowledgment_anchor(ack.id),
                 paragraphs=paragraphs(ack.text),
-                people=entries.named(row.person_id for row in mentions[ack.pk]),
+                people=entries.named(ack.people),
             )
-            for ack in places.acknowledgments
+            for ack in content.acknowledgments
         ],
     )
 
 
-def _newest(history):
-    """A subquery for the newest history_date of the historical records `history`."""
-    return Subquery(
-        history.order_by()
-        .values(grouping=Value(1))
-        .annotate(newest=Max("history_date"))
-        .values("newest")
-    )
+# Person pages
 
 
-def last_change(places):
-    """Return when anything shown on the project's page last changed, in one query.
+@dataclass(frozen=True)
+class ProjectLink:
+    """A project as a person's page names it."""
 
-    Project.updated_at only follows edits of the project row; adding a credit,
-    renaming a team or a person shows on the page too, so the change history of
-    those is consulted. Rows written without history (bulk loads) count from
-    the project's own date.
-    """
-    project = places.project
-    changes = {
-        "resources": Resource.history.filter(project_id=project.pk),
-        "sections": Section.history.filter(project_id=project.pk),
-        "teams": Team.history.filter(section_id__in=[section.pk for section in places.sections]),
-        "roles": Role.history.filter(places.credits()),
-        "acknowledgments": Acknowledgment.history.filter(project_id=project.pk),
-        "mentions": Mention.history.filter(places.mentions()),
-        "people": Person.history.filter(places.people_shown("id")),
-    }
-    newest = (
-        Project.objects.filter(pk=project.pk)
-        .annotate(**{f"newest_{name}": _newest(qs) for name, qs in changes.items()})
-        .values_list(*[f"newest_{name}" for name in changes])
-    )
-    dates = [date for date in newest.get() if date is not None]
-    return max([project.updated_at, *dates])
+    title: str
+    url: str
+    is_draft: bool
 
 
 @dataclass(frozen=True)
 class PlaceCredit:
     """A person's credits in one place of a page: a team, or the lead lines of a section."""
 
-    project: Project
+    project: ProjectLink
     section: str
     # None for lead lines; "" for the section's unheaded team.
     team: str | None
@@ -442,7 +284,7 @@ class PlaceCredit:
 
 @dataclass(frozen=True)
 class ProjectCredits:
-    project: Project
+    project: ProjectLink
     credits: list[PlaceCredit]
 
 
@@ -450,7 +292,7 @@ class ProjectCredits:
 class PersonMention:
     """An acknowledgment naming the person."""
 
-    project: Project
+    project: ProjectLink
     text: str
     url: str
 
@@ -466,7 +308,7 @@ class PersonPage:
     homepage: str
     projects: list[ProjectCredits]
     mentions: list[PersonMention]
-    assembled: list[Project]
+    assembled: list[ProjectLink]
 
     @property
     def is_empty(self):
@@ -474,20 +316,109 @@ class PersonPage:
         return not (self.projects or self.mentions or self.assembled)
 
 
+def person_page(person, credits, mentions, assembled):
+    """Return the person's page; `person` comes with its aliases, the rest in page order."""
+    return PersonPage(
+        name=person.name,
+        aliases=[alias.name for alias in person.aliases.all()],
+        orcid=person.orcid,
+        orcid_url=f"https://orcid.org/{person.orcid}" if person.orcid else "",
+        homepage=web_address(person.homepage),
+        projects=[
+            ProjectCredits(project, list(group))
+            for project, group in groupby(credits, key=attrgetter("project"))
+        ],
+        mentions=mentions,
+        assembled=assembled,
+    )
+
+
+def published_person_page(person, rows):
+    """Return the person's page on the versions the public reads.
+
+    `rows` are the PublishedPerson rows naming the person in current versions
+    (see views.person_detail), with their version and its project loaded: the
+    person's own, and those of people merged into them since.
+    """
+    ids_by_version = {}
+    versions = {}
+    for row in rows:
+        ids_by_version.setdefault(row.version_id, set()).add(row.person_id)
+        versions[row.version_id] = row.version
+    credits, mentions, assembled = [], [], []
+    for version in sorted(versions.values(), key=lambda version: (version.title, version.pk)):
+        project = ProjectLink(version.title, version.project.get_absolute_url(), is_draft=False)
+        content = PageContent.from_json(version.content)
+        ids = ids_by_version[version.pk]
+        credits += content_credits(project, content, ids)
+        mentions += [
+            PersonMention(project, ack.text, f"{project.url}#{acknowledgment_anchor(ack.id)}")
+            for ack in content.acknowledgments
+            if ids.intersection(ack.people)
+        ]
+        if content.assembled_by in ids:
+            assembled.append(project)
+    return person_page(person, credits, mentions, assembled)
+
+
+def content_credits(project, content, ids):
+    """Return the credits of the people `ids` on a page's content, one per place, in page order."""
+    anchors = page_anchors(content.sections)
+    found = []
+
+    def add(section, team, credits, anchor):
+        mine = [credit for credit in credits if credit.person_id in ids]
+        if mine:
+            found.append(
+                PlaceCredit(
+                    project=project,
+                    section=section.title,
+                    team=team.name if team else None,
+                    title=", ".join(credit.title for credit in mine if credit.title),
+                    url=f"{project.url}#{anchor}",
+                )
+            )
+
+    for section in content.sections:
+        add(section, None, section.leads, anchors.sections[section.id])
+        for team in section.teams:
+            add(section, team, team.credits, anchors.teams[team.id])
+    return found
+
+
+def draft_person_page(person, projects):
+    """Return the person's page on `projects` as they stand, drafts included, for editors."""
+    visible = projects.values("pk")
+    return person_page(
+        person,
+        credits=place_credits(person, visible),
+        mentions=person_mentions(person, visible),
+        assembled=[
+            project_link(project)
+            for project in projects.filter(assembled_by=person).order_by("title", "pk")
+        ],
+    )
+
+
+def project_link(project):
+    return ProjectLink(project.title, project.get_absolute_url(), not project.is_published)
+
+
 def project_anchors(project_ids):
-    """Return page_anchors() of every section and team of the projects `project_ids`, merged."""
-    sections = {pk: [] for pk in project_ids}
-    sections_by_pk = {}
-    for section in Section.objects.filter(project_id__in=project_ids):
-        sections[section.project_id].append(section)
-        sections_by_pk[section.pk] = section
-    teams = {pk: [] for pk in project_ids}
+    """Return the page_anchors() of the projects `project_ids`, by section and team id."""
+    teams = {}
     for team in Team.objects.filter(section__project_id__in=project_ids):
-        team.section = sections_by_pk[team.section_id]
-        teams[team.section.project_id].append(team)
-    anchors = {}
-    for project_id in project_ids:
-        anchors.update(page_anchors(sections[project_id], teams[project_id]))
+        teams.setdefault(team.section_id, []).append(TeamContent(team.pk, team.name, ()))
+    sections = {pk: [] for pk in project_ids}
+    for section in Section.objects.filter(project_id__in=project_ids):
+        sections[section.project_id].append(
+            SectionContent(section.pk, section.title, (), tuple(teams.get(section.pk, ())))
+        )
+    anchors = Anchors(sections={}, teams={})
+    for project_sections in sections.values():
+        found = page_anchors(project_sections)
+        anchors.sections.update(found.sections)
+        anchors.teams.update(found.teams)
     return anchors
 
 
@@ -516,16 +447,20 @@ def place_credits(person, visible):
         if role.title:
             place_titles.append(role.title)
     anchors = project_anchors({section.project_id for section, _team in titles})
-    return [
-        PlaceCredit(
-            project=section.project,
-            section=section.title,
-            team=team.name if team else None,
-            title=", ".join(titles[section, team]),
-            url=f"{section.project.get_absolute_url()}#{anchors[team or section]}",
+    credits = []
+    for section, team in sorted(titles, key=page_order):
+        project = project_link(section.project)
+        anchor = anchors.teams[team.pk] if team else anchors.sections[section.pk]
+        credits.append(
+            PlaceCredit(
+                project=project,
+                section=section.title,
+                team=team.name if team else None,
+                title=", ".join(titles[section, team]),
+                url=f"{project.url}#{anchor}",
+            )
         )
-        for section, team in sorted(titles, key=page_order)
-    ]
+    return credits
 
 
 def person_mentions(person, visible):
@@ -537,29 +472,10 @@ def person_mentions(person, visible):
     )
     return [
         PersonMention(
-            project=mention.acknowledgment.project,
+            project=project_link(mention.acknowledgment.project),
             text=mention.acknowledgment.text,
             url=f"{mention.acknowledgment.project.get_absolute_url()}"
             f"#{acknowledgment_anchor(mention.acknowledgment_id)}",
         )
         for mention in mentions
     ]
-
-
-def person_page(person, projects):
-    """Return the person's page on `projects` (a Project queryset); `person` has its aliases."""
-    visible = projects.values("pk")
-    credits = place_credits(person, visible)
-    return PersonPage(
-        name=person.name,
-        aliases=[alias.name for alias in person.aliases.all()],
-        orcid=person.orcid,
-        orcid_url=f"https://orcid.org/{person.orcid}" if person.orcid else "",
-        homepage=web_address(person.homepage),
-        projects=[
-            ProjectCredits(project, list(group))
-            for project, group in groupby(credits, key=attrgetter("project"))
-        ],
-        mentions=person_mentions(person, visible),
-        assembled=list(projects.filter(assembled_by=person).order_by("title", "pk")),
-    )

@@ -1,66 +1,68 @@
+"""The public pages: what was published for readers, the draft for editors who may see it.
+
+A project's page, its files, its older versions, its changelog and their feed
+come from its versions (people/versions.py); editors allowed to see drafts get
+the draft at the project's own address, with a banner saying what is not
+published yet. A project taken down is 410 Gone.
+"""
+
 import logging
-from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from redis.exceptions import RedisError
 
 from people import citations, pages
-from people.caching import get_page, page_cache_key, set_page
-from people.models import Person, PersonRedirect, Project, can_see_drafts
+from people.caching import get_page, person_page_key, published_page_key, set_page
+from people.changelog import VersionsFeed, changelog
+from people.diff import Comparison, compare
+from people.models import (
+    Person,
+    PersonRedirect,
+    Project,
+    PublishedPerson,
+    Version,
+    can_see_drafts,
+)
 from people.search import SEARCH_MAX_LENGTH, search_people
-from people.spreadsheet.export import export_credits_csv
+from people.snapshots import draft_snapshot, one_snapshot
+from people.versions import (
+    latest_published,
+    latest_version,
+    load_snapshot,
+    merges,
+    projects_with_versions,
+)
 
 logger = logging.getLogger(__name__)
 
 
-@contextmanager
-def one_snapshot():
-    """Run a page's queries against one state of the database.
-
-    A page takes several queries; an import committing between two of them
-    could otherwise show its new teams without their members. PostgreSQL's
-    default isolation gives each query its own snapshot, so ask for one
-    snapshot for the whole transaction.
-    """
-    if connection.in_atomic_block:
-        # Already one transaction (a test, or a caller's atomic block).
-        yield
-        return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield
-
-
-def cached_response(request, key_parts, build):
-    """Return build()'s response, cached for readers who are not staff.
+def cached_response(request, make_key, build):
+    """Return build()'s response, cached under make_key() for readers who are not staff.
 
     Staff get fresh pages: theirs carry edit links (and drafts, with the permission),
     which must never reach the cache that readers are served from.
     """
     if request.user.is_active and request.user.is_staff:
-        with one_snapshot():
-            return build()
-    # The key is taken before the page is built, so that a page built while an
-    # edit commits is stored under the old generation and never served after it.
+        return build()
+    # The key is taken before the page is built, so that a page built while a
+    # change commits is stored under the old key and never served after it.
     try:
-        key = page_cache_key(*key_parts)
+        key = make_key()
         cached = get_page(key)
     except RedisError:
         # Readers still get the page, only slower, while the shared cache is down.
         logger.warning("Page cache unreachable; serving %s uncached", request.path)
-        with one_snapshot():
-            return build()
+        return build()
     if cached is not None:
         content, headers = cached
         return HttpResponse(content, headers=headers)
-    with one_snapshot():
-        response = build()
+    response = build()
     if response.status_code == 200:
         headers = {
             name: response.headers[name]
@@ -74,9 +76,40 @@ def cached_response(request, key_parts, build):
     return response
 
 
+@dataclass(frozen=True)
+class ProjectListing:
+    """A project on the home page."""
+
+    title: str
+    url: str
+    published_at: object
+    is_draft: bool
+
+
 def home(request):
-    projects = Project.objects.visible_to(request.user).order_by("title", "pk")
-    return render(request, "people/home.html", {"projects": projects})
+    projects = projects_with_versions().order_by("title", "pk")
+    if can_see_drafts(request.user):
+        listed = [
+            ProjectListing(
+                project.title,
+                project.get_absolute_url(),
+                project.published_at,
+                is_draft=not (project.is_published and project.latest_number),
+            )
+            for project in projects
+        ]
+    else:
+        published = projects.published().exclude(latest_number=None)
+        listed = sorted(
+            (
+                ProjectListing(
+                    project.latest_title, project.get_absolute_url(), project.published_at, False
+                )
+                for project in published
+            ),
+            key=lambda listing: listing.title,
+        )
+    return render(request, "people/home.html", {"projects": listed})
 
 
 def search(request):
@@ -90,85 +123,289 @@ def search(request):
     return render(request, "people/search.html", context)
 
 
-def visible_project(request, slug):
-    projects = Project.objects.visible_to(request.user).select_related("assembled_by")
-    return get_object_or_404(projects, slug=slug)
+# A project's page, files, versions and changes
 
 
-def project_detail(request, slug):
+@dataclass(frozen=True)
+class Shown:
+    """What a project's page or file shows: a version, or the draft for editors."""
+
+    project: Project
+    snapshot: object
+    # None for the draft.
+    version: Version | None
+    # The number of the project's latest version; None before the first.
+    latest_number: int | None
+    # Whether shown at the version's own address (/credits/<slug>/v/<number>/).
+    at_version: bool = False
+
+    @property
+    def is_latest(self):
+        return self.version is not None and self.version.number == self.latest_number
+
+    def page_url(self):
+        """The address of the page shown: the project's, or the version's own."""
+        return self.version_url() if self.at_version else self.project.get_absolute_url()
+
+    def version_url(self):
+        if self.version is None:
+            return None
+        kwargs = {"slug": self.project.slug, "number": self.version.number}
+        return reverse("people:version-detail", kwargs=kwargs)
+
+    def file_url(self, name):
+        """The address of one of the page's files: "json", "csv", "cff" or "bibtex"."""
+        if self.at_version:
+            kwargs = {"slug": self.project.slug, "number": self.version.number}
+            return reverse(f"people:version-{name}", kwargs=kwargs)
+        return reverse(f"people:project-{name}", kwargs={"slug": self.project.slug})
+
+    def release(self, absolute):
+        version_url = self.version_url()
+        return citations.Release(
+            number=self.version.number if self.version else None,
+            published_at=self.version.published_at if self.version else None,
+            url=absolute(self.page_url()),
+            version_url=absolute(version_url) if version_url else None,
+        )
+
+
+def project_response(request, slug, respond, name, number=None, key_parts=()):
+    """Serve respond(Shown) for a project's current version, or its version `number`.
+
+    Editors who may see drafts get the draft at the project's own address. The
+    page's first query reads the project's latest version, which is in the cache
+    key; building the page from a version takes two more queries.
+    """
+    if number is None and can_see_drafts(request.user):
+        with one_snapshot():
+            project = get_object_or_404(projects_with_versions(), slug=slug)
+            return respond(Shown(project, draft_snapshot(project), None, project.latest_number))
+    latest = latest_published(slug)
+    if latest is None:
+        raise Http404("This project is not published.")
+    if not latest.is_published and not can_see_drafts(request.user):
+        return gone(request, latest)
+    if number is not None and not 1 <= number <= latest.number:
+        raise Http404("This project has no version with this number.")
+
     def build():
-        project = visible_project(request, slug)
-        context = {"page": pages.project_page(project), "project": project}
-        return render(request, "people/project_detail.html", context)
+        version = Version.objects.select_related("project").get(
+            project_id=latest.project_id, number=number or latest.number
+        )
+        snapshot = load_snapshot(version)
+        at_version = number is not None
+        return respond(Shown(version.project, snapshot, version, latest.number, at_version))
 
-    return cached_response(request, ["project", slug], build)
+    def make_key():
+        return published_page_key(
+            name, slug, latest.project_id, latest.pk, latest.names_revision, number or "current",
+            *key_parts,
+        )  # fmt: skip
 
-
-def person_detail(request, slug):
-    def build():
-        person = Person.objects.filter(slug=slug).prefetch_related("aliases").first()
-        if person is None:
-            moved = PersonRedirect.objects.filter(old_slug=slug).select_related("person").first()
-            if moved is None:
-                raise Http404("No person has this address.")
-            return redirect(moved.person, permanent=True)
-        page = pages.person_page(person, Project.objects.visible_to(request.user))
-        if page.is_empty and not can_see_drafts(request.user):
-            # Someone credited only on drafts is not public yet.
-            raise Http404("No published credits for this person.")
-        context = {"page": page, "person": person}
-        return render(request, "people/person_detail.html", context)
-
-    return cached_response(request, ["person", slug], build)
+    return cached_response(request, make_key, build)
 
 
-def project_file(request, slug, make_content, content_type, filename, as_attachment=True):
-    """Serve a file made by make_content(project) from a project the reader may see."""
+def gone(request, latest):
+    """The page of a project taken down: 410 Gone, with the title it was published with.
 
-    def build():
-        project = visible_project(request, slug)
+    Editors who may see drafts still see its versions.
+    """
+    return render(request, "people/project_gone.html", {"title": latest.title}, status=410)
+
+
+@dataclass(frozen=True)
+class DraftStatus:
+    """What the banner of a draft tells editors."""
+
+    latest_number: int | None
+    # None before the first version.
+    comparison: Comparison | None
+    is_published: bool
+    publish_url: str
+
+
+def draft_status(shown):
+    project = shown.project
+    comparison = None
+    latest = latest_version(project) if shown.latest_number else None
+    if latest is not None:
+        old = load_snapshot(latest)
+        comparison = compare(old, shown.snapshot, merges(old, shown.snapshot))
+    return DraftStatus(
+        latest_number=shown.latest_number,
+        comparison=comparison,
+        is_published=project.is_published,
+        publish_url=reverse("admin:people_project_publish", args=[project.pk]),
+    )
+
+
+def project_page_context(shown):
+    """The context of people/project_detail.html for what is shown."""
+    return {
+        "page": pages.snapshot_page(shown.snapshot, shown.project.slug),
+        "project": shown.project,
+        "shown": shown,
+        "files": {name: shown.file_url(name) for name in ["json", "csv", "cff", "bibtex"]},
+        "draft": draft_status(shown) if shown.version is None else None,
+    }
+
+
+def project_detail(request, slug, number=None):
+    def respond(shown):
+        return render(request, "people/project_detail.html", project_page_context(shown))
+
+    return project_response(request, slug, respond, "project", number)
+
+
+def project_file(request, slug, number, make_content, content_type, filename, as_attachment=True):
+    """Serve a file made by make_content(Shown, absolute) from a project the reader may see."""
+
+    def respond(shown):
         disposition = content_disposition_header(as_attachment, filename.format(slug=slug))
         return HttpResponse(
-            make_content(project),
+            make_content(shown, request.build_absolute_uri),
             headers={"Content-Type": content_type, "Content-Disposition": disposition},
         )
 
     # Files hold absolute addresses, which follow the host and scheme the reader used.
-    key = ["file", filename, request.scheme, request.get_host(), slug]
-    return cached_response(request, key, build)
+    key = [request.scheme, request.get_host()]
+    return project_response(request, slug, respond, f"file:{filename}", number, key)
 
 
-def project_json(request, slug):
-    def make_content(project):
-        page = pages.project_page(project)
-        return citations.credits_json(project, page, request.build_absolute_uri)
+def project_json(request, slug, number=None):
+    def make_content(shown, absolute):
+        page = pages.snapshot_page(shown.snapshot, slug)
+        return citations.credits_json(page, shown.release(absolute), absolute)
 
     json_type = "application/json; charset=utf-8"
-    return project_file(request, slug, make_content, json_type, "{slug}-credits.json", False)
-
-
-def project_csv(request, slug):
     return project_file(
-        request, slug, export_credits_csv, "text/csv; charset=utf-8", "{slug}-credits.csv"
+        request, slug, number, make_content, json_type, "{slug}-credits.json", False
     )
 
 
-def project_cff(request, slug):
-    def make_content(project):
-        page = pages.project_page(project)
-        authors = citations.authors(project, page)
-        return citations.citation_cff(project, page, authors, request.build_absolute_uri)
+def project_csv(request, slug, number=None):
+    def make_content(shown, absolute):
+        return citations.credits_csv(shown.snapshot)
 
-    return project_file(
-        request, slug, make_content, "application/yaml; charset=utf-8", "CITATION.cff"
-    )
+    csv_type = "text/csv; charset=utf-8"
+    return project_file(request, slug, number, make_content, csv_type, "{slug}-credits.csv")
 
 
-def project_bibtex(request, slug):
-    def make_content(project):
-        page = pages.project_page(project)
-        authors = citations.authors(project, page)
-        return citations.citation_bibtex(project, page, authors, request.build_absolute_uri)
+def project_cff(request, slug, number=None):
+    def make_content(shown, absolute):
+        page = pages.snapshot_page(shown.snapshot, slug)
+        authors = citations.authors(shown.snapshot)
+        return citations.citation_cff(page, authors, shown.release(absolute))
+
+    yaml_type = "application/yaml; charset=utf-8"
+    return project_file(request, slug, number, make_content, yaml_type, "CITATION.cff")
+
+
+def project_bibtex(request, slug, number=None):
+    def make_content(shown, absolute):
+        page = pages.snapshot_page(shown.snapshot, slug)
+        authors = citations.authors(shown.snapshot)
+        return citations.citation_bibtex(page, authors, shown.release(absolute))
 
     bibtex_type = "application/x-bibtex; charset=utf-8"
-    return project_file(request, slug, make_content, bibtex_type, "{slug}.bib")
+    return project_file(request, slug, number, make_content, bibtex_type, "{slug}.bib")
+
+
+# The changelog and its feed
+
+
+def project_changes(request, slug):
+    def respond(shown):
+        project = shown.project
+        context = {
+            "project": project,
+            "title": shown.version.title if shown.version else project.title,
+            "entries": changelog(project),
+        }
+        return render(request, "people/project_changes.html", context)
+
+    return published_only(request, slug, respond, "changes")
+
+
+def published_only(request, slug, respond, name):
+    """project_response for pages that list versions: editors see them too, not a draft."""
+    latest = latest_published(slug)
+    if latest is None:
+        raise Http404("This project is not published.")
+    if not latest.is_published and not can_see_drafts(request.user):
+        return gone(request, latest)
+
+    def build():
+        version = Version.objects.select_related("project").defer("content").get(pk=latest.pk)
+        return respond(Shown(version.project, None, version, latest.number))
+
+    def make_key():
+        return published_page_key(name, slug, latest.project_id, latest.pk, latest.names_revision)
+
+    return cached_response(request, make_key, build)
+
+
+def project_feed(request, slug):
+    def respond(shown):
+        return VersionsFeed(shown.project, shown.version.title)(request)
+
+    # Feeds hold absolute addresses, which follow the host and scheme the reader used.
+    name = f"feed:{request.scheme}:{request.get_host()}"
+    return published_only(request, slug, respond, name)
+
+
+# People
+
+
+def person_detail(request, slug):
+    if can_see_drafts(request.user):
+        with one_snapshot():
+            person = find_person(slug)
+            if not isinstance(person, Person):
+                return person
+            page = pages.draft_person_page(person, Project.objects.all())
+            return render(request, "people/person_detail.html", {"page": page, "person": person})
+
+    def build():
+        person = find_person(slug)
+        if not isinstance(person, Person):
+            return person
+        page = pages.published_person_page(person, published_names(person))
+        if page.is_empty:
+            # Someone credited only on drafts is not public yet.
+            raise Http404("No published credits for this person.")
+        return render(request, "people/person_detail.html", {"page": page, "person": person})
+
+    return cached_response(request, lambda: person_page_key("person", slug), build)
+
+
+def find_person(slug):
+    """Return the Person at /people/<slug>/, or a redirect to where they are now.
+
+    A merged person's old address redirects to the person kept; an address a
+    version was published with redirects to the person's current one.
+    """
+    person = Person.objects.filter(slug=slug).prefetch_related("aliases").first()
+    if person is not None:
+        return person
+    moved = PersonRedirect.objects.filter(old_slug=slug).select_related("person").first()
+    if moved is not None:
+        return redirect(moved.person, permanent=True)
+    published = Person.objects.filter(published_names__slug=slug).first()
+    if published is not None:
+        return redirect(published, permanent=True)
+    raise Http404("No person has this address.")
+
+
+def published_names(person):
+    """The PublishedPerson rows naming `person` in the versions the public reads.
+
+    Those of people merged into them since too: the versions name them still.
+    """
+    merged = PersonRedirect.objects.filter(person=person).values("old_slug")
+    return (
+        PublishedPerson.objects.filter(version__in=Version.objects.current())
+        .filter(Q(person=person) | Q(slug__in=merged))
+        .select_related("version__project")
+    )

@@ -156,53 +156,72 @@ def run_action(client, action, projects):
     )
 
 
-def test_publish_action_publishes_and_logs(editor_client, editor, one_of_each):
+def confirm_publishing(client, projects, **notes):
+    """Open the publish screen of `projects`, then confirm it as shown, with `notes` by slug."""
+    screen = run_action(client, "publish", projects)
+    data = {"action": "publish", "confirm": "Publish", "_selected_action": []}
+    for form in screen.context["forms"]:
+        project = form.preview.project
+        data["_selected_action"].append(project.pk)
+        data[f"{form.prefix}-base"] = form.preview.base
+        data[f"{form.prefix}-fingerprint"] = form.preview.fingerprint
+        data[f"{form.prefix}-note"] = notes.get(project.slug, "")
+    return client.post(url(Project, "changelist"), data, follow=True)
+
+
+def test_publish_action_shows_the_changes_then_publishes_and_logs(
+    editor_client, editor, one_of_each
+):
     project = one_of_each[Project]
 
-    response = run_action(editor_client, "publish", [project])
+    screen = run_action(editor_client, "publish", [project])
+    response = confirm_publishing(editor_client, [project])
 
+    assert "You are about to publish version 1, the first: 2 credits." in screen.text
     project.refresh_from_db()
     assert project.is_published
     assert project.published_at is not None
-    assert "Published 1 project(s)." in response.content.decode()
+    assert "Published “GPT-4V” as version 1." in response.text
     entry = LogEntry.objects.get(object_id=str(project.pk))
-    assert (entry.user, entry.get_change_message()) == (editor, "Published.")
+    assert (entry.user, entry.get_change_message()) == (editor, "Published version 1.")
     latest = project.history.first()
-    assert (latest.history_user, latest.history_change_reason) == (editor, "Published")
+    assert (latest.history_user, latest.history_change_reason) == (editor, "Published version 1")
 
 
 def test_republishing_keeps_the_first_publication_date(editor_client, one_of_each):
     project = one_of_each[Project]
-    run_action(editor_client, "publish", [project])
+    confirm_publishing(editor_client, [project])
     first = Project.objects.get().published_at
 
     run_action(editor_client, "unpublish", [project])
     draft = Project.objects.get()
-    run_action(editor_client, "publish", [project])
+    response = confirm_publishing(editor_client, [project])
 
     assert (draft.is_published, draft.published_at) == (False, first)
     assert Project.objects.get().published_at == first
     assert Project.objects.get().is_published
+    assert "“GPT-4V” is online again, as version 1." in response.text
 
 
-def test_unpublish_action_makes_a_draft_and_logs(editor_client, editor, one_of_each):
+def test_unpublish_action_takes_the_page_down_and_logs(editor_client, editor, one_of_each):
     project = one_of_each[Project]
-    run_action(editor_client, "publish", [project])
+    confirm_publishing(editor_client, [project])
 
     response = run_action(editor_client, "unpublish", [project])
 
     assert not Project.objects.get().is_published
-    assert "Unpublished 1 project(s)." in response.content.decode()
+    assert "Unpublished 1 project(s)." in response.text
     messages = [entry.get_change_message() for entry in LogEntry.objects.order_by("id")]
-    assert messages == ["Published.", "Unpublished."]
+    assert messages == ["Published version 1.", "Unpublished."]
 
 
-def test_publishing_a_published_project_changes_nothing(editor_client, one_of_each):
-    run_action(editor_client, "publish", [one_of_each[Project]])
+def test_publishing_a_published_project_unchanged_makes_no_version(editor_client, one_of_each):
+    confirm_publishing(editor_client, [one_of_each[Project]])
 
-    response = run_action(editor_client, "publish", [one_of_each[Project]])
+    screen = run_action(editor_client, "publish", [one_of_each[Project]])
 
-    assert "The selected projects were already published." in response.content.decode()
+    assert "Nothing changed since version 1: publishing makes no version." in screen.text
+    assert 'name="confirm"' not in screen.text
     assert LogEntry.objects.count() == 1
 
 

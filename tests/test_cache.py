@@ -3,7 +3,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from people.caching import invalidate_pages
-from people.models import Acknowledgment, Alias, Person, Project, Role, Section, Team
+from people.models import Acknowledgment, Alias, Person, Role, Section, Team
+from people.versions import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,7 @@ def vision(make_project, make_section, make_team, make_credit):
     for name in ["Ada Lovelace", "Grace Hopper"]:
         make_credit(name, team=team)
     Acknowledgment.objects.create(project=project, text="We thank our testers.")
+    publish(project)
     return project
 
 
@@ -29,7 +31,7 @@ def superuser_client():
 def test_a_cached_page_is_served_with_one_query(client, vision, django_assert_num_queries):
     first = client.get("/credits/vision/")
 
-    # Only the database's page generation is read (people.caching).
+    # Only the project with its latest version's id is read (people.caching).
     with django_assert_num_queries(1):
         second = client.get("/credits/vision/")
 
@@ -61,62 +63,92 @@ def test_staff_get_a_fresh_page_that_is_not_shown_to_the_public(client, vision):
     assert b"Ada Lovelace" in public_page.content
 
 
-def test_a_rename_in_the_admin_shows_on_the_next_public_request(
+def test_a_rename_in_the_admin_shows_on_the_person_page_at_once_and_the_project_page_once_published(
     client, superuser_client, vision, form_data
 ):
     assert "Ada Lovelace" in client.get("/credits/vision/").content.decode()
+    assert "Ada Lovelace" in client.get("/people/ada-lovelace/").content.decode()
     ada = Person.objects.get(name="Ada Lovelace")
     change_url = f"/admin/people/person/{ada.pk}/change/"
     data = form_data(superuser_client.get(change_url))
     data["name"] = "Ada King"
 
     saved = superuser_client.post(change_url, data)
+    before_publishing = client.get("/credits/vision/").content.decode()
+    publish(vision)
+    after_publishing = client.get("/credits/vision/").content.decode()
 
     assert saved.status_code == 302
-    page = client.get("/credits/vision/").content.decode()
-    assert "Ada King" in page
-    assert "Ada Lovelace" not in page
     assert "Ada King" in client.get("/people/ada-lovelace/").content.decode()
+    assert "Ada Lovelace" in before_publishing
+    assert "Ada King" in after_publishing
+    assert "Ada Lovelace" not in after_publishing
 
 
-def test_a_rename_through_the_models_shows_at_once(client, vision):
+def test_a_rename_through_the_models_shows_once_published(client, vision):
     client.get("/credits/vision/")
     ada = Person.objects.get(name="Ada Lovelace")
     ada.name = "Ada King"
     ada.save()
 
-    page = client.get("/credits/vision/").content.decode()
+    before = client.get("/credits/vision/").content.decode()
+    publish(vision)
+    after = client.get("/credits/vision/").content.decode()
 
-    assert "Ada King" in page
-    assert "Ada Lovelace" not in page
+    assert "Ada Lovelace" in before
+    assert "Ada King" in after
+    assert "Ada Lovelace" not in after
 
 
-def test_an_added_credit_shows_at_once(client, vision, make_credit):
+def test_an_added_credit_shows_once_published(client, vision, make_credit):
     client.get("/credits/vision/")
 
     make_credit("Alan Turing", team=Team.objects.get(name="Data"))
 
+    assert "Alan Turing" not in client.get("/credits/vision/").content.decode()
+    publish(vision)
     assert "Alan Turing" in client.get("/credits/vision/").content.decode()
 
 
-def test_a_changed_section_title_shows_at_once(client, vision):
+def test_a_changed_section_title_shows_once_published(client, vision):
     client.get("/credits/vision/")
     section = Section.objects.get(title="Research contributions")
     section.title = "Science contributions"
     section.save()
 
+    publish(vision)
     page = client.get("/credits/vision/").content.decode()
 
     assert "<h2>Science contributions</h2>" in page
     assert 'id="science-contributions"' in page
 
 
-def test_a_deleted_credit_disappears_at_once(client, vision):
+def test_a_deleted_credit_disappears_once_published(client, vision):
     client.get("/credits/vision/")
 
     Role.objects.get(person__name="Grace Hopper").delete()
 
+    assert "Grace Hopper" in client.get("/credits/vision/").content.decode()
+    publish(vision)
     assert "Grace Hopper" not in client.get("/credits/vision/").content.decode()
+
+
+def test_draft_edits_keep_the_cached_public_pages(
+    client, vision, make_person, django_assert_num_queries
+):
+    page = client.get("/credits/vision/").content
+    person_page = client.get("/people/ada-lovelace/").content
+
+    Role.objects.create(person=make_person("Alan Turing"), team=Team.objects.get(name="Data"))
+    Section.objects.create(project=vision, title="Late section")
+    vision.title = "Renamed in the draft"
+    vision.save()
+    with django_assert_num_queries(1):
+        cached = client.get("/credits/vision/").content
+    with django_assert_num_queries(1):
+        cached_person_page = client.get("/people/ada-lovelace/").content
+
+    assert (cached, cached_person_page) == (page, person_page)
 
 
 def test_a_new_alias_shows_on_the_cached_person_page(client, vision):
@@ -127,45 +159,46 @@ def test_a_new_alias_shows_on_the_cached_person_page(client, vision):
     assert "Also credited as" in client.get("/people/ada-lovelace/").content.decode()
 
 
-def test_a_new_alias_reaches_the_cached_project_pages_name_filter(client, vision):
+def test_a_new_alias_reaches_the_cached_project_pages_name_filter_once_published(client, vision):
     client.get("/credits/vision/")
 
     Alias.objects.create(person=Person.objects.get(name="Ada Lovelace"), name="Ada King")
+    publish(vision)
 
     assert 'data-aliases="[&quot;Ada King&quot;]"' in client.get("/credits/vision/").text
 
 
-def test_bulk_writes_show_after_invalidate_pages(client, vision):
-    client.get("/credits/vision/")
+def test_bulk_writes_show_on_person_pages_after_invalidate_pages(client, vision):
+    client.get("/people/ada-lovelace/")
     Person.objects.filter(name="Ada Lovelace").update(name="Ada King")
 
-    stale = client.get("/credits/vision/").content.decode()
+    stale = client.get("/people/ada-lovelace/").content.decode()
     invalidate_pages()
-    fresh = client.get("/credits/vision/").content.decode()
+    fresh = client.get("/people/ada-lovelace/").content.decode()
 
     assert "Ada Lovelace" in stale
     assert "Ada King" in fresh
 
 
-def test_a_draft_is_not_cached_and_appears_when_published(client, vision):
-    Project.objects.filter(pk=vision.pk).update(is_published=False)
-    invalidate_pages()
-    assert client.get("/credits/vision/").status_code == 404
+def test_a_project_never_published_is_not_found_until_published(
+    client, make_project, make_section, make_credit
+):
+    draft = make_project(title="Draft", slug="draft", is_published=False)
+    make_credit("Ada Lovelace", section=make_section(draft), title="Lead")
+    assert client.get("/credits/draft/").status_code == 404
 
-    vision.refresh_from_db()
-    vision.publish()
-    vision.save()
+    publish(draft)
 
-    assert client.get("/credits/vision/").status_code == 200
+    assert client.get("/credits/draft/").status_code == 200
 
 
-def test_unpublishing_removes_the_cached_page(client, vision):
+def test_unpublishing_replaces_the_cached_page_by_gone(client, vision):
     client.get("/credits/vision/")
 
     vision.is_published = False
     vision.save()
 
-    assert client.get("/credits/vision/").status_code == 404
+    assert client.get("/credits/vision/").status_code == 410
 
 
 @pytest.mark.parametrize("path", ["/credits/{slug}/", "/credits/{slug}/credits.json"])

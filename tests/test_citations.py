@@ -15,7 +15,8 @@ from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from cffconvert import Citation
 from django.test import Client
 
-from people.models import Acknowledgment, Mention, Person, Team
+from people.models import Acknowledgment, Mention, Person, Team, Version
+from people.versions import publish
 from tests.html_tree import parse
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,14 @@ def cited_project(make_project, make_person, make_section, make_team, make_credi
     make_credit("Madonna", team=unheaded)
     thanks = Acknowledgment.objects.create(project=project, text="We thank our red teamers:")
     Mention.objects.create(acknowledgment=thanks, person=make_person("Paul Röttger"))
+    publish(project)
     return project
+
+
+def republish(project):
+    """Publish the edits a test made, and return the new version."""
+    project.save()
+    return publish(project).version
 
 
 def get(client, name):
@@ -78,12 +86,12 @@ def test_content_types_and_file_names(client, cited_project, name, content_type,
 
 
 @pytest.mark.parametrize("name", FILES)
-def test_a_draft_has_no_files_for_the_public(editor_client, cited_project, name):
+def test_an_unpublished_project_has_no_files_for_the_public(editor_client, cited_project, name):
     cited_project.is_published = False
     cited_project.save()
     public = Client()
 
-    assert public.get(f"/credits/gpt-4v/{name}").status_code == 404
+    assert public.get(f"/credits/gpt-4v/{name}").status_code == 410
     assert editor_client.get(f"/credits/gpt-4v/{name}").status_code == 200
 
 
@@ -93,7 +101,7 @@ def test_a_cached_file_is_served_with_one_query(
 ):
     first = get(client, name)
 
-    # Only the database's page generation is read (people.caching).
+    # Only the project and its latest version's id are read (people.caching).
     with django_assert_num_queries(1):
         second = get(client, name)
 
@@ -110,7 +118,7 @@ def test_a_cached_file_is_served_with_one_query(
         ("citation.bib", "year = {2024}"),
     ],
 )
-def test_files_follow_an_edit_at_once(client, cited_project, name, expected):
+def test_files_follow_a_publication_not_an_edit(client, cited_project, name, expected):
     get(client, name)
     person = Person.objects.get(name="Madonna")
     person.name = "Madonna Ciccone"
@@ -118,7 +126,12 @@ def test_files_follow_an_edit_at_once(client, cited_project, name, expected):
     cited_project.citation = "OpenAI (2024)"
     cited_project.save()
 
-    assert expected in get(client, name).content.decode()
+    edited = get(client, name).content.decode()
+    republish(cited_project)
+    published = get(client, name).content.decode()
+
+    assert expected not in edited
+    assert expected in published
 
 
 def test_json_holds_the_whole_page_in_order(client, cited_project):
@@ -128,6 +141,9 @@ def test_json_holds_the_whole_page_in_order(client, cited_project):
     assert list(data) == [
         "title",
         "url",
+        "version",
+        "version_published_at",
+        "version_url",
         "published_at",
         "updated_at",
         "citation",
@@ -141,6 +157,8 @@ def test_json_holds_the_whole_page_in_order(client, cited_project):
         "acknowledgments",
     ]
     assert data["url"] == "http://testserver/credits/gpt-4v/"
+    assert (data["version"], data["version_url"]) == (1, "http://testserver/credits/gpt-4v/v/1/")
+    assert data["version_published_at"] == Version.objects.get().published_at.isoformat()
     assert data["citation"] == "OpenAI (2023)"
     assert data["assembled_by"]["url"] == "http://testserver/people/raul-puri/"
     research, safety = data["sections"]
@@ -211,6 +229,7 @@ def test_citation_cff_names_the_credited_people_in_page_order(client, cited_proj
     person.orcid = "0000-0002-1825-0097"
     person.homepage = "https://lukasz.example.org/"
     person.save()
+    version = republish(cited_project)
 
     data = cff(client).cffobj
 
@@ -228,7 +247,8 @@ def test_citation_cff_names_the_credited_people_in_page_order(client, cited_proj
     ]
     assert data["title"] == "GPT-4V(ision) technical work and authors"
     assert data["url"] == "http://testserver/credits/gpt-4v/"
-    assert data["date-released"] == cited_project.published_at.date().isoformat()
+    assert data["version"] == "2"
+    assert data["date-released"] == version.published_at.date().isoformat()
     assert data["type"] == "software"
 
 
@@ -239,6 +259,7 @@ def test_citation_cff_stays_valid_with_awkward_text(
     cited_project.save()
     awkward = make_person("- no: 'Ann' #x\x9f\ufeff", slug="awkward")
     make_credit(awkward, team=Team.objects.get(name="Data"))
+    republish(cited_project)
 
     citation = cff(client)
 
@@ -280,14 +301,16 @@ def test_bibtex_is_one_well_formed_misc_entry(client, cited_project):
         "author": "{OpenAI}",
         "title": "{GPT-4V(ision) technical work and authors}",
         "year": "2023",
-        "url": "http://testserver/credits/gpt-4v/",
+        "version": "1",
+        "date": Version.objects.get().published_at.date().isoformat(),
+        "url": "http://testserver/credits/gpt-4v/v/1/",
         "note": "When citing this work, please cite it as “OpenAI (2023)”.",
     }
 
 
 def test_bibtex_escapes_special_characters(client, cited_project):
     cited_project.title = "R&D at 50% {fast} $x_1$ #1 ~ ^ \\"
-    cited_project.save()
+    republish(cited_project)
 
     library = bibtexparser.parse_string(get(client, "citation.bib").content.decode())
 
@@ -305,6 +328,7 @@ def test_bibtex_lists_the_people_when_the_citation_names_no_one(
     cited_project.save()
     smith = make_person("Ann Smith and Jones", sort_name="Smith and Jones, Ann")
     make_credit(smith, team=Team.objects.get(name="Data"))
+    republish(cited_project)
 
     library = bibtexparser.parse_string(
         get(client, "citation.bib").content.decode(),
@@ -333,6 +357,7 @@ def test_citations_take_names_from_the_display_name_never_the_sort_name(
     data = Team.objects.get(name="Data")
     make_credit(make_person("David Mélý", sort_name="Mely, David"), team=data)
     make_credit(make_person("Ann First", sort_name="0 first"), team=data)
+    republish(cited_project)
 
     authors = cff(client).cffobj["authors"]
     bibtex = get(client, "citation.bib").content.decode()
@@ -349,6 +374,7 @@ def test_a_sort_name_in_the_display_names_words_says_which_is_the_family_name(
 ):
     wang = make_person("Wang Xiaoming", sort_name="Wang, Xiaoming")
     make_credit(wang, team=Team.objects.get(name="Data"))
+    republish(cited_project)
 
     citation = cff(client)
 
@@ -368,6 +394,7 @@ def test_a_family_name_says_which_words_citations_give_as_the_family_name(
         ("Ludwig van Beethoven", "van Beethoven"),
     ]:
         make_credit(make_person(name, family_name=family_name), team=data)
+    publish(cited_project)
 
     citation = cff(client)
     bibtex = bibtexparser.parse_string(
@@ -404,6 +431,7 @@ def test_citation_cff_keeps_names_that_look_like_yaml_as_text(
         make_credit(make_person(name, slug=f"yaml-{number}"), team=data)
     make_credit(make_person("- x", slug="dash"), team=data)
     make_credit(make_person(": y", slug="colon"), team=data)
+    republish(cited_project)
 
     citation = cff(client)
 
@@ -416,11 +444,11 @@ def test_citation_cff_keeps_names_that_look_like_yaml_as_text(
 
 
 def test_citation_cff_is_written_as_yaml_with_text_in_double_quotes(client, cited_project):
-    cited_project.published_at = datetime(2023, 9, 25, 12, tzinfo=UTC)
-    cited_project.save()
     person = Person.objects.get(name="Łukasz Kondraciuk")
     person.orcid = "0000-0002-1825-0097"
     person.save()
+    version = republish(cited_project)
+    Version.objects.filter(pk=version.pk).update(published_at=datetime(2023, 9, 25, 12, tzinfo=UTC))
 
     text = get(client, "CITATION.cff").content.decode()
 
@@ -442,8 +470,13 @@ def test_citation_cff_is_written_as_yaml_with_text_in_double_quotes(client, cite
         '- family-names: "King"\n'
         '  given-names: "Martin Luther"\n'
         '  name-suffix: "Jr."\n'
+        'version: "2"\n'
         'date-released: "2023-09-25"\n'
         'url: "http://testserver/credits/gpt-4v/"\n'
+        "identifiers:\n"
+        "- type: url\n"
+        '  value: "http://testserver/credits/gpt-4v/v/2/"\n'
+        '  description: "Version 2 of these credits"\n'
         "preferred-citation:\n"
         "  type: generic\n"
         '  title: "GPT-4V(ision) technical work and authors"\n'
@@ -462,6 +495,7 @@ def test_citation_cff_escapes_what_yaml_may_not_carry_raw(
     cited_project.save()
     name = "Ann\x07\x9f\ufeff \u202eevil\u202c"
     make_credit(make_person(name, slug="controls"), team=Team.objects.get(name="Data"))
+    republish(cited_project)
 
     text = get(client, "CITATION.cff").content.decode()
     citation = Citation(text)
@@ -511,13 +545,21 @@ HOSTILE_BIBTEX = [
 def test_bibtex_braces_balance_as_bibtex_counts_them(client, cited_project, text):
     cited_project.citation = f"{text} (2023)"
     cited_project.title = f"Title {text}"
-    cited_project.save()
+    republish(cited_project)
 
     bib = get(client, "citation.bib").content.decode()
     library = bibtexparser.parse_string(bib)
 
     fields = bibtex_fields_as_bibtex_reads_them(bib)
-    assert [name for name, _value in fields] == ["author", "title", "year", "url", "note"]
+    assert [name for name, _value in fields] == [
+        "author",
+        "title",
+        "year",
+        "version",
+        "date",
+        "url",
+        "note",
+    ]
     assert library.failed_blocks == []
     [entry] = library.entries
     assert [
@@ -533,6 +575,7 @@ def test_bibtex_keeps_hostile_author_names_inside_the_author_field(
     data = Team.objects.get(name="Data")
     for number, name in enumerate(["}, title = {evil", "Eve @misc{x, and {y", "A\\} B"]):
         make_credit(make_person(name, slug=f"hostile-{number}"), team=data)
+    republish(cited_project)
 
     bib = get(client, "citation.bib").content.decode()
     library = bibtexparser.parse_string(bib, append_middleware=[SeparateCoAuthors()])
@@ -541,6 +584,8 @@ def test_bibtex_keeps_hostile_author_names_inside_the_author_field(
         "author",
         "title",
         "year",
+        "version",
+        "date",
         "url",
         "note",
     ]
@@ -560,7 +605,7 @@ def test_bibtex_keeps_hostile_author_names_inside_the_author_field(
 
 def test_bibtex_puts_a_multi_line_title_on_one_line(client, cited_project):
     cited_project.title = "Line one\n@misc{evil, title = {x}}\n"
-    cited_project.save()
+    republish(cited_project)
 
     library = bibtexparser.parse_string(get(client, "citation.bib").content.decode())
 
@@ -572,7 +617,8 @@ def test_bibtex_puts_a_multi_line_title_on_one_line(client, cited_project):
 def test_bibtex_is_written_by_bibtexparser_in_braces(client, cited_project):
     cited_project.published_at = datetime(2023, 9, 25, 12, tzinfo=UTC)
     cited_project.citation = ""
-    cited_project.save()
+    version = republish(cited_project)
+    Version.objects.filter(pk=version.pk).update(published_at=datetime(2023, 10, 2, 12, tzinfo=UTC))
 
     text = get(client, "citation.bib").content.decode()
 
@@ -582,7 +628,9 @@ def test_bibtex_is_written_by_bibtexparser_in_braces(client, cited_project):
         " and {Madonna} and King, Jr., Martin Luther},\n"
         "  title = {{GPT-4V(ision) technical work and authors}},\n"
         "  year = {2023},\n"
-        "  url = {http://testserver/credits/gpt-4v/},\n"
+        "  version = {2},\n"
+        "  date = {2023-10-02},\n"
+        "  url = {http://testserver/credits/gpt-4v/v/2/},\n"
         "  note = {If you use this work, please cite it as below.}\n"
         "}\n"
     )

@@ -488,11 +488,51 @@ def test_create_project_then_import_into_it():
     assert Role.objects.count() == 210
 
 
-def test_create_project_published():
-    out, _err = run("create_project", "gpt-4v", "--title", "GPT-4V", "--publish")
+def test_create_project_import_then_publish(client):
+    run("create_project", "gpt-4v", "--title", "GPT-4V")
+    run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
 
-    assert out == 'Created the published project "GPT-4V" (gpt-4v).\n'
-    assert Project.objects.get().published_at is not None
+    out, _err = run("publish", "gpt-4v", "--note", "The first credits.")
+
+    assert out == 'Published "GPT-4V" as version 1.\n'
+    project = Project.objects.get()
+    assert project.is_published and project.published_at is not None
+    assert project.versions.get().note == "The first credits."
+    assert client.get("/credits/gpt-4v/").status_code == 200
+
+
+def test_publish_prints_the_changes_since_the_latest_version(make_project, make_section):
+    run("create_project", "gpt-4v", "--title", "GPT-4V")
+    run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
+    run("publish", "gpt-4v")
+    Role.objects.filter(person__name="Greg Brockman").delete()
+
+    out, _err = run("publish", "gpt-4v", "--dry-run")
+
+    assert out.splitlines() == [
+        "Since version 1: 1 person removed.",
+        "People:",
+        "  Greg Brockman removed (was in Deployment contributions › Inference infrastructure; "
+        "Additional contributions)",
+    ]
+    assert Project.objects.get().versions.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("slug", "message"),
+    [
+        ("nope", 'There is no project with the slug "nope".'),
+        ("empty", "This project has no credits yet: add or import its credits, then publish."),
+    ],
+)
+def test_publish_refuses_what_cannot_be_published(make_project, slug, message):
+    make_project("Empty", "empty", is_published=False)
+
+    with pytest.raises(CommandError) as error:
+        run("publish", slug)
+
+    assert str(error.value) == message
+    assert not Project.objects.get().versions.exists()
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from people.models import (
     Team,
 )
 from people.sorting import normalize_name, sort_key
+from people.versions import publish
 from tests.conftest import load_gpt4v
 from tests.html_tree import parse
 from tests.seed import load_seed
@@ -233,7 +234,8 @@ def expected_links(names):
 
 
 @pytest.fixture
-def page(client, gpt4v_read):
+def page(client, gpt4v):
+    publish(gpt4v)
     response = client.get("/credits/gpt-4v/")
     assert response.status_code == 200
     return parse(response.text)
@@ -353,6 +355,7 @@ def test_the_page_follows_an_editors_sort_name(client, gpt4v):
     henrique = Person.objects.get(name="Henrique Ponde de Oliveira Pinto")
     henrique.sort_name = "Pinto, Henrique Ponde de Oliveira"
     henrique.save()
+    publish(gpt4v)
 
     page = parse(client.get("/credits/gpt-4v/").text)
 

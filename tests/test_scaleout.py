@@ -19,7 +19,8 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
 from django.db import connection
 
-from people.models import Person
+from people.models import Person, Project, Role, Section, Team
+from people.versions import publish
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -181,18 +182,26 @@ def change_in_admin(browser, change_url, form_id, **changes):
     assert response.url != change_url, "the admin did not accept the change"
 
 
-def test_an_edit_through_one_server_refreshes_the_page_served_by_the_other(
-    app_servers, make_project, make_section, make_team, make_credit
-):
+def publish_in_admin(browser, server, project):
+    screen = browser.open(f"{server}/admin/people/project/{project.pk}/publish/").read().decode()
+    fields = FormFields("publish-form")
+    fields.feed(screen)
+    data = [(name, value) for name, value in fields.fields] + [("confirm", "Publish")]
+    response = browser.open(f"{server}/admin/people/project/", urlencode(data).encode())
+    assert "as version 2" in response.read().decode(), "the admin did not publish"
+
+
+def test_a_publication_through_one_server_refreshes_the_page_served_by_the_other(app_servers):
     server_a, server_b = app_servers
     chief = User.objects.create_superuser("chief")
     # The servers check passwords with the production hashers, not the tests' fast one.
-    hasher = PBKDF2PasswordHasher()
-    chief.password = hasher.encode("chief-password-123", hasher.salt())
+    chief.password = PBKDF2PasswordHasher().encode("chief-password-123", "salt-for-tests")
     chief.save()
-    project = make_project("Scale", "scale")
-    team = make_team(make_section(project, "Research"))
-    person = make_credit("Ada Lovelace", team=team).person
+    project = Project.objects.create(title="Scale", slug="scale")
+    team = Team.objects.create(section=Section.objects.create(project=project, title="Research"))
+    person = Person.objects.create(name="Ada Lovelace", slug="ada-lovelace")
+    Role.objects.create(person=person, team=team)
+    publish(project)
     page = project.get_absolute_url()
     assert "Ada Lovelace" in fetch(server_a + page)
     # Behind the cache's back: server B still shows the page server A cached.
@@ -206,9 +215,12 @@ def test_an_edit_through_one_server_refreshes_the_page_served_by_the_other(
         "person_form",
         name="Ada King",
     )
+    renamed_on_b = fetch(server_b + page)
+    publish_in_admin(browser, server_a, project)
     fresh_on_b = fetch(server_b + page)
 
     assert "Ada Lovelace" in cached_on_b
     assert "Changed Silently" not in cached_on_b
+    assert "Ada Lovelace" in renamed_on_b
     assert "Ada King" in fresh_on_b
     assert "Ada Lovelace" not in fresh_on_b

@@ -34,6 +34,7 @@ from people.models import (
     Section,
     Team,
 )
+from people.versions import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -332,6 +333,7 @@ def hostile_project(make_project, make_section, make_team, make_person, make_cre
     make_credit(rtl, team=team)
     thanks = Acknowledgment.objects.create(project=project, text=LONG_TEXT)
     Mention.objects.create(acknowledgment=thanks, person=attribute)
+    publish(project)
     return project
 
 
@@ -439,8 +441,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @pytest.fixture
 def formula_names(hostile_project, make_credit):
     team = Team.objects.get()
-    for name in [FORMULA, "+1", "-1", "@SUM(A1)"]:
-        make_credit(name, team=team)
+    for number, name in enumerate([FORMULA, "+1", "-1", "@SUM(A1)"]):
+        Role.objects.create(person=Person.objects.create(name=name, slug=f"f{number}"), team=team)
+    publish(hostile_project)
     return hostile_project
 
 
@@ -500,6 +503,7 @@ def test_formula_cells_are_escaped_in_the_admin_xlsx_export(admin_client, formul
 def test_a_citation_line_cannot_add_fields_to_the_bibtex_entry(client, hostile_project):
     hostile_project.citation = "Mallory}, note = {injected"
     hostile_project.save()
+    publish(hostile_project)
 
     library = bibtexparser.parse_string(
         client.get("/credits/hostile/citation.bib").content.decode()
@@ -507,7 +511,15 @@ def test_a_citation_line_cannot_add_fields_to_the_bibtex_entry(client, hostile_p
 
     assert library.failed_blocks == []
     [entry] = library.entries
-    assert [field.key for field in entry.fields] == ["author", "title", "url", "note"]
+    assert [field.key for field in entry.fields] == [
+        "author",
+        "title",
+        "year",
+        "version",
+        "date",
+        "url",
+        "note",
+    ]
     # Braces without partners are commands: BibTeX counts even escaped braces.
     assert entry["author"] == r"{Mallory\textbraceright{}, note = \textbraceleft{}injected}"
 
@@ -603,6 +615,7 @@ def test_a_javascript_link_that_reached_the_database_is_not_a_link(client, hosti
     # Forms refuse such URLs; this is a row written some other way (a script, a fixture).
     Resource.objects.create(project=hostile_project, title="Sneaky", url="javascript:alert(1)")
     Person.objects.filter(slug="script").update(homepage="javascript:alert(2)")
+    publish(hostile_project)
 
     pages = [client.get(page).text for page in public_pages(hostile_project)]
     files = [

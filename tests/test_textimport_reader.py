@@ -8,6 +8,7 @@ from django.urls import reverse
 from people.textimport.apply import credit_rows, plan_text_import, prefer_known_spellings
 from people.textimport.decode import BIBTEX, CFF, HTML, MARKDOWN, PLAIN, decode, detect_format
 from people.textimport.reader import read_text
+from people.versions import publish
 
 EXAMPLES = Path(__file__).parent / "textimport_examples"
 
@@ -357,6 +358,7 @@ def test_our_own_citation_files_import_back_with_the_same_people(
     make_credit("Wang Xiaoming", team=team).person.__class__.objects.filter(
         name="Wang Xiaoming"
     ).update(sort_name="Wang, Xiaoming")
+    publish(source)
     target = make_project("Tern again", "tern-again")
     text = client.get(reverse(export, args=[source.slug])).content.decode()
 

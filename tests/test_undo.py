@@ -29,6 +29,7 @@ from people.models import (
 )
 from people.spreadsheet.export import export_credits_csv
 from people.spreadsheet.plan import SYNC
+from people.versions import publish
 from tests.admin_pages import page_text, url
 from tests.spreadsheets import csv_file, page, run_import
 
@@ -241,6 +242,7 @@ def raso(make_project, make_section, make_team, make_person, make_credit):
     PersonRedirect.objects.create(old_slug="filippo-r", person=rasso)
     DistinctPair.objects.create(first=kept, second=make_person("Thomas Stasi"))
     DistinctPair.objects.create(first=kept, second=rasso)
+    publish(project)
     return {"kept": kept, "removed": rasso, "project": project}
 
 

@@ -5,8 +5,9 @@
 Serves the GPT-4V page under gunicorn (production settings, Redis when it
 answers) from the database credits_bench_faults, reads it from 8 threads, and
 meanwhile runs `manage.py import_credits` --imports times, each adding --people
-new people in a new team. Every page read must show the number of names of the
-page before or after one of the imports, never one in between.
+new people in a new team, and publishes each import (`manage.py publish`). Every
+page read must show the number of names of the page before or after one of the
+imports, never one in between.
 """
 
 import argparse
@@ -67,6 +68,7 @@ def main():
                 durations.append(time.monotonic() - started)
                 if result.returncode != 0:
                     sys.exit(f"import of {path.name} failed:\n{result.stdout}{result.stderr}")
+                harness.manage(env, "publish", PROJECT)
                 time.sleep(1)
             time.sleep(2)
         status, body = harness.fetch(page)
@@ -79,7 +81,7 @@ def main():
         f"readers read its page under gunicorn ({'Redis' if 'REDIS_URL' in env else 'local memory'}"
         " page cache)"
     )
-    print(f"  imports took {', '.join(f'{d:.1f} s' for d in durations)}")
+    print(f"  imports (before being published) took {', '.join(f'{d:.1f} s' for d in durations)}")
     print(f"  page reads: {len(readers.records)}, failed: {len(failures)}")
     print(f"  names on the page: before {before}, after {count_names(body)}")
     print(f"  reads by number of names: {dict(sorted(seen.items()))}")

@@ -89,7 +89,7 @@ def main():
     env = harness.site_env(url)
     harness.manage(env, "migrate", "--no-input")
     harness.manage(env, "load_gpt4v")
-    harness.manage(env, "create_project", "big", "--title", "Big credits", "--publish")
+    harness.manage(env, "create_project", "big", "--title", "Big credits")
     path = Path(tempfile.mkdtemp(prefix="credits-bench-kill-")) / "big.csv"
     path.write_bytes(generate(args.people))
     before = harness.table_fingerprints(url)

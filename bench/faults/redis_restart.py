@@ -8,10 +8,11 @@ its keys on disk as a Redis with snapshots does; serves credits_bench_redis (the
 GPT-4V fixture) under gunicorn with that Redis as the page cache; and reads the
 project page and a person page from 8 threads, so that both are cached. After
 --stop-after seconds Redis saves its keys and stops. While it is down,
-`manage.py import_credits` adds a section with a credit for that person, which
-must succeed. After --down seconds Redis starts again and loads the keys of before
-the outage: the old generation and the old pages. Every page read after the
-import finished must show the new section; one without it is a stale page.
+`manage.py import_credits` adds a section with a credit for that person and
+`manage.py publish` publishes it, which must succeed. After --down seconds Redis
+starts again and loads the keys of before the outage: the old generations and the
+old pages. Every page read after the publication must show the new section; one
+without it is a stale page.
 """
 
 import argparse
@@ -106,6 +107,8 @@ def main():
                 result = harness.manage(
                     env, "import_credits", str(csv), "--project", PROJECT, check=False
                 )
+                if result.returncode == 0:
+                    result = harness.manage(env, "publish", PROJECT, check=False)
                 imported = time.monotonic() - readers.started
                 import_seconds = time.monotonic() - started
                 time.sleep(max(args.down - (imported - stopped), 2 * GRACE))
@@ -130,7 +133,7 @@ def main():
     )
     last_line = (result.stdout.strip().splitlines() or [""])[-1]
     print(
-        f"  import_credits while Redis was down: exit status {result.returncode} in "
+        f"  import_credits and publish while Redis was down: exit status {result.returncode} in "
         f"{import_seconds:.1f} s, done at {imported:.1f} s ({last_line})"
     )
     if result.returncode != 0:

@@ -5,17 +5,17 @@ from people.models import Project
 
 
 class Command(BaseCommand):
-    help = "Create an empty draft project, e.g. to import its credits with import_credits."
+    help = (
+        "Create an empty draft project, to import its credits with import_credits "
+        "and publish it with publish."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the page's address: /credits/<slug>/")
         parser.add_argument("--title", required=True, help="the project's title")
-        parser.add_argument("--publish", action="store_true", help="publish it at once")
 
     def handle(self, *args, **options):
         project = Project(slug=options["slug"], title=options["title"].strip())
-        if options["publish"]:
-            project.publish()
         try:
             project.full_clean()
         except ValidationError as error:
@@ -26,7 +26,6 @@ class Command(BaseCommand):
             ]
             raise CommandError("The project was not created.\n" + "\n".join(problems)) from error
         project.save()
-        state = "published" if project.is_published else "draft"
         self.stdout.write(
-            self.style.SUCCESS(f'Created the {state} project "{project}" ({project.slug}).')
+            self.style.SUCCESS(f'Created the draft project "{project}" ({project.slug}).')
         )

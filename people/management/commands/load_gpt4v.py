@@ -7,6 +7,7 @@ from django.db.models import Q
 from simple_history.utils import get_history_manager_for_model
 
 from people.models import Person, Project, Role
+from people.versions import first_version
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "gpt4v.json"
 SLUG = "gpt-4v"
@@ -39,9 +40,11 @@ class Command(BaseCommand):
                 call_command("loaddata", FIXTURE, verbosity=0)
             except IntegrityError as error:
                 raise CommandError(f"Could not load the GPT-4V credits: {error}") from error
-            record_first_versions(ids)
+            record_history(ids)
 
             project = Project.objects.get(slug=SLUG)
+            # Published on 25 September 2023: its version 1 says so.
+            first_version(project)
             credits = Role.objects.in_projects([project])
             people = Person.objects.filter(
                 Q(roles__in=credits) | Q(mentions__acknowledgment__project=project)
@@ -71,8 +74,8 @@ def rows_the_fixture_would_overwrite(ids):
     return ""
 
 
-def record_first_versions(ids):
-    """Give every loaded row its first history version, so that editors can revert to it.
+def record_history(ids):
+    """Give every loaded row its first history record, so that editors can revert to it.
 
     loaddata saves rows raw, which django-simple-history does not record.
     simple-history's populate_history is not used: it skips a model whose history
