@@ -2,6 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from people.admin_filters import (
@@ -48,6 +51,7 @@ from people.models import (
     Team,
     credit_section,
 )
+from people.pages import Places, last_change
 from people.resources import CreditResource, PersonCreditResource
 from people.sorting import sort_fold
 
@@ -189,7 +193,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "is_published", "published_at", "updated_at"]
+    list_display = ["title", "slug", "is_published", "published_at"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug"]
     ordering = ["title"]
@@ -197,14 +201,14 @@ class ProjectAdmin(HistoryAdmin):
     autocomplete_fields = ["assembled_by"]
     list_select_related = ["assembled_by"]
     # Publishing goes through the actions, which set the publication date and log it.
-    readonly_fields = ["is_published", "published_at", "updated_at"]
+    readonly_fields = ["is_published", "published_at", "last_updated"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "intro", "closing_text"]}),
         ("Citation", {"fields": ["citation", "assembled_by", "ordering_note"]}),
         (
             "Publication",
             {
-                "fields": ["is_published", "published_at", "updated_at"],
+                "fields": ["is_published", "published_at", "last_updated"],
                 "description": "Use the “Publish” and “Unpublish” actions on the list of "
                 "projects to change whether the public sees the page.",
             },
@@ -212,6 +216,17 @@ class ProjectAdmin(HistoryAdmin):
     ]
     inlines = [ResourceInline, SectionInline, AcknowledgmentInline]
     actions = ["publish", "unpublish"]
+
+    @admin.display(description="last updated")
+    def last_updated(self, project):
+        # The page's "Last updated", worked out as the page does: the newest change to
+        # anything it shows, not Project.updated_at, which only follows the project row.
+        if project.pk is None:
+            return "-"
+        moment = timezone.localtime(last_change(Places.of(project)))
+        return format_html(
+            '<time datetime="{}">{}</time>', moment.isoformat(), date_format(moment, "j F Y")
+        )
 
     @admin.action(description="Publish selected projects", permissions=["change"])
     def publish(self, request, queryset):
