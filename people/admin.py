@@ -431,15 +431,24 @@ class AliasAdmin(HistoryAdmin):
         return response
 
 
+def one_line(text, whole=None):
+    """A list cell's text, whole in its tooltip when the list cuts it short (people/admin.css)."""
+    return format_html('<span title="{}">{}</span>', whole or text, text)
+
+
 @admin.register(Role)
 class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
     resource_classes = [CreditResource]
-    list_display = ["person", "project", "section_title", "team_name", "title"]
+    list_display = ["person", "project", "section_title", "team_name", "credit_title"]
     list_filter = [ProjectFilter, SectionFilter, RoleKindFilter, HasTitleFilter]
     search_fields = ["person__name", "title", "team__name", "section__title"]
     list_select_related = ["person", "team__section__project", "section__project"]
     ordering = ["person__sort_key", "id"]
     autocomplete_fields = ["person", "section", "team"]
+
+    class Media:
+        css = {"all": ["people/admin.css"]}
+
     fieldsets = [
         (None, {"fields": ["person"]}),
         (
@@ -458,17 +467,22 @@ class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
 
     @admin.display(description="project", ordering=credit_section("project__title"))
     def project(self, role):
-        return role.place_section.project
+        project = role.place_section.project
+        return one_line(project.slug, project.title)
 
     @admin.display(description="section", ordering=credit_section("title"))
     def section_title(self, role):
-        return role.place_section.title
+        return one_line(role.place_section.title)
 
     @admin.display(description="team", ordering="team__name")
     def team_name(self, role):
         if role.team_id is None:
             return "(lead line)"
-        return role.team.name or "(no heading)"
+        return one_line(role.team.name or "(no heading)")
+
+    @admin.display(description="title", ordering="title")
+    def credit_title(self, role):
+        return one_line(role.title) if role.title else "-"
 
 
 @admin.register(Acknowledgment)

@@ -1,0 +1,67 @@
+"""The editors' screens in a real browser (Debian's chromium through Playwright), at 1,280 px.
+
+Screenshots go to test-artifacts/. The live server reads the database through its own
+connection, so these tests commit their rows (transaction=True).
+"""
+
+import pytest
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+LONG_TITLE = "GPT-4V(ision) technical work and authors, with the system card and the research"
+
+# The lines each cell of a table's rows takes: one rectangle per line of its text.
+CELL_LINES = """(selector) => [...document.querySelectorAll(selector + ' tbody tr')].map(row =>
+    Math.max(...[...row.cells].map(cell => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+    })))"""
+
+# Elements that stick out of the window on the right (none should).
+WIDER_THAN_WINDOW = """() => [...document.querySelectorAll('body *')]
+    .filter(element => element.getBoundingClientRect().right > window.innerWidth + 1)
+    .map(element => element.tagName + '.' + element.className)"""
+
+
+@pytest.fixture
+def long_names(make_project, make_section, make_team):
+    """A project with long titles everywhere: a section, a team and its unheaded group."""
+    project = make_project(LONG_TITLE, "gpt-4v")
+    section = make_section(project, "Research contributions to the vision capabilities")
+    return {
+        "project": project,
+        "section": section,
+        "team": make_team(section, "Architecture research and deployment engineering"),
+    }
+
+
+def test_the_roles_list_shows_one_line_per_credit(tab, editor, long_names, make_credit):
+    for number in range(40):
+        make_credit(
+            f"Person {number:02} Long-Family-Name",
+            team=long_names["team"],
+            title="Pretraining data co-lead and evaluation infrastructure" if number % 2 else "",
+        )
+
+    tab.sign_in("editor", "editor-password-123")
+    tab.page.goto("/admin/people/role/")
+    lines = tab.page.evaluate(CELL_LINES, "#result_list")
+    heights = tab.page.evaluate(
+        "[...document.querySelectorAll('#result_list tbody tr')].map(row => row.offsetHeight)"
+    )
+    wide = tab.page.evaluate(WIDER_THAN_WINDOW)
+    project_cell = tab.page.locator("#result_list tbody tr .field-project").first
+    tab.screenshot("admin-roles-list", full_page=False)
+
+    assert len(lines) == 40
+    assert set(lines) == {1}
+    assert max(heights) <= 40
+    assert wide == []
+    assert project_cell.inner_text() == "gpt-4v"
+    assert project_cell.locator("[title]").get_attribute("title") == LONG_TITLE
+    assert tab.csp_violations() == []
