@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count, Q
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -19,13 +20,17 @@ from people.admin_filters import (
     SectionFilter,
 )
 from people.admin_forms import (
+    CreditPlacesForm,
     DistinctPairForm,
     InlineConstraintsForm,
+    InlineCreditForm,
     LeadInlineForm,
     NamesIgnoringCaseFormSet,
     PersonForm,
+    PlaceAutocompleteView,
     RoleInlineFormSet,
-    select_place_related,
+    TeamForm,
+    pick_places,
 )
 from people.admin_import import CreditsImportExportMixin
 from people.admin_names import names_to_check_urls
@@ -93,7 +98,7 @@ class AcknowledgmentInline(admin.TabularInline):
 
 class RoleInline(admin.TabularInline):
     model = Role
-    form = InlineConstraintsForm
+    form = InlineCreditForm
     formset = RoleInlineFormSet
     extra = 0
 
@@ -106,8 +111,17 @@ class RoleInline(admin.TabularInline):
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        select_place_related(db_field, kwargs)
+        pick_places(db_field, self.admin_site, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("section", "team"):
+            # A row of credits has no room for links that add, edit or delete a whole team.
+            wrapper = formfield.widget
+            wrapper.can_add_related = wrapper.can_change_related = False
+            wrapper.can_delete_related = wrapper.can_view_related = False
+        return formfield
 
 
 class LeadInline(RoleInline):
@@ -308,7 +322,12 @@ class TeamAdmin(HistoryAdmin):
     list_select_related = ["section__project"]
     ordering = ["section__project__title", "section__position", "position", "id"]
     autocomplete_fields = ["section"]
+    form = TeamForm
     inlines = [MemberInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        pick_places(db_field, self.admin_site, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return (
@@ -367,6 +386,9 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
     ]
     inlines = [AliasInline, PersonRoleInline]
     actions = [merge_selected_people]
+
+    class Media:
+        css = {"all": ["people/admin.css"]}
 
     def get_urls(self):
         return duplicate_urls(self) + names_to_check_urls(self) + super().get_urls()
@@ -445,6 +467,7 @@ class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
     list_select_related = ["person", "team__section__project", "section__project"]
     ordering = ["person__sort_key", "id"]
     autocomplete_fields = ["person", "section", "team"]
+    form = CreditPlacesForm
 
     class Media:
         css = {"all": ["people/admin.css"]}
@@ -462,8 +485,15 @@ class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
     ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        select_place_related(db_field, kwargs)
+        pick_places(db_field, self.admin_site, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_urls(self):
+        places = PlaceAutocompleteView.as_view(admin_site=self.admin_site)
+        return [
+            path("places/", self.admin_site.admin_view(places), name="people_place_autocomplete"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="project", ordering=credit_section("project__title"))
     def project(self, role):

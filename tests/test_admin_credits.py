@@ -5,6 +5,7 @@ import pytest
 
 from people.models import Person, Project, Role, Section, Team
 from tests.admin_pages import errors_of, url
+from tests.html_tree import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,78 @@ def test_team_autocomplete_names_the_section(editor_client, one_of_each):
             "text": "GPT-4V: Research contributions: Architecture research",
         }
     ]
+
+
+# Pickers of a section or team: labelled by what tells places apart, within the project
+
+
+def picker(response, name):
+    """The (address it asks for choices, label of the picked place) of a place picker."""
+    select = next(
+        node for node in parse(response.text).find_all("select") if node.attrs["name"] == name
+    )
+    picked = [option.text() for option in select.find_all("option") if "selected" in option.attrs]
+    return select.attrs["data-ajax--url"], picked
+
+
+def test_a_persons_credits_name_their_places_within_their_project(editor_client, one_of_each):
+    project, david = one_of_each[Project], one_of_each[Person]
+    raul = one_of_each["raul"]
+
+    credits = editor_client.get(url(Person, "change", david.pk))
+    lead = editor_client.get(url(Person, "change", raul.pk))
+
+    places = f"/admin/people/role/places/?project={project.pk}"
+    assert picker(credits, "roles-0-team") == (
+        places,
+        ["Research contributions › Architecture research"],
+    )
+    assert picker(credits, "roles-0-section") == (places, [])
+    assert picker(lead, "roles-0-section") == (places, ["Research contributions"])
+    assert picker(credits, "roles-__prefix__-team") == ("/admin/people/role/places/", [])
+
+
+def test_a_teams_section_picker_names_only_the_section(editor_client, one_of_each):
+    team = one_of_each[Team]
+
+    response = editor_client.get(url(Team, "change", team.pk))
+
+    places = f"/admin/people/role/places/?project={one_of_each[Project].pk}"
+    assert picker(response, "section") == (places, ["Research contributions"])
+
+
+def places(client, field_name, term, **more):
+    query = {"app_label": "people", "model_name": "role", "field_name": field_name, "term": term}
+    return client.get("/admin/people/role/places/", {**query, **more})
+
+
+def test_place_choices_are_the_projects_own_without_its_title(
+    editor_client, one_of_each, make_project, make_section, make_team
+):
+    project = one_of_each[Project]
+    make_team(make_section(make_project("GPT-5", "gpt-5"), "Research"), "Architecture")
+
+    within = places(editor_client, "team", "archi", project=project.pk)
+    everywhere = places(editor_client, "team", "archi")
+    sections = places(editor_client, "section", "", project=project.pk)
+
+    team = one_of_each[Team]
+    assert within.json()["results"] == [
+        {"id": str(team.pk), "text": "Research contributions › Architecture research"}
+    ]
+    assert [result["text"] for result in everywhere.json()["results"]] == [
+        "Research contributions › Architecture research — GPT-4V",
+        "Research › Architecture — GPT-5",
+    ]
+    assert sections.json()["results"] == [
+        {"id": str(one_of_each[Section].pk), "text": "Research contributions"}
+    ]
+
+
+def test_place_choices_are_only_places(editor_client, one_of_each):
+    response = places(editor_client, "person", "david")
+
+    assert response.status_code == 403
 
 
 # Form errors: a 200 with the message, nothing written.

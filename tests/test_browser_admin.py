@@ -65,3 +65,38 @@ def test_the_roles_list_shows_one_line_per_credit(tab, editor, long_names, make_
     assert project_cell.inner_text() == "gpt-4v"
     assert project_cell.locator("[title]").get_attribute("title") == LONG_TITLE
     assert tab.csp_violations() == []
+
+
+def test_a_persons_credits_name_their_places_and_fit_the_window(
+    tab, editor, long_names, make_credit, make_project, make_section, make_team
+):
+    other = make_team(make_section(make_project("GPT-5", "gpt-5"), "Research"), "Architecture")
+    ada = make_credit("Ada Lovelace", team=long_names["team"]).person
+    make_credit(ada, section=long_names["section"], title="Vision lead")
+    make_credit(ada, team=other)
+
+    tab.sign_in("editor", "editor-password-123")
+    tab.page.goto(f"/admin/people/person/{ada.pk}/change/")
+    shown = tab.page.locator(".dynamic-roles .field-team .select2-selection__rendered[title]")
+    labels = [label.get_attribute("title") for label in shown.all()]
+    cut = [label.evaluate("text => text.scrollWidth > text.clientWidth") for label in shown.all()]
+    wide = tab.page.evaluate(WIDER_THAN_WINDOW)
+    tab.page.locator(".dynamic-roles .field-team .select2-selection").first.click()
+    tab.page.fill(".select2-search__field", "arch")
+    offered = tab.page.locator(".select2-results__option")
+    offered.filter(has_text="Architecture").first.wait_for()
+    tab.screenshot("admin-person-credits")
+    offered = offered.all_inner_texts()
+
+    assert labels == [
+        "Research contributions to the vision capabilities › "
+        "Architecture research and deployment engineering",
+        "Research › Architecture",
+    ]
+    assert cut == [False, False]
+    assert wide == []
+    assert offered == [
+        "Research contributions to the vision capabilities › "
+        "Architecture research and deployment engineering"
+    ]
+    assert tab.csp_violations() == []
