@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
-from django.db.models import Count, Q
-from django.urls import path
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -20,12 +21,14 @@ from people.admin_filters import (
     SectionFilter,
 )
 from people.admin_forms import (
+    PERSON_CREDITS_SHOWN,
     CreditPlacesForm,
     DistinctPairForm,
     InlineConstraintsForm,
     InlineCreditForm,
     LeadInlineForm,
     NamesIgnoringCaseFormSet,
+    PersonCreditsFormSet,
     PersonForm,
     PlaceAutocompleteView,
     RoleInlineFormSet,
@@ -33,6 +36,7 @@ from people.admin_forms import (
     pick_places,
 )
 from people.admin_import import CreditsImportExportMixin
+from people.admin_members import credits_panel, credits_urls
 from people.admin_names import names_to_check_urls
 from people.admin_views import (
     duplicate_urls,
@@ -152,6 +156,7 @@ class MemberInline(RoleInline):
 
 class PersonRoleInline(RoleInline):
     fk_name = "person"
+    formset = PersonCreditsFormSet
     fields = ["project", "section", "team", "title"]
     readonly_fields = ["project"]
     autocomplete_fields = ["section", "team"]
@@ -200,6 +205,21 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     object_history_list_template = "admin/people/object_history_list.html"
     formfield_overrides = URL_FIELD
+
+
+def count_of(rows):
+    """A subquery counting `rows` (filtered on an OuterRef), for annotate()."""
+    return Coalesce(
+        Subquery(rows.order_by().values(one=Value(1)).annotate(count=Count("pk")).values("count")),
+        0,
+    )
+
+
+def add_credits_panel(request, model_admin, context, place):
+    """Show the place's credits under its form: a page of them, and the forms that change them."""
+    panel = credits_panel(request, model_admin, place)
+    context["credits_panel"] = panel
+    context["media"] = context["media"] + panel["add_form"].media
 
 
 # Model admins, in the order of people/models.py
@@ -293,15 +313,33 @@ class SectionAdmin(HistoryAdmin):
     ordering = ["project__title", "position", "id"]
     inlines = [LeadInline, TeamInline]
 
+    class Media:
+        css = {"all": ["people/admin.css"]}
+
     def get_queryset(self, request):
+        # Counted by subqueries: joining both teams and lead lines would count their product.
         return (
             super()
             .get_queryset(request)
             .select_related("project")
             .annotate(
-                team_count=Count("teams", distinct=True), lead_count=Count("leads", distinct=True)
+                team_count=count_of(Team.objects.filter(section=OuterRef("pk"))),
+                lead_count=count_of(Role.objects.filter(section=OuterRef("pk"))),
             )
         )
+
+    def get_inlines(self, request, obj):
+        # Once the section exists, its lead lines are listed under its form, a page at a
+        # time (people/admin_members.py): there may be too many for an inline.
+        return self.inlines if obj is None else [TeamInline]
+
+    def get_urls(self):
+        return credits_urls(self) + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            add_credits_panel(request, self, context, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="teams", ordering="team_count")
     def team_count(self, section):
@@ -324,6 +362,22 @@ class TeamAdmin(HistoryAdmin):
     autocomplete_fields = ["section"]
     form = TeamForm
     inlines = [MemberInline]
+
+    class Media:
+        css = {"all": ["people/admin.css"]}
+
+    def get_inlines(self, request, obj):
+        # Once the team exists, its members are listed under its form, a page at a time
+        # (people/admin_members.py): 3,000 members would be 3,000 forms.
+        return self.inlines if obj is None else []
+
+    def get_urls(self):
+        return credits_urls(self) + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            add_credits_panel(request, self, context, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         pick_places(db_field, self.admin_site, kwargs)
@@ -432,6 +486,14 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
         response = super().response_change(request, obj)
         warn_about_shared_spellings(request, obj)
         return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.credit_count > PERSON_CREDITS_SHOWN:
+            context["credits_not_shown"] = obj.credit_count - PERSON_CREDITS_SHOWN
+            context["all_credits_url"] = (
+                reverse("admin:people_role_changelist") + f"?person__id__exact={obj.pk}"
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Alias)

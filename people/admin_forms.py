@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import UniqueConstraint
 from django.db.models.functions import Lower
 
@@ -36,6 +36,10 @@ class InlineConstraintsForm(forms.ModelForm):
                     constraint.validate(self._meta.model, self.instance, exclude=exclude)
                 except ValidationError as error:
                     self._update_errors(error)
+
+
+# A person's page lists this many of their credits; the Roles list has them all.
+PERSON_CREDITS_SHOWN = 100
 
 
 def rows_to_save(formset):
@@ -104,6 +108,16 @@ class RoleInlineFormSet(forms.BaseInlineFormSet):
                 form.add_error(None, "This credit is listed twice.")
                 raise ValidationError("Please remove the credits listed twice.")
             seen.add(credit)
+
+
+class PersonCreditsFormSet(RoleInlineFormSet):
+    """A person's credits on their page: the first PERSON_CREDITS_SHOWN, in page order."""
+
+    def get_queryset(self):
+        # BaseModelFormSet.get_queryset: the rows shown, and the rows a submission may change.
+        if not hasattr(self, "_shown"):
+            self._shown = super().get_queryset()[:PERSON_CREDITS_SHOWN]
+        return self._shown
 
 
 # Pickers of a section or team
@@ -210,16 +224,25 @@ def limit_places(form, project, **selected):
             picker.selected = selected.get(name)
 
 
+def parent(row, field_name):
+    """row.<field_name>, or None when it is empty or gone (a past version's, in its history)."""
+    if row is None or getattr(row, f"{field_name}_id") is None:
+        return None
+    try:
+        return getattr(row, field_name)
+    except ObjectDoesNotExist:
+        return None
+
+
 class CreditPlacesForm(forms.ModelForm):
     """A credit whose section and team pickers offer its own project's places, once it has one."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        role = self.instance
-        if role.team_id is not None:
-            limit_places(self, role.team.section.project, team=role.team)
-        elif role.section_id is not None:
-            limit_places(self, role.section.project, section=role.section)
+        team, section = parent(self.instance, "team"), parent(self.instance, "section")
+        project = parent(parent(team, "section") or section, "project")
+        if project is not None:
+            limit_places(self, project, team=team, section=section)
 
 
 class InlineCreditForm(CreditPlacesForm, InlineConstraintsForm):
@@ -231,9 +254,10 @@ class TeamForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.section_id is not None:
-            section = self.instance.section
-            limit_places(self, section.project, section=section)
+        section = parent(self.instance, "section")
+        project = parent(section, "project")
+        if project is not None:
+            limit_places(self, project, section=section)
 
 
 # What ORCID shows is an address: https://orcid.org/0000-0002-1825-0097.

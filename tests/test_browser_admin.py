@@ -4,7 +4,12 @@ Screenshots go to test-artifacts/. The live server reads the database through it
 connection, so these tests commit their rows (transaction=True).
 """
 
+import time
+
 import pytest
+
+from people.models import Person, Role
+from people.sorting import sort_key
 
 pytestmark = [
     pytest.mark.browser,
@@ -99,4 +104,61 @@ def test_a_persons_credits_name_their_places_and_fit_the_window(
         "Research contributions to the vision capabilities › "
         "Architecture research and deployment engineering"
     ]
+    assert tab.csp_violations() == []
+
+
+def test_a_team_of_three_thousand_is_searched_added_to_and_pruned(
+    tab, editor, long_names, make_person
+):
+    team = long_names["team"]
+    names = [f"Member {number:04}" for number in range(3000)]
+    people = Person.objects.bulk_create(
+        Person(name=name, slug=f"member-{number}", sort_key=sort_key(name))
+        for number, name in enumerate(names)
+    )
+    Role.objects.bulk_create(Role(person=person, team=team) for person in people)
+    make_person("Madeleine Boyd")
+
+    tab.sign_in("editor", "editor-password-123")
+    started = time.monotonic()
+    tab.page.goto(f"/admin/people/team/{team.pk}/change/")
+    seconds = time.monotonic() - started
+    heading = tab.page.locator("#credits h2").inner_text()
+    rows = tab.page.locator("#credits tbody tr").count()
+    wide = tab.page.evaluate(WIDER_THAN_WINDOW)
+    tab.screenshot("admin-team-members")
+    tab.page.locator("#credits").scroll_into_view_if_needed()
+    tab.screenshot("admin-team-members-top", full_page=False)
+
+    tab.page.fill("#credits-q", "member 029")
+    tab.page.click(".credits-search input[type=submit]")
+    tab.page.wait_for_url("**?q=member+029#credits")
+    found = tab.page.locator("#credits tbody th").all_inner_texts()
+    tab.page.check("#credits tbody tr:nth-child(2) input[type=checkbox]")
+    tab.page.check("#credits tbody tr:nth-child(3) input[type=checkbox]")
+    tab.page.click(".credits-actions input[type=submit]")
+    asked = tab.page.locator("ul.credits-to-remove li").all_inner_texts()
+    tab.screenshot("admin-team-members-remove")
+    tab.page.click("input[name=confirm]")
+    removed = tab.page.locator(".messagelist").inner_text()
+
+    tab.page.fill("#id_paste-names", "Kim Lee\nMadelaine Boyd\tEvaluation lead\nMember 0001")
+    tab.page.click(".credits-paste input[type=submit]")
+    summary = tab.page.locator(".paste-summary").inner_text()
+    flagged = tab.page.locator("ul.new-people").inner_text()
+    tab.screenshot("admin-team-members-paste")
+    tab.page.click("input[name=confirm]")
+    added = tab.page.locator(".messagelist").inner_text()
+
+    assert seconds < 3
+    assert heading == "Members: 3000"
+    assert rows == 100
+    assert wide == []
+    assert found[:3] == ["Member 0029", "Member 0290", "Member 0291"] and len(found) == 13
+    assert asked == ["Member 0290", "Member 0291"]
+    assert removed.startswith("Removed 2 members from Research contributions")
+    assert summary == "2 to add, of whom 2 new people; 1 already listed."
+    assert "Madelaine Boyd — looks like Madeleine Boyd" in flagged
+    assert added == "Added 2 members, of whom 2 new people; 1 already listed."
+    assert team.roles.count() == 3000
     assert tab.csp_violations() == []
