@@ -11,18 +11,20 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.models import ADDITION, DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from people.admin_forms import place_label
+from people.caching import invalidate_pages
 from people.models import Alias, Role, Team, validate_name, validate_title
 from people.sorting import sort_fold
 from people.spreadsheet.apply import import_credits
@@ -33,6 +35,7 @@ CREDITS_PER_PAGE = 100
 # A confirmation lists this many of the credits it removes, and counts the others.
 LISTED = 100
 MAX_LENGTH = Role._meta.get_field("title").max_length
+BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -326,7 +329,8 @@ def remove_view(request, model_admin, object_id):
     else:
         ids = [pk for pk in request.POST.getlist("credit") if pk.isdigit()]
         chosen = chosen.filter(pk__in=ids)
-    chosen = chosen.select_related("person").order_by("person__sort_key", "person__name", "pk")
+    chosen = chosen.select_related("person")
+    chosen = chosen.order_by("person__sort_key", "person__name", "pk")
     count = chosen.count()
     if not count:
         messages.warning(request, f"Choose the {place_credits.nouns} to remove.")
@@ -358,15 +362,53 @@ def remove_view(request, model_admin, object_id):
 
 
 def remove(user, place_credits, chosen):
-    """Delete the chosen credits in one transaction, each with its history; return how many."""
+    """Delete the chosen credits in one transaction, each with its history; return how many.
+
+    In bulk: deleted one by one, with a history row and a page-cache signal each,
+    3,000 members took 5 s. The history rows say who removed them and why, as a
+    deletion through the admin's forms would.
+    """
     reason = f"Removed from {place_credits} in the admin"[:100]
     with transaction.atomic():
         credits = list(chosen.select_for_update(of=["self"]))
-        if credits:
-            LogEntry.objects.log_actions(user.pk, credits, DELETION, change_message=reason)
-        for credit in credits:
-            credit._change_reason = reason
-            credit.delete()
+        if not credits:
+            return 0
+        history = Role.history.model
+        now = timezone.now()
+        history.objects.bulk_create(
+            (
+                history(
+                    **{
+                        field.attname: getattr(credit, field.attname)
+                        for field in history.tracked_fields
+                    },
+                    history_date=now,
+                    history_type="-",
+                    history_user=user,
+                    history_change_reason=reason,
+                )
+                for credit in credits
+            ),
+            batch_size=BATCH_SIZE,
+        )
+        # One entry on the place, as an import logs one on its project.
+        noun = place_credits.noun if len(credits) == 1 else place_credits.nouns
+        LogEntry.objects.log_actions(
+            user.pk,
+            [place_credits.place],
+            CHANGE,
+            change_message=f"Removed {len(credits)} {noun}.",
+            single_object=True,
+        )
+        ids = [credit.pk for credit in credits]
+        table = connection.ops.quote_name(Role._meta.db_table)
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), BATCH_SIZE):
+                batch = ids[start : start + BATCH_SIZE]
+                placeholders = ", ".join(["%s"] * len(batch))
+                cursor.execute(f"DELETE FROM {table} WHERE id IN ({placeholders})", batch)
+        # Deleted without model signals: the pages are invalidated here, once.
+        invalidate_pages()
     return len(credits)
 
 
