@@ -162,3 +162,33 @@ def test_a_team_of_three_thousand_is_searched_added_to_and_pruned(
     assert added == "Added 2 members, of whom 2 new people; 1 already listed."
     assert team.roles.count() == 3000
     assert tab.csp_violations() == []
+
+
+def test_the_merge_preview_keeps_the_established_record(
+    tab, editor, make_project, make_section, make_team, make_person, make_credit
+):
+    established = make_person("José Pérez")
+    make_credit(established, team=make_team(make_section(make_project("GPT-4", "gpt-4"))))
+    imported = make_person("José Perez")
+    section = make_section(make_project("GPT-5", "gpt-5"), "Research")
+    make_credit(imported, team=make_team(section, "Vision"))
+    make_credit(imported, section=section, title="Vision lead")
+
+    tab.sign_in("editor", "editor-password-123")
+    tab.page.goto("/admin/people/person/")
+    tab.page.check(f"input[name=_selected_action][value='{established.pk}']")
+    tab.page.check(f"input[name=_selected_action][value='{imported.pk}']")
+    tab.page.select_option("select[name=action]", "merge_selected_people")
+    tab.page.click("button[name=index], .actions button[type=submit]")
+    kept = tab.page.locator("input[name=keep]:checked").get_attribute("value")
+    suggestion = tab.page.locator(".merge-suggestion").inner_text()
+    wide = tab.page.evaluate(WIDER_THAN_WINDOW)
+    tab.screenshot("admin-merge-preview")
+    tab.page.click("input[name=confirm]")
+    tab.page.wait_for_url(f"**/admin/people/person/{established.pk}/change/")
+
+    assert kept == str(established.pk)
+    assert suggestion == "Suggested: José Pérez, as the oldest record."
+    assert wide == []
+    assert list(Person.objects.values_list("slug", flat=True)) == ["jose-perez"]
+    assert tab.csp_violations() == []
