@@ -429,3 +429,25 @@ def test_deleting_a_team_with_members_in_bulk_is_refused(editor_client, one_of_e
         html = response.content.decode()
         assert "would require deleting the following protected related objects" in html
     assert Team.objects.filter(pk=team.pk).exists()
+
+
+def test_the_sections_list_counts_teams_and_lead_lines(
+    editor_client, one_of_each, make_team, make_credit
+):
+    section = one_of_each[Section]
+    make_team(section, "Vision")
+    make_credit("Kim Lee", section=section, title="Vision lead")
+    make_credit("Ada Lovelace", section=section, title="Data lead")
+
+    response = editor_client.get(url(Section, "changelist"))
+
+    [listed] = response.context["cl"].result_list
+    assert (listed.team_count, listed.lead_count) == (2, 3)
+    row = parse(response.text).find("tbody").find("tr")
+    assert [
+        row.find("td", "field-team_count").text(),
+        row.find("td", "field-lead_count").text(),
+    ] == [
+        "2",
+        "3",
+    ]
