@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from people.admin_forms import place_label
 from people.caching import invalidate_pages
-from people.models import Alias, Role, Team, validate_name, validate_title
+from people.models import Alias, Person, Role, Section, Team, validate_name, validate_title
 from people.sorting import sort_fold
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import CreditRow, CreditsError, clean_cell
@@ -34,7 +34,8 @@ from people.spreadsheet.plan import ADD
 CREDITS_PER_PAGE = 100
 # A confirmation lists this many of the credits it removes, and counts the others.
 LISTED = 100
-MAX_LENGTH = Role._meta.get_field("title").max_length
+NAME_LENGTH = Person._meta.get_field("name").max_length
+TITLE_LENGTH = Role._meta.get_field("title").max_length
 BATCH_SIZE = 1000
 
 
@@ -42,10 +43,10 @@ BATCH_SIZE = 1000
 class PlaceCredits:
     """The credits of one place: a team's members, or a section's lead lines.
 
-    `place` is a Team (with its section and project loaded) or a Section (with its project).
+    `place` comes with its section (for a team) and its project loaded.
     """
 
-    place: object
+    place: Team | Section
 
     @property
     def is_team(self):
@@ -131,7 +132,7 @@ class AddCreditForm(forms.Form):
         )
         self.fields["title"] = forms.CharField(
             required=place_credits.title_required,
-            max_length=MAX_LENGTH,
+            max_length=TITLE_LENGTH,
             validators=[validate_title],
             help_text='e.g. "Optimization lead"'
             + ("" if place_credits.title_required else " (optional)"),
@@ -156,8 +157,11 @@ def pasted_rows(place_credits, text):
         if not content.strip():
             continue
         cells = [clean_cell(cell) for cell in content.split("\t")]
-        name, title = cells[0], " ".join(cell for cell in cells[1:] if cell)
-        problem = line_problem(place_credits, name, title)
+        name, title = cells[0], cells[1] if len(cells) > 1 else ""
+        if any(cells[2:]):
+            problem = "more than two columns; paste the names and, if you like, their titles."
+        else:
+            problem = line_problem(place_credits, name, title)
         if problem:
             problems.append(f"Line {line}: {problem}")
         else:
@@ -173,8 +177,10 @@ def line_problem(place_credits, name, title):
     """What is wrong with a pasted name and title, as a sentence; "" if nothing."""
     if not name:
         return "a title without a name; put the name first."
-    if len(name) > MAX_LENGTH or len(title) > MAX_LENGTH:
-        return f"at most {MAX_LENGTH} characters for a name or a title."
+    if len(name) > NAME_LENGTH:
+        return f"a name of {len(name)} characters; at most {NAME_LENGTH} are allowed."
+    if len(title) > TITLE_LENGTH:
+        return f"a title of {len(title)} characters; at most {TITLE_LENGTH} are allowed."
     if title and not place_credits.titles_can_be_pasted:
         return (
             "members of a group without a heading are pasted without titles; "
@@ -211,11 +217,15 @@ def credits_panel(request, model_admin, place):
         "paste_url": place_credits.url("paste"),
         "remove_url": place_credits.url("remove"),
         "can_add": user_may(request.user, "add"),
+        "can_paste": user_may(request.user, "paste"),
         "can_remove": user_may(request.user, "delete"),
     }
 
 
 def user_may(user, action):
+    """Whether `user` may add, paste (which may add people too) or delete credits."""
+    if action == "paste":
+        return user.has_perms(["people.add_role", "people.add_person"])
     return user.has_perm(f"people.{action}_role")
 
 
@@ -250,9 +260,7 @@ def add_view(request, model_admin, object_id):
 @require_POST
 def paste_view(request, model_admin, object_id):
     """Preview the pasted names (who is new, who looks like someone); import them once confirmed."""
-    place_credits = get_place(model_admin, request, object_id, "add")
-    if not request.user.has_perm("people.add_person"):
-        raise PermissionDenied
+    place_credits = get_place(model_admin, request, object_id, "paste")
     form = PasteForm(request.POST, prefix="paste")
     plan, problems = None, []
     if form.is_valid():

@@ -1,5 +1,5 @@
-"""Credits in the admin: lead lines and team members, edited on their own or inline in
-their section, team or person; the checks that keep them whole."""
+"""Credits in the admin: lead lines and team members, edited on their own, on their section's,
+team's or person's page, and the pickers of their place; the checks that keep them whole."""
 
 import pytest
 

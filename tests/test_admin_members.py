@@ -196,11 +196,12 @@ def test_nothing_is_added_when_the_credits_changed_since_the_preview(
     ("text", "problem"),
     [
         ("Kim Lee\n\tLead\n", "Line 2: a title without a name; put the name first."),
-        ("Kim Lee\n" + "x" * 201, "Line 2: at most 200 characters for a name or a title."),
+        ("Kim Lee\n" + "x" * 201, "Line 2: a name of 201 characters; at most 200 are allowed."),
         ("Kim\u202eLee", "Line 1: This name contains an invisible text-direction character"),
         ("   \n\n", "Paste at least one name."),
+        ("Kim Lee\tLead\tResearch", "Line 1: more than two columns"),
     ],
-    ids=["title-only", "too-long", "hidden-character", "empty"],
+    ids=["title-only", "too-long", "hidden-character", "empty", "three-columns"],
 )
 def test_pasted_lines_that_cannot_be_names_add_nothing(editor_client, team, text, problem):
     response = paste(editor_client, team, text)
