@@ -1,7 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from people.admin_filters import (
@@ -16,15 +21,22 @@ from people.admin_filters import (
     SectionFilter,
 )
 from people.admin_forms import (
+    PERSON_CREDITS_SHOWN,
+    CreditPlacesForm,
     DistinctPairForm,
     InlineConstraintsForm,
+    InlineCreditForm,
     LeadInlineForm,
     NamesIgnoringCaseFormSet,
+    PersonCreditsFormSet,
     PersonForm,
+    PlaceAutocompleteView,
     RoleInlineFormSet,
-    select_place_related,
+    TeamForm,
+    pick_places,
 )
 from people.admin_import import CreditsImportExportMixin
+from people.admin_members import credits_panel, credits_urls
 from people.admin_names import names_to_check_urls
 from people.admin_text_import import text_import_urls
 from people.admin_versions import (
@@ -56,6 +68,7 @@ from people.models import (
     credit_section,
 )
 from people.resources import CreditResource, PersonCreditResource
+from people.snapshots import draft_last_change
 from people.sorting import sort_fold
 
 # Inlines
@@ -96,7 +109,7 @@ class AcknowledgmentInline(admin.TabularInline):
 
 class RoleInline(admin.TabularInline):
     model = Role
-    form = InlineConstraintsForm
+    form = InlineCreditForm
     formset = RoleInlineFormSet
     extra = 0
 
@@ -109,8 +122,17 @@ class RoleInline(admin.TabularInline):
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        select_place_related(db_field, kwargs)
+        pick_places(db_field, self.admin_site, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("section", "team"):
+            # A row of credits has no room for links that add, edit or delete a whole team.
+            wrapper = formfield.widget
+            wrapper.can_add_related = wrapper.can_change_related = False
+            wrapper.can_delete_related = wrapper.can_view_related = False
+        return formfield
 
 
 class LeadInline(RoleInline):
@@ -141,6 +163,7 @@ class MemberInline(RoleInline):
 
 class PersonRoleInline(RoleInline):
     fk_name = "person"
+    formset = PersonCreditsFormSet
     fields = ["project", "section", "team", "title"]
     readonly_fields = ["project"]
     autocomplete_fields = ["section", "team"]
@@ -191,12 +214,27 @@ class HistoryAdmin(SimpleHistoryAdmin):
     formfield_overrides = URL_FIELD
 
 
+def count_of(rows):
+    """A subquery counting `rows` (filtered on an OuterRef), for annotate()."""
+    return Coalesce(
+        Subquery(rows.order_by().values(one=Value(1)).annotate(count=Count("pk")).values("count")),
+        0,
+    )
+
+
+def add_credits_panel(request, model_admin, context, place):
+    """Show the place's credits under its form: a page of them, and the forms that change them."""
+    panel = credits_panel(request, model_admin, place)
+    context["credits_panel"] = panel
+    context["media"] = context["media"] + panel["add_form"].media
+
+
 # Model admins, in the order of people/models.py
 
 
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "is_published", "latest_version", "published_at", "updated_at"]
+    list_display = ["title", "slug", "is_published", "latest_version", "published_at"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug"]
     ordering = ["title"]
@@ -204,14 +242,14 @@ class ProjectAdmin(HistoryAdmin):
     autocomplete_fields = ["assembled_by"]
     list_select_related = ["assembled_by"]
     # Publishing goes through its own screen, which shows the changes first.
-    readonly_fields = ["is_published", "published_at", "updated_at"]
+    readonly_fields = ["is_published", "published_at", "last_updated"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "intro", "closing_text"]}),
         ("Citation", {"fields": ["citation", "assembled_by", "ordering_note"]}),
         (
             "Publication",
             {
-                "fields": ["is_published", "published_at", "updated_at"],
+                "fields": ["is_published", "published_at", "last_updated"],
                 "description": "Readers see the latest published version, never this draft. "
                 "Use “Publish…” to review the changes and publish them as a new version, "
                 "and “Versions” to compare versions or restore the draft from one.",
@@ -231,6 +269,17 @@ class ProjectAdmin(HistoryAdmin):
             super()
             .get_queryset(request)
             .annotate(latest_number=Subquery(latest.values("number")[:1]))
+        )
+
+    @admin.display(description="last updated")
+    def last_updated(self, project):
+        # The draft page's "Last updated", worked out as the page does: the newest change
+        # to anything it shows, not Project.updated_at, which only follows the project row.
+        if project.pk is None:
+            return "-"
+        moment = timezone.localtime(draft_last_change(project))
+        return format_html(
+            '<time datetime="{}">{}</time>', moment.isoformat(), date_format(moment, "j F Y")
         )
 
     @admin.action(description="Publish selected projects…", permissions=["change"])
@@ -268,15 +317,33 @@ class SectionAdmin(HistoryAdmin):
     ordering = ["project__title", "position", "id"]
     inlines = [LeadInline, TeamInline]
 
+    class Media:
+        css = {"all": ["people/admin.css"]}
+
     def get_queryset(self, request):
+        # Counted by subqueries: joining both teams and lead lines would count their product.
         return (
             super()
             .get_queryset(request)
             .select_related("project")
             .annotate(
-                team_count=Count("teams", distinct=True), lead_count=Count("leads", distinct=True)
+                team_count=count_of(Team.objects.filter(section=OuterRef("pk"))),
+                lead_count=count_of(Role.objects.filter(section=OuterRef("pk"))),
             )
         )
+
+    def get_inlines(self, request, obj):
+        # Once the section exists, its lead lines are listed under its form, a page at a
+        # time (people/admin_members.py): there may be too many for an inline.
+        return self.inlines if obj is None else [TeamInline]
+
+    def get_urls(self):
+        return credits_urls(self) + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            add_credits_panel(request, self, context, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="teams", ordering="team_count")
     def team_count(self, section):
@@ -297,7 +364,28 @@ class TeamAdmin(HistoryAdmin):
     list_select_related = ["section__project"]
     ordering = ["section__project__title", "section__position", "position", "id"]
     autocomplete_fields = ["section"]
+    form = TeamForm
     inlines = [MemberInline]
+
+    class Media:
+        css = {"all": ["people/admin.css"]}
+
+    def get_inlines(self, request, obj):
+        # Once the team exists, its members are listed under its form, a page at a time
+        # (people/admin_members.py): 3,000 members would be 3,000 forms.
+        return self.inlines if obj is None else []
+
+    def get_urls(self):
+        return credits_urls(self) + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            add_credits_panel(request, self, context, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        pick_places(db_field, self.admin_site, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return (
@@ -357,6 +445,9 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
     inlines = [AliasInline, PersonRoleInline]
     actions = [merge_selected_people]
 
+    class Media:
+        css = {"all": ["people/admin.css"]}
+
     def get_urls(self):
         return duplicate_urls(self) + names_to_check_urls(self) + super().get_urls()
 
@@ -400,6 +491,14 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
         warn_about_shared_spellings(request, obj)
         return response
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.credit_count > PERSON_CREDITS_SHOWN:
+            context["credits_not_shown"] = obj.credit_count - PERSON_CREDITS_SHOWN
+            context["all_credits_url"] = (
+                reverse("admin:people_role_changelist") + f"?person__id__exact={obj.pk}"
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 @admin.register(Alias)
 class AliasAdmin(HistoryAdmin):
@@ -420,15 +519,25 @@ class AliasAdmin(HistoryAdmin):
         return response
 
 
+def one_line(text, whole=None):
+    """A list cell's text, whole in its tooltip when the list cuts it short (people/admin.css)."""
+    return format_html('<span title="{}">{}</span>', whole or text, text)
+
+
 @admin.register(Role)
 class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
     resource_classes = [CreditResource]
-    list_display = ["person", "project", "section_title", "team_name", "title"]
+    list_display = ["person", "project", "section_title", "team_name", "credit_title"]
     list_filter = [ProjectFilter, SectionFilter, RoleKindFilter, HasTitleFilter]
     search_fields = ["person__name", "title", "team__name", "section__title"]
     list_select_related = ["person", "team__section__project", "section__project"]
     ordering = ["person__sort_key", "id"]
     autocomplete_fields = ["person", "section", "team"]
+    form = CreditPlacesForm
+
+    class Media:
+        css = {"all": ["people/admin.css"]}
+
     fieldsets = [
         (None, {"fields": ["person"]}),
         (
@@ -442,22 +551,34 @@ class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
     ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        select_place_related(db_field, kwargs)
+        pick_places(db_field, self.admin_site, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_urls(self):
+        places = PlaceAutocompleteView.as_view(admin_site=self.admin_site)
+        return [
+            path("places/", self.admin_site.admin_view(places), name="people_place_autocomplete"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="project", ordering=credit_section("project__title"))
     def project(self, role):
-        return role.place_section.project
+        project = role.place_section.project
+        return one_line(project.slug, project.title)
 
     @admin.display(description="section", ordering=credit_section("title"))
     def section_title(self, role):
-        return role.place_section.title
+        return one_line(role.place_section.title)
 
     @admin.display(description="team", ordering="team__name")
     def team_name(self, role):
         if role.team_id is None:
             return "(lead line)"
-        return role.team.name or "(no heading)"
+        return one_line(role.team.name or "(no heading)")
+
+    @admin.display(description="title", ordering="title")
+    def credit_title(self, role):
+        return one_line(role.title) if role.title else "-"
 
 
 @admin.register(Acknowledgment)

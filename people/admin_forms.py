@@ -3,7 +3,9 @@
 import re
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import UniqueConstraint
 from django.db.models.functions import Lower
 
@@ -34,6 +36,10 @@ class InlineConstraintsForm(forms.ModelForm):
                     constraint.validate(self._meta.model, self.instance, exclude=exclude)
                 except ValidationError as error:
                     self._update_errors(error)
+
+
+# A person's page lists this many of their credits; the Roles list has them all.
+PERSON_CREDITS_SHOWN = 100
 
 
 def rows_to_save(formset):
@@ -104,12 +110,154 @@ class RoleInlineFormSet(forms.BaseInlineFormSet):
             seen.add(credit)
 
 
-def select_place_related(db_field, kwargs):
-    # Team and section labels name their section or project: load them with the choices.
+class PersonCreditsFormSet(RoleInlineFormSet):
+    """A person's credits on their page: the first PERSON_CREDITS_SHOWN, in page order."""
+
+    def get_queryset(self):
+        # BaseModelFormSet.get_queryset: the rows shown, and the rows a submission may change.
+        if not hasattr(self, "_shown"):
+            self._shown = super().get_queryset()[:PERSON_CREDITS_SHOWN]
+        return self._shown
+
+
+# Pickers of a section or team
+
+
+def place_label(place, with_project=False):
+    """What tells a section or team apart in its project: "Research contributions › Vision".
+
+    `with_project` adds the project's title, last, for a list of several projects' places.
+    Needs the section (and the project, with `with_project`) loaded.
+    """
+    if isinstance(place, Team):
+        section = place.section
+        label = f"{section.title} › {place.name or '(no heading)'}"
+    else:
+        section = place
+        label = section.title
+    return f"{label} — {section.project.title}" if with_project else label
+
+
+class PlaceSelect(AutocompleteSelect):
+    """An autocomplete picker of a section or team, labelled by place_label.
+
+    Once `project` is set, it offers only that project's places, labelled without it.
+    `selected`, the place the form's instance already has loaded, is shown without a
+    query, so that an inline of many credits costs no query per row.
+    """
+
+    url_name = "%s:people_place_autocomplete"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = None
+        self.selected = None
+
+    def get_url(self):
+        # AutocompleteMixin.get_url: the address select2 asks for choices (PlaceAutocompleteView).
+        url = super().get_url()
+        return f"{url}?project={self.project.pk}" if self.project else url
+
+    def optgroups(self, name, value, attr=None):
+        # AutocompleteMixin.optgroups looks the selected place up with a query of its own
+        # and labels it with str(); this labels it with place_label, from `selected` if loaded.
+        ids = [str(pk) for pk in value if str(pk).isdigit()]
+        if ids and self.selected is not None and ids == [str(self.selected.pk)]:
+            places = [self.selected]
+        else:
+            places = list(self.choices.queryset.filter(pk__in=ids)) if ids else []
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for place in places:
+            label = place_label(place, with_project=self.project is None)
+            options.append(self.create_option(name, place.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class PlaceAutocompleteView(AutocompleteJsonView):
+    """The choices of a PlaceSelect: every section or team, or those of `?project=`."""
+
+    def process_request(self, request):
+        term, model_admin, source_field, to_field_name = super().process_request(request)
+        if model_admin.model not in (Section, Team):
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+    def project(self):
+        project = self.request.GET.get("project", "")
+        return int(project) if project.isdigit() else None
+
+    def get_queryset(self):
+        places = super().get_queryset()
+        if self.project() is None:
+            return places
+        if places.model is Team:
+            return places.filter(section__project=self.project())
+        return places.filter(project=self.project())
+
+    def serialize_result(self, obj, to_field_name):
+        # The hook Django documents for what an autocomplete result shows.
+        return {"id": str(obj.pk), "text": place_label(obj, with_project=self.project() is None)}
+
+
+def pick_places(db_field, admin_site, kwargs):
+    """Give a section or team foreign key a PlaceSelect, with what its labels need loaded.
+
+    For a ModelAdmin's formfield_for_foreignkey, whose `kwargs` this completes.
+    """
     if db_field.name == "team":
         kwargs["queryset"] = Team.objects.select_related("section__project")
     elif db_field.name == "section":
         kwargs["queryset"] = Section.objects.select_related("project")
+    else:
+        return
+    kwargs["widget"] = PlaceSelect(db_field, admin_site, using=kwargs.get("using"))
+
+
+def limit_places(form, project, **selected):
+    """Limit the form's section and team pickers to `project`; `selected`: their places, loaded."""
+    for name in ("section", "team"):
+        field = form.fields.get(name)
+        # The admin wraps the picker in a RelatedFieldWidgetWrapper (its add and edit links).
+        picker = getattr(field.widget, "widget", None) if field else None
+        if isinstance(picker, PlaceSelect):
+            picker.project = project
+            picker.selected = selected.get(name)
+
+
+def parent(row, field_name):
+    """row.<field_name>, or None when it is empty or gone (a past version's, in its history)."""
+    if row is None or getattr(row, f"{field_name}_id") is None:
+        return None
+    try:
+        return getattr(row, field_name)
+    except ObjectDoesNotExist:
+        return None
+
+
+class CreditPlacesForm(forms.ModelForm):
+    """A credit whose section and team pickers offer its own project's places, once it has one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        team, section = parent(self.instance, "team"), parent(self.instance, "section")
+        project = parent(parent(team, "section") or section, "project")
+        if project is not None:
+            limit_places(self, project, team=team, section=section)
+
+
+class InlineCreditForm(CreditPlacesForm, InlineConstraintsForm):
+    """A credit in an inline: its project's places, and the constraints involving its parent."""
+
+
+class TeamForm(forms.ModelForm):
+    """A team, whose section picker offers its project's sections once it has one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        section = parent(self.instance, "section")
+        project = parent(section, "project")
+        if project is not None:
+            limit_places(self, project, section=section)
 
 
 # What ORCID shows is an address: https://orcid.org/0000-0002-1825-0097.

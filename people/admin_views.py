@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, ProtectedError, RestrictedError
+from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from people.changesets.plan import LISTED_CONFLICTS, UndoError, plan_undo
 from people.changesets.undo import undo
 from people.duplicates import find_groups, shared_spellings
-from people.merging import MergeError, merge_people, plan_merge
+from people.merging import MergeError, merge_people, plan_merge, suggest_kept, weigh_evidence
 from people.models import Alias, ChangeSet, DistinctPair, Mention, Person, Role, credit_section
 
 GROUPS_PER_PAGE = 50
@@ -124,26 +124,19 @@ def duplicate_urls(model_admin):
 # Merging
 
 
-def credit_counts(queryset):
-    return queryset.annotate(
-        role_count=Count("roles", distinct=True), mention_count=Count("mentions", distinct=True)
-    )
-
-
 # "merge" is PersonAdmin.has_merge_permission: change and delete (Django accepts
 # an action when any one of the listed permissions is held).
 @admin.action(description="Merge selected people…", permissions=["merge"])
 def merge_selected_people(modeladmin, request, queryset):
     """Show what merging the selected people changes; merge once the editor confirms."""
-    people = list(credit_counts(queryset).prefetch_related("aliases").order_by("pk"))
+    people = list(queryset.prefetch_related("aliases").order_by("pk"))
     if len(people) < 2:
         modeladmin.message_user(request, "Select at least two people to merge.", messages.WARNING)
         return None
+    evidence = weigh_evidence(people)
+    suggested, reasons = suggest_kept(evidence)
     by_id = {str(person.pk): person for person in people}
-    # By default the record with the most credits is kept: the fewest rows move.
-    kept = by_id.get(request.POST.get("keep")) or max(
-        people, key=lambda person: (person.role_count + person.mention_count, -person.pk)
-    )
+    kept = by_id.get(request.POST.get("keep")) or suggested
     removed = [person for person in people if person != kept]
 
     confirmed = "confirm" in request.POST
@@ -160,6 +153,9 @@ def merge_selected_people(modeladmin, request, queryset):
         "opts": modeladmin.opts,
         "title": "Merge people",
         "people": people,
+        "evidence": evidence,
+        "suggested": suggested,
+        "reasons": reasons,
         "plan": plan_merge(kept, removed),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "action_name": "merge_selected_people",

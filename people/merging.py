@@ -7,11 +7,12 @@ confirms a merge is in people/admin_views.py.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import attrgetter
 
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils.text import Truncator
 
 from people.caching import invalidate_pages
@@ -25,6 +26,7 @@ from people.models import (
     PersonRedirect,
     Project,
     Role,
+    credit_section,
 )
 from people.sorting import same_name_key
 
@@ -75,6 +77,97 @@ class MergePlan:
             f"{len(self.alias_names)} other spellings; "
             f"{len(self.redirected_slugs)} addresses redirected"
         )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What speaks for keeping one of the people being merged, as the preview shows it."""
+
+    person: Person
+    credit_count: int
+    mention_count: int
+    projects: tuple[str, ...]
+    # When the record was first saved with history (None: loaded in bulk, without).
+    first_saved: datetime | None
+    # The other people being merged whose other spellings are this person's name.
+    named_by: tuple[str, ...]
+
+    @property
+    def has_orcid(self):
+        return bool(self.person.orcid)
+
+
+# Each piece of evidence for keeping a record: why it counts, and its measure (more is better).
+KEEP_EVIDENCE = [
+    ("the name the others’ spellings point to", lambda evidence: len(evidence.named_by)),
+    ("the one with an ORCID iD", attrgetter("has_orcid")),
+    ("credited on more projects", lambda evidence: len(evidence.projects)),
+    ("with more credits", lambda evidence: evidence.credit_count + evidence.mention_count),
+    # Ids grow with time: the lowest is the record people have linked to longest.
+    ("the oldest record", lambda evidence: -evidence.person.pk),
+]
+
+
+def weigh_evidence(people):
+    """Return the Evidence of each of `people`, in the order they were created."""
+    people = sorted(people, key=attrgetter("pk"))
+    ids = [person.pk for person in people]
+    credits = {pk: 0 for pk in ids}
+    mentions = {pk: 0 for pk in ids}
+    projects = {pk: set() for pk in ids}
+    roles = Role.objects.filter(person_id__in=ids).values_list(
+        "person_id", credit_section("project__title")
+    )
+    for person_id, title in roles:
+        credits[person_id] += 1
+        projects[person_id].add(title)
+    for person_id, title in Mention.objects.filter(person_id__in=ids).values_list(
+        "person_id", "acknowledgment__project__title"
+    ):
+        mentions[person_id] += 1
+        projects[person_id].add(title)
+    first_saved = dict(
+        Person.history.filter(id__in=ids)
+        .values("id")
+        .annotate(first=Min("history_date"))
+        .values_list("id", "first")
+    )
+    spellings = {pk: set() for pk in ids}
+    for person_id, name in Alias.objects.filter(person_id__in=ids).values_list("person_id", "name"):
+        spellings[person_id].add(same_name_key(name))
+    return [
+        Evidence(
+            person=person,
+            credit_count=credits[person.pk],
+            mention_count=mentions[person.pk],
+            projects=tuple(sorted(projects[person.pk])),
+            first_saved=first_saved.get(person.pk),
+            named_by=tuple(
+                other.name
+                for other in people
+                if other != person and same_name_key(person.name) in spellings[other.pk]
+            ),
+        )
+        for person in people
+    ]
+
+
+def suggest_kept(evidence):
+    """Return the person to keep and why: the one ahead on most evidence, the oldest on a tie.
+
+    A piece of evidence on which everyone is equal says nothing. The oldest record
+    wins ties because its page address is the one people have linked to.
+    """
+    ahead = {item.person.pk: [] for item in evidence}
+    for reason, measure in KEEP_EVIDENCE:
+        values = [measure(item) for item in evidence]
+        if len(set(values)) == 1:
+            continue
+        for item, value in zip(evidence, values, strict=True):
+            if value == max(values):
+                ahead[item.person.pk].append(reason)
+    kept = max(evidence, key=lambda item: (len(ahead[item.person.pk]), -item.person.pk))
+    return kept.person, ahead[kept.person.pk]
 
 
 def role_place(role):

@@ -208,7 +208,9 @@ class Project(models.Model):
 
     title = models.CharField(max_length=200, validators=[validate_title])
     slug = models.SlugField(
-        max_length=100, unique=True, help_text="The page's address: /credits/<slug>/."
+        max_length=100,
+        unique=True,
+        help_text="The last part of the page's address: “gpt-4v” gives /credits/gpt-4v/.",
     )
     intro = models.TextField(
         blank=True, help_text="Opening paragraphs. Separate paragraphs with a blank line."
@@ -397,7 +399,10 @@ class Person(models.Model):
         "that it sorts right. A person whose name has changed since is listed there again.",
     )
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The person's page: /people/<slug>/."
+        max_length=200,
+        unique=True,
+        help_text="The last part of the person's page address: “ada-lovelace” gives "
+        "/people/ada-lovelace/.",
     )
     orcid = models.CharField(
         "ORCID iD",

@@ -444,6 +444,15 @@ def _newest(history):
     )
 
 
+def draft_last_change(project):
+    """When anything the project's draft page shows last changed (its "Last updated")."""
+    models = DraftModels(installed_apps)
+    sections = list(models.section.objects.filter(project=project).only("pk"))
+    teams = list(models.team.objects.filter(section__project=project).only("pk"))
+    acknowledgments = list(models.acknowledgment.objects.filter(project=project).only("pk"))
+    return last_change(project, sections, teams, acknowledgments, models)
+
+
 def last_change(project, sections, teams, acknowledgments, models):
     """Return when anything the draft page shows last changed, in one query.
 

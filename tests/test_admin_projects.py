@@ -1,10 +1,13 @@
 """Projects in the admin: their inlines, section titles, and publishing."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from people.models import Project, Section
+from people.models import Person, Project, Role, Section, Team
 from tests.admin_pages import errors_of, url
+from tests.html_tree import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +244,31 @@ def test_publication_is_not_edited_in_the_project_form(editor_client, submit_for
 
     assert response.status_code == 302
     assert not Project.objects.get().is_published
+
+
+# The date of the last change
+
+
+def test_the_admin_shows_the_last_update_the_page_shows(
+    client, editor_client, make_project, make_section, make_team, make_person, make_credit
+):
+    project = make_project(published_at=datetime(2023, 9, 25, tzinfo=UTC))
+    team = make_team(make_section(project, "Credits"), "Team")
+    ada = make_person("Ada Lovelace")
+    Project.objects.filter(pk=project.pk).update(updated_at=datetime(2023, 9, 25, tzinfo=UTC))
+    for model in [Section, Team, Person]:
+        model.history.update(history_date=datetime(2023, 9, 25, tzinfo=UTC))
+    make_credit(ada, team=team)
+    Role.history.update(history_date=datetime(2026, 11, 29, 12, tzinfo=UTC))
+
+    page = parse(client.get(project.get_absolute_url()).text).find("p", "page-dates")
+    change = parse(editor_client.get(url(Project, "change", project.pk)).text)
+    listed = editor_client.get(url(Project, "changelist")).content.decode()
+
+    assert page.text().endswith("Last updated 29 November 2026")
+    shown = change.find("div", "field-last_updated")
+    assert shown.find("label").text() == "Last updated:"
+    assert shown.find("div", "readonly").text() == "29 November 2026"
+    assert shown.find("time").attrs["datetime"] == page.find_all("time")[-1].attrs["datetime"]
+    assert "Updated at" not in change.text() and "Updated at" not in listed
+    assert "2023" not in shown.text()

@@ -19,7 +19,7 @@ from people.models import (
     Team,
 )
 from people.sorting import sort_key
-from tests.admin_pages import errors_of, url
+from tests.admin_pages import errors_of, page_text, url
 
 pytestmark = pytest.mark.django_db
 
@@ -310,3 +310,28 @@ def test_filtered_changelist_queries_do_not_grow_with_rows(
 
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
+
+
+# Help texts, which the admin shows as HTML
+
+
+@pytest.mark.parametrize(
+    ("model", "address"),
+    [(Project, "/credits/gpt-4v/"), (Person, "/people/ada-lovelace/")],
+    ids=["Project", "Person"],
+)
+def test_the_slug_help_text_shows_an_address(editor_client, model, address):
+    response = editor_client.get(url(model, "add"))
+
+    help_text = response.context["adminform"].form["slug"].help_text
+    assert f"gives {address}" in page_text(response)
+    assert "//." not in page_text(response)
+    assert "<" not in help_text
+
+
+@pytest.mark.parametrize("model", MODELS, ids=by_name)
+def test_no_help_text_holds_what_html_would_eat(model):
+    # The admin renders help texts as HTML: "<slug>" would show as nothing.
+    help_texts = [field.help_text for field in model._meta.get_fields() if field.concrete]
+
+    assert [text for text in help_texts if "<" in text or "&" in text] == []

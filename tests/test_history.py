@@ -134,7 +134,7 @@ def test_inline_additions_and_deletions_are_recorded(
 ):
     team, alias = page[3], page[5]
     kim = make_person("Kim Lee")
-    edit(team, {"roles-TOTAL_FORMS": "2", "roles-1-person": kim.pk})
+    edit(kim, {"roles-TOTAL_FORMS": "1", "roles-0-team": team.pk})
 
     response = editor_client.post(url(Alias, "delete", alias.pk), {"post": "yes"})
 

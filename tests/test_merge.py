@@ -1,10 +1,12 @@
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Permission, User
 from django.db import DatabaseError, connection
 from django.urls import reverse
 
-from people.merging import MergeError, merge_people, plan_merge
+from people.merging import MergeError, merge_people, plan_merge, suggest_kept, weigh_evidence
 from people.models import (
     Acknowledgment,
     Alias,
@@ -18,6 +20,7 @@ from people.models import (
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import read_credits
 from tests.admin_pages import page_text
+from tests.html_tree import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -294,12 +297,112 @@ def test_merge_preview_shows_every_change_and_writes_nothing(editor_client, cred
     assert snapshot() == before
 
 
-def test_merge_preview_keeps_the_record_with_most_credits_by_default(editor_client, credits):
+def test_merge_preview_keeps_by_default_the_name_the_others_spellings_point_to(
+    editor_client, credits
+):
+    # Filippo Rasso has the most credits, but one of his other spellings is "Filippo Raso":
+    # the name of the oldest record, which is kept.
     kept, (rasso, rasso_accent) = credits["kept"], credits["removed"]
 
     response = select(editor_client, [kept, rasso, rasso_accent])
 
-    assert f'value="{rasso.pk}" checked> Filippo Rasso' in page_text(response)
+    text = page_text(response)
+    assert f'value="{kept.pk}" checked> Filippo Raso' in text
+    assert (
+        "Suggested: Filippo Raso, as the name the others’ spellings point to and the oldest "
+        "record." in text
+    )
+
+
+@pytest.fixture
+def jose(make_project, make_section, make_team, make_person, make_credit):
+    """José Pérez, on a page since 2023, and José Perez, imported since with two credits."""
+    established = make_person("José Pérez")
+    old_team = make_team(make_section(make_project("GPT-4", "gpt-4"), "Research"), "Vision")
+    make_credit(established, team=old_team)
+    Person.history.filter(id=established.pk).update(history_date=datetime(2023, 9, 25, tzinfo=UTC))
+    imported = make_person("José Perez")
+    Person.history.filter(id=imported.pk).update(history_date=datetime(2026, 11, 29, tzinfo=UTC))
+    new_section = make_section(make_project("GPT-5", "gpt-5"), "Research")
+    make_credit(imported, team=make_team(new_section, "Vision"))
+    make_credit(imported, section=new_section, title="Vision lead")
+    return established, imported
+
+
+def test_merge_preview_keeps_the_established_record_and_shows_why(editor_client, jose):
+    established, imported = jose
+
+    response = select(editor_client, [imported, established])
+
+    page = parse(response.content.decode())
+    rows = page.find("table", "merge-evidence").find("tbody").find_all("tr")
+    assert [
+        [cell.text() for cell in row.children if not isinstance(cell, str)] for row in rows
+    ] == [
+        [
+            "José Pérez",
+            "/people/jose-perez/",
+            "1",
+            "1",
+            "",
+            f"#{established.pk}, added 25 September 2023",
+            "",
+        ],
+        [
+            "José Perez",
+            "/people/jose-perez-2/",
+            "2",
+            "1",
+            "",
+            f"#{imported.pk}, added 29 November 2026",
+            "",
+        ],
+    ]
+    assert f'value="{established.pk}" checked> José Pérez' in page_text(response)
+    assert "Suggested: José Pérez, as the oldest record." in page_text(response)
+    assert "José Pérez keeps the page address /people/jose-perez/." in page_text(response)
+
+
+def test_merging_as_suggested_keeps_the_established_address(client, editor_client, jose):
+    established, imported = jose
+    preview = select(editor_client, [imported, established])
+    kept = preview.context["plan"].kept.pk
+
+    select(editor_client, [imported, established], keep=kept, previewed=kept, confirm="yes")
+
+    assert list(Person.objects.values_list("name", "slug")) == [("José Pérez", "jose-perez")]
+    assert client.get("/people/jose-perez/").status_code == 200
+    assert client.get("/people/jose-perez-2/")["Location"] == "/people/jose-perez/"
+
+
+def test_more_projects_and_credits_outweigh_age(editor_client, jose, make_project, make_section):
+    established, imported = jose
+    section = make_section(make_project("GPT-6", "gpt-6"), "Research")
+    Role.objects.create(person=imported, section=section, title="Lead")
+
+    response = select(editor_client, [imported, established])
+
+    assert f'value="{imported.pk}" checked> José Perez' in page_text(response)
+    assert "Suggested: José Perez, as credited on more projects and with more credits." in (
+        page_text(response)
+    )
+
+
+def test_an_orcid_and_the_name_others_spell_count_as_evidence(make_person):
+    oldest = with_aliases(make_person("A. Lovelace"), "Ada Lovelace")
+    with_orcid = make_person("Ada Lovelace", orcid="0000-0002-1825-0097")
+    newest = make_person("Ada King")
+
+    evidence = weigh_evidence([newest, with_orcid, oldest])
+    suggested, reasons = suggest_kept(evidence)
+
+    assert [(item.person, item.has_orcid, item.named_by) for item in evidence] == [
+        (oldest, False, ()),
+        (with_orcid, True, ("A. Lovelace",)),
+        (newest, False, ()),
+    ]
+    assert suggested == with_orcid
+    assert reasons == ["the name the others’ spellings point to", "the one with an ORCID iD"]
 
 
 def test_confirming_the_merge_merges_and_shows_the_kept_person(editor_client, credits):
