@@ -125,6 +125,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # An upload waits for its confirmation in the database, which every worker shares.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "people.spreadsheet.storage.DatabaseUploadStorage"
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+# The longest a web request waits for a project that another transaction (an import,
+# a publication) has locked, before saying so instead of hanging.
+WEB_LOCK_WAIT_SECONDS = float(env("WEB_LOCK_WAIT_SECONDS", "3"))
 IMPORT_UPLOAD_EXPIRY = int(env("IMPORT_UPLOAD_EXPIRY", str(60 * 60 * 24)))
 
 AUTHENTICATION_BACKENDS = [

@@ -20,9 +20,8 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
-from people.models import Project
+from people.models import Project, ProjectBusy
 from people.resources import CreditsCSV, CreditsXLSX
-from people.spreadsheet.apply import ProjectBusy
 from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
 from people.spreadsheet.plan import ADD, MODES
 from people.spreadsheet.storage import UploadExpired

@@ -10,6 +10,7 @@ removed in bulk, after a confirmation. The page costs the same queries whatever 
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -25,7 +26,16 @@ from django.views.decorators.http import require_POST
 
 from people.admin_forms import place_label
 from people.caching import invalidate_pages
-from people.models import Alias, Person, Role, Section, Team, validate_name, validate_title
+from people.models import (
+    Alias,
+    Person,
+    ProjectBusy,
+    Role,
+    Section,
+    Team,
+    validate_name,
+    validate_title,
+)
 from people.sorting import sort_fold
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import CreditRow, CreditsError, clean_cell
@@ -275,12 +285,15 @@ def paste_view(request, model_admin, object_id):
                     user=request.user,
                     source=f"names pasted into {place_credits}"[:200],
                     expected_digest=request.POST.get("digest", ""),
+                    wait_seconds=settings.WEB_LOCK_WAIT_SECONDS,
                 )
                 messages.success(request, pasted_message(place_credits, plan))
                 return redirect(place_credits.change_url())
             plan = import_credits(place_credits.project, rows, ADD, dry_run=True)
         except CreditsError as error:
             plan, problems = None, [str(problem) for problem in error.problems]
+        except ProjectBusy as error:
+            plan, problems = None, [str(error)]
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,

@@ -7,6 +7,7 @@ The work is done in people/versions.py (publishing, restoring) and people/diff.p
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from people.diff import compare
-from people.models import NOTE_MAX_LENGTH, Version
+from people.models import NOTE_MAX_LENGTH, ProjectBusy, Version
 from people.restoring import restore_draft
 from people.snapshots import draft_snapshot, one_snapshot
 from people.versions import (
@@ -89,9 +90,14 @@ def publish_one(modeladmin, request, project, note):
         return
     try:
         publication = publish(
-            project, user=request.user, note=note, base=int(base), fingerprint=fingerprint
+            project,
+            user=request.user,
+            note=note,
+            base=int(base),
+            fingerprint=fingerprint,
+            wait_seconds=settings.WEB_LOCK_WAIT_SECONDS,
         )
-    except PublishError as error:
+    except (PublishError, ProjectBusy) as error:
         modeladmin.message_user(request, f"“{project}”: {error}", messages.ERROR)
         return
     number = publication.version.number
@@ -130,7 +136,12 @@ def publish_view(request, modeladmin, object_id):
 
 
 def unpublish_selected_projects(modeladmin, request, queryset):
-    taken_down = [project for project in queryset if unpublish(project, request.user)]
+    wait = settings.WEB_LOCK_WAIT_SECONDS
+    try:
+        taken_down = [project for project in queryset if unpublish(project, request.user, wait)]
+    except ProjectBusy as error:
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return
     if taken_down:
         modeladmin.message_user(
             request, f"Unpublished {len(taken_down)} project(s).", messages.SUCCESS
@@ -227,8 +238,10 @@ def restore_view(request, modeladmin, object_id, number):
     version = get_object_or_404(Version, project=project, number=number)
     if request.method == "POST":
         try:
-            restore_draft(project, version, user=request.user)
-        except PublishError as error:
+            restore_draft(
+                project, version, user=request.user, wait_seconds=settings.WEB_LOCK_WAIT_SECONDS
+            )
+        except (PublishError, ProjectBusy) as error:
             messages.error(request, str(error))
         else:
             messages.success(

@@ -5,7 +5,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import OperationalError, connection, models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Length, Lower
 from django.urls import reverse
@@ -261,6 +261,45 @@ class Project(models.Model):
         self.is_published = True
         if self.published_at is None:
             self.published_at = timezone.now()
+
+
+# PostgreSQL's lock_not_available: lock_timeout ran out, or NOWAIT found the row locked.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class ProjectBusy(Exception):
+    """Another transaction, such as an import, kept the project locked longer than we wait."""
+
+    def __init__(self):
+        super().__init__("An import is running on this project; try again when it finishes.")
+
+
+def lock_projects(projects, *, wait_seconds=None):
+    """Lock the rows of `projects` (a queryset) until the transaction ends; return them.
+
+    Call inside a transaction. On PostgreSQL, waits at most `wait_seconds` for a lock
+    another transaction holds, then raises ProjectBusy; None waits as long as it takes.
+    SQLite locks nothing here: it lets one transaction write at a time anyway.
+    """
+    if wait_seconds is not None and connection.vendor == "postgresql":
+        # Like SET LOCAL: the limit ends with the transaction.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{max(1, round(wait_seconds * 1000))}ms"],
+            )
+    try:
+        return list(projects.select_for_update(of=["self"]))
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise ProjectBusy from error
+        raise
+
+
+def lock_project(project, *, wait_seconds=None):
+    """Lock one project's row (see lock_projects); None if the project no longer exists."""
+    locked = lock_projects(Project.objects.filter(pk=project.pk), wait_seconds=wait_seconds)
+    return locked[0] if locked else None
 
 
 class Resource(models.Model):

@@ -5,6 +5,7 @@ reading, planning, writing and exporting behind them are people/spreadsheet's, w
 the command line and the public credits.csv use without this library.
 """
 
+from django.conf import settings
 from import_export import resources
 from import_export.fields import Field
 from import_export.formats import base_formats
@@ -108,7 +109,7 @@ class CreditResource(resources.ModelResource):
                 user=kwargs.get("user"),
                 source=kwargs.get("file_name") or "",
                 expected_digest=None if dry_run else self.expected_digest,
-                wait_seconds=apply.WEB_LOCK_WAIT_SECONDS,
+                wait_seconds=settings.WEB_LOCK_WAIT_SECONDS,
             )
         except CreditsError as error:
             if raise_errors:

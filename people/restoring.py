@@ -17,11 +17,11 @@ from people.models import (
     Mention,
     Person,
     PersonRedirect,
-    Project,
     Resource,
     Role,
     Section,
     Team,
+    lock_project,
     numbered_slug,
     slug_base,
 )
@@ -29,7 +29,7 @@ from people.snapshots import draft_snapshot
 from people.versions import load_snapshot, merges
 
 
-def restore_draft(project, version, user=None):
+def restore_draft(project, version, user=None, wait_seconds=None):
     """Set `project`'s draft back to `version`'s content; return the Comparison it made.
 
     Sections, teams and acknowledgments keep their ids (those deleted since are
@@ -41,7 +41,7 @@ def restore_draft(project, version, user=None):
     """
     reason = f"Restored the draft from version {version.number}"
     with transaction.atomic():
-        locked = Project.objects.select_for_update().get(pk=project.pk)
+        locked = lock_project(project, wait_seconds=wait_seconds)
         before = draft_snapshot(locked)
         target = load_snapshot(version)
         restore = Restore(locked, user, reason)

@@ -25,6 +25,7 @@ from people.models import (
     Project,
     PublishedPerson,
     Version,
+    lock_project,
     refuse_hidden_characters,
 )
 from people.snapshots import Snapshot, draft_snapshot, one_snapshot, version_snapshot
@@ -207,7 +208,7 @@ def clean_note(note):
     return note
 
 
-def publish(project, *, user=None, note="", base=None, fingerprint=None):
+def publish(project, *, user=None, note="", base=None, fingerprint=None, wait_seconds=None):
     """Publish `project`'s draft as its next version and return the Publication.
 
     `base` and `fingerprint` are those of the Preview the editor confirmed: when
@@ -218,7 +219,7 @@ def publish(project, *, user=None, note="", base=None, fingerprint=None):
     note = clean_note(note)
     try:
         with one_snapshot(), transaction.atomic():
-            locked = Project.objects.select_for_update().filter(pk=project.pk).first()
+            locked = lock_project(project, wait_seconds=wait_seconds)
             if locked is None:
                 raise PublishError("This project no longer exists; nothing was published.")
             latest = latest_version(locked)
@@ -291,10 +292,10 @@ def _save_project(project, user, reason):
     invalidate_pages()
 
 
-def unpublish(project, user=None):
+def unpublish(project, user=None, wait_seconds=None):
     """Take the project's page down for the public (410 Gone); its versions are kept."""
     with transaction.atomic():
-        locked = Project.objects.select_for_update().get(pk=project.pk)
+        locked = lock_project(project, wait_seconds=wait_seconds)
         if not locked.is_published:
             return False
         locked.is_published = False

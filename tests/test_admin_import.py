@@ -341,9 +341,9 @@ def test_admin_confirm_fails_when_the_credits_changed_since_the_preview(
     connection.vendor != "postgresql", reason="SQLite has no row locks for another connection"
 )
 def test_admin_confirm_waits_seconds_at_most_for_a_project_an_import_holds(
-    editor_client, make_project, monkeypatch
+    editor_client, make_project, settings
 ):
-    monkeypatch.setattr("people.spreadsheet.apply.WEB_LOCK_WAIT_SECONDS", 1)
+    settings.WEB_LOCK_WAIT_SECONDS = 1
     project = make_project()
     preview = upload(editor_client, project, csv_file("Safety,Evals,Ann Beta,"))
     before = {**database_rows(), "people.ImportUpload": 0}

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.db import IntegrityError, connection, transaction
 
-from people.models import Person, Project, Role, Section, Team
+from people.models import Person, Project, ProjectBusy, Role, Section, Team, lock_project
 from people.pages import project_page
-from people.spreadsheet.apply import ProjectBusy, apply_plan, import_credits, lock_project
+from people.spreadsheet.apply import apply_plan, import_credits
 from people.spreadsheet.format import CreditsError, read_credits
 from people.spreadsheet.plan import SYNC, build_plan
 from tests.spreadsheets import (

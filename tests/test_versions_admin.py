@@ -1,13 +1,17 @@
 """Versions in the admin: publishing after reviewing the changes, the versions of a project,
 comparing two of them, and restoring the draft from one."""
 
+import time
+
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.db import connection
 
 from people.models import Project, Role, Team
 from people.versions import publish
 from tests.admin_pages import page_text, url
 from tests.html_tree import parse
+from tests.spreadsheets import locked_elsewhere
 
 pytestmark = pytest.mark.django_db
 
@@ -254,3 +258,32 @@ def test_a_project_once_published_cannot_be_deleted(admin_client, project):
     assert "<title>Cannot delete project | Credits administration</title>" in page_text(response)
     assert "Version: Vision credits, version 1" in page_text(response)
     assert Project.objects.filter(pk=project.pk).exists()
+
+
+# Committed rows, so that the other connection sees the project it locks.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no row locks for another connection"
+)
+def test_publishing_while_an_import_holds_the_project_says_so_and_waits_seconds_at_most(
+    editor_client, project, settings
+):
+    settings.WEB_LOCK_WAIT_SECONDS = 1
+    screen = publish_screen(editor_client, project)
+
+    with locked_elsewhere(project):
+        started = time.monotonic()
+        response = confirm(editor_client, screen)
+        unpublished = editor_client.post(
+            url(Project, "changelist"),
+            {"action": "unpublish", "_selected_action": [project.pk]},
+            follow=True,
+        )
+        waited = time.monotonic() - started
+
+    busy = "An import is running on this project; try again when it finishes."
+    assert messages_of(response) == [f"“Vision credits”: {busy}"]
+    assert messages_of(unpublished) == [busy]
+    assert project.versions.count() == 2
+    assert Project.objects.get(pk=project.pk).is_published
+    assert waited < 8

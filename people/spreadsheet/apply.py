@@ -11,7 +11,7 @@ import gc
 from contextlib import contextmanager
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -20,10 +20,10 @@ from people.changesets.record import recording_import
 from people.models import (
     Person,
     PersonRedirect,
-    Project,
     Role,
     Section,
     Team,
+    lock_project,
     numbered_slug,
     slug_base,
 )
@@ -31,46 +31,6 @@ from people.sorting import sort_key
 from people.spreadsheet import bulk
 from people.spreadsheet.format import CreditsError
 from people.spreadsheet.plan import ADD, ExistingSection, ExistingTeam, build_plan
-
-# The longest a web request waits for a project that an import has locked.
-WEB_LOCK_WAIT_SECONDS = 3
-# PostgreSQL's lock_not_available: lock_timeout ran out, or NOWAIT found the row locked.
-LOCK_NOT_AVAILABLE = "55P03"
-
-
-class ProjectBusy(Exception):
-    """Another transaction, such as an import, kept the project locked longer than we wait."""
-
-    def __init__(self):
-        super().__init__("An import is running on this project; try again when it finishes.")
-
-
-def lock_projects(projects, *, wait_seconds=None):
-    """Lock the rows of `projects` (a queryset) until the transaction ends; return them.
-
-    Call inside a transaction. On PostgreSQL, waits at most `wait_seconds` for a lock
-    another transaction holds, then raises ProjectBusy; None waits as long as it takes.
-    SQLite locks nothing here: it lets one transaction write at a time anyway.
-    """
-    if wait_seconds is not None and connection.vendor == "postgresql":
-        # Like SET LOCAL: the limit ends with the transaction.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true)",
-                [f"{max(1, round(wait_seconds * 1000))}ms"],
-            )
-    try:
-        return list(projects.select_for_update(of=["self"]))
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
-            raise ProjectBusy from error
-        raise
-
-
-def lock_project(project, *, wait_seconds=None):
-    """Lock one project's row (see lock_projects); None if the project no longer exists."""
-    locked = lock_projects(Project.objects.filter(pk=project.pk), wait_seconds=wait_seconds)
-    return locked[0] if locked else None
 
 
 @contextmanager
