@@ -47,7 +47,7 @@ def build(members):
     from django.core.management import call_command
     from django.urls import reverse
 
-    from people.models import Person, Project, Role, Section, Team
+    from people.models import Credit, Person, Project, Section, Team
     from people.sorting import sort_key
 
     call_command("flush", interactive=False, verbosity=0)
@@ -63,12 +63,13 @@ def build(members):
         ),
         batch_size=5_000,
     )
-    credits = [Role(person=person, team=team) for person in people]
-    credits += [Role(person=person, section=section, title="Lead") for person in people]
+    credits = [Credit(person=person, team=team) for person in people]
+    credits += [Credit(person=person, section=section, title="Lead") for person in people]
     credits += [
-        Role(person=people[0], team=busy, title=f"Task {number}") for number in range(members // 10)
+        Credit(person=people[0], team=busy, title=f"Task {number}")
+        for number in range(members // 10)
     ]
-    Role.objects.bulk_create(credits, batch_size=5_000)
+    Credit.objects.bulk_create(credits, batch_size=5_000)
     return {
         "team": reverse("admin:people_team_change", args=[team.pk]),
         "paste": reverse("admin:people_team_credits_paste", args=[team.pk]),

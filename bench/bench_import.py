@@ -182,7 +182,7 @@ def plain_resource_import(data):
     from django.utils.text import slugify
     from import_export import fields, resources, widgets
 
-    from people.models import Person, Project, Role, Section, Team
+    from people.models import Credit, Person, Project, Section, Team
 
     project = Project.objects.get(slug="bench")
 
@@ -193,7 +193,7 @@ def plain_resource_import(data):
         title = fields.Field("title", "role")
 
         class Meta:
-            model = Role
+            model = Credit
             fields = ("person", "section", "team", "title")
             import_id_fields = ("person", "section", "team", "title")
             skip_unchanged = True
@@ -228,7 +228,7 @@ def bulk_create_import(data):
     from django.db import transaction
     from django.utils.text import slugify
 
-    from people.models import Person, Project, Role, Section, Team
+    from people.models import Credit, Person, Project, Section, Team
     from people.sorting import sort_key
 
     started = time.perf_counter()
@@ -257,14 +257,14 @@ def bulk_create_import(data):
         for row in rows:
             is_lead = row["role"] and not row["team"]
             roles.append(
-                Role(
+                Credit(
                     person=people[row["person"]],
                     section=sections[row["section"]] if is_lead else None,
                     team=None if is_lead else teams[(row["section"], row["team"])],
                     title=row["role"],
                 )
             )
-        Role.objects.bulk_create(roles, batch_size=1000)
+        Credit.objects.bulk_create(roles, batch_size=1000)
     return time.perf_counter() - started
 
 
@@ -462,10 +462,12 @@ def report_varied(rows, folder, repeat):
         after_again = counts()
         removal = run_child(kept, sync=True)
         after_removal = counts()
-        assert after_first["Role"] == rows and after_first["HistoricalRole"] == rows, after_first
+        assert after_first["Credit"] == rows and after_first["HistoricalCredit"] == rows, (
+            after_first
+        )
         assert after_again == after_first, (after_first, after_again)
-        assert after_removal["Role"] == 1, after_removal
-        assert after_removal["HistoricalRole"] == 2 * rows + 1, after_removal
+        assert after_removal["Credit"] == 1, after_removal
+        assert after_removal["HistoricalCredit"] == 2 * rows + 1, after_removal
         runs.append((first, again, removal))
     first, again, removal = (min(measures, key=seconds) for measures in zip(*runs, strict=True))
     first_rate = rows / first["seconds"]
@@ -515,7 +517,7 @@ def report_shape(title, data, rows, folder, repeat):
     for _run in range(repeat):
         empty_database()
         runs.append(run_child(path))
-        assert counts()["Role"] == rows
+        assert counts()["Credit"] == rows
     ours = min(runs, key=seconds)
     ours_rate = rows / ours["seconds"]
     print(

@@ -68,7 +68,7 @@ def setup_django():
 def build_project():
     """Create the synthetic project with bulk inserts and return it, unpublished."""
     from people.caching import invalidate_pages
-    from people.models import Acknowledgment, Mention, Person, Project, Role, Section, Team
+    from people.models import Acknowledgment, Credit, Mention, Person, Project, Section, Team
     from people.sorting import sort_key
 
     rng = random.Random(4)
@@ -96,7 +96,7 @@ def build_project():
         for number in range(TEAMS)
     )
     leads = [
-        Role(person=rng.choice(people), section=section, title=f"Lead {number + 1}")
+        Credit(person=rng.choice(people), section=section, title=f"Lead {number + 1}")
         for section in sections
         for number in range(LEADS_PER_SECTION)
     ]
@@ -105,8 +105,8 @@ def build_project():
     for number in range(ROLES - len(leads)):
         person = people[number % PEOPLE]
         team = teams[(number // PEOPLE * 7 + number) % TEAMS]
-        members.append(Role(person=person, team=team))
-    Role.objects.bulk_create(leads + members)
+        members.append(Credit(person=person, team=team))
+    Credit.objects.bulk_create(leads + members)
     acknowledgment = Acknowledgment.objects.create(project=project, text="We thank our testers:")
     Mention.objects.bulk_create(
         Mention(acknowledgment=acknowledgment, person=person) for person in people[:25]
@@ -130,7 +130,7 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from people.caching import new_generation
-    from people.models import Role, Version
+    from people.models import Credit, Version
     from people.versions import load_snapshot, publish
     from people.views import Shown, project_page_context
 
@@ -138,7 +138,7 @@ def main():
     project = build_project()
     publish(project)
     print(
-        f"Built {Role.objects.count():,} credits of {project.title!r} "
+        f"Built {Credit.objects.count():,} credits of {project.title!r} "
         f"in {time.perf_counter() - started:.1f} s on {connection.vendor}."
     )
     url = project.get_absolute_url()

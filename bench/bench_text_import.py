@@ -74,9 +74,9 @@ def timed(function, *args, **kwargs):
 
 
 def empty_database():
-    from people.models import Acknowledgment, Person, Project, Role
+    from people.models import Acknowledgment, Credit, Person, Project
 
-    Role.objects.all().delete()
+    Credit.objects.all().delete()
     Acknowledgment.objects.all().delete()
     Project.objects.all().delete()
     Person.objects.all().delete()

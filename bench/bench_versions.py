@@ -68,28 +68,30 @@ def content_bytes(version):
 
 def edit(number):
     """A small edit of the draft: one credit's title changes."""
-    from people.models import Role
+    from people.models import Credit
 
-    role = Role.objects.filter(team__isnull=False).order_by("pk")[number % 1000]
-    Role.objects.filter(pk=role.pk).update(title=f"Edit {number}")
+    credit = Credit.objects.filter(team__isnull=False).order_by("pk")[number % 1000]
+    Credit.objects.filter(pk=credit.pk).update(title=f"Edit {number}")
 
 
 def edit_a_lot(project):
     """500 credits added, 500 removed, 100 retitled, 50 people renamed."""
-    from people.models import Person, Role, Team
+    from people.models import Credit, Person, Team
 
-    roles = list(Role.objects.filter(team__isnull=False).order_by("pk"))
-    Role.objects.filter(pk__in=[role.pk for role in roles[:500]]).delete()
-    Role.objects.filter(pk__in=[role.pk for role in roles[500:600]]).update(title="Retitled")
+    credits = list(Credit.objects.filter(team__isnull=False).order_by("pk"))
+    Credit.objects.filter(pk__in=[credit.pk for credit in credits[:500]]).delete()
+    Credit.objects.filter(pk__in=[credit.pk for credit in credits[500:600]]).update(
+        title="Retitled"
+    )
     teams = list(Team.objects.filter(section__project=project))
     people = list(Person.objects.order_by("pk"))
-    taken = set(Role.objects.values_list("person_id", "team_id"))
+    taken = set(Credit.objects.values_list("person_id", "team_id"))
     new = []
     for number, person in enumerate(people):
         team = teams[(number * 13) % len(teams)]
         if (person.pk, team.pk) not in taken and len(new) < 500:
-            new.append(Role(person=person, team=team))
-    Role.objects.bulk_create(new)
+            new.append(Credit(person=person, team=team))
+    Credit.objects.bulk_create(new)
     for person in people[:50]:
         Person.objects.filter(pk=person.pk).update(name=f"{person.name} Renamed")
 
@@ -99,11 +101,11 @@ def main():
     from django.db import connection
 
     from people.diff import compare
-    from people.models import Role, Version
+    from people.models import Credit, Version
     from people.versions import load_snapshot, merges, publish
 
     project = build_project()
-    credits = Role.objects.in_projects([project]).count()
+    credits = Credit.objects.in_projects([project]).count()
     print(f"Built {credits:,} credits of {project.title!r} on {connection.vendor}.")
 
     first_seconds, first = timed(lambda: publish(project))

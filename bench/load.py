@@ -28,10 +28,10 @@ GIVEN = ["Łukasz", "Zoë", "Renée", "José", "Ana", "Björn", "Chloé", "Dmitr
 FAMILY = ["Kondraciuk", "Mélý", "Röttger", "Nuñez", "Østergaard", "Çelik", "Smith", "de Almeida"]
 
 
-def build_synthetic_project(slug, people=2000, roles=10_000, sections=6, teams=60):
-    """A published project of `roles` team memberships, written with bulk_create."""
+def build_synthetic_project(slug, people=2000, credits=10_000, sections=6, teams=60):
+    """A published project of `credits` team memberships, written with bulk_create."""
     from people.caching import invalidate_pages
-    from people.models import Person, Project, Role, Section, Team
+    from people.models import Credit, Person, Project, Section, Team
     from people.sorting import sort_key
     from people.versions import publish
 
@@ -50,9 +50,9 @@ def build_synthetic_project(slug, people=2000, roles=10_000, sections=6, teams=6
         Person(name=name, slug=f"synthetic-{n}", sort_key=sort_key(name, ""))
         for n, name in enumerate(names)
     )
-    per_person = roles // people
-    Role.objects.bulk_create(
-        Role(person=person, team=team_rows[(n * per_person + k) % teams])
+    per_person = credits // people
+    Credit.objects.bulk_create(
+        Credit(person=person, team=team_rows[(n * per_person + k) % teams])
         for n, person in enumerate(person_rows)
         for k in range(per_person)
     )
@@ -73,7 +73,7 @@ def prepare(database_url):
     paths = {}
     for project in Project.objects.all():
         people = list(
-            Person.objects.filter(roles__team__section__project=project)
+            Person.objects.filter(credits__team__section__project=project)
             .distinct()
             .values_list("slug", flat=True)
         )

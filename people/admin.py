@@ -11,17 +11,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from people.admin_filters import (
     CreditedInProjectFilter,
+    CreditKindFilter,
     HasAliasesFilter,
     HasCreditsFilter,
     HasOrcidFilter,
     HasSortNameFilter,
     HasTitleFilter,
     ProjectFilter,
-    RoleKindFilter,
     SectionFilter,
 )
 from people.admin_forms import (
     PERSON_CREDITS_SHOWN,
+    CreditInlineFormSet,
     CreditPlacesForm,
     DistinctPairForm,
     InlineConstraintsForm,
@@ -31,7 +32,6 @@ from people.admin_forms import (
     PersonCreditsFormSet,
     PersonForm,
     PlaceAutocompleteView,
-    RoleInlineFormSet,
     TeamForm,
     pick_places,
 )
@@ -55,13 +55,13 @@ from people.models import (
     Acknowledgment,
     Alias,
     ChangeSet,
+    Credit,
     DistinctPair,
     Mention,
     Person,
     PersonRedirect,
     Project,
     Resource,
-    Role,
     Section,
     Team,
     Version,
@@ -107,14 +107,14 @@ class AcknowledgmentInline(admin.TabularInline):
     }
 
 
-class RoleInline(admin.TabularInline):
-    model = Role
+class CreditInline(admin.TabularInline):
+    model = Credit
     form = InlineCreditForm
-    formset = RoleInlineFormSet
+    formset = CreditInlineFormSet
     extra = 0
 
     def get_queryset(self, request):
-        # Each row is labelled with the role's person and place.
+        # Each row is labelled with the credit's person and place.
         return (
             super()
             .get_queryset(request)
@@ -135,7 +135,7 @@ class RoleInline(admin.TabularInline):
         return formfield
 
 
-class LeadInline(RoleInline):
+class LeadInline(CreditInline):
     fk_name = "section"
     form = LeadInlineForm
     fields = ["person", "title"]
@@ -153,7 +153,7 @@ class TeamInline(admin.TabularInline):
     show_change_link = True
 
 
-class MemberInline(RoleInline):
+class MemberInline(CreditInline):
     fk_name = "team"
     fields = ["person", "title"]
     autocomplete_fields = ["person"]
@@ -161,7 +161,7 @@ class MemberInline(RoleInline):
     verbose_name_plural = "members"
 
 
-class PersonRoleInline(RoleInline):
+class PersonCreditInline(CreditInline):
     fk_name = "person"
     formset = PersonCreditsFormSet
     fields = ["project", "section", "team", "title"]
@@ -183,10 +183,10 @@ class PersonRoleInline(RoleInline):
         )
 
     @admin.display(description="project")
-    def project(self, role):
-        if role.pk is None:
+    def project(self, credit):
+        if credit.pk is None:
             return "-"
-        return role.place_section.project
+        return credit.place_section.project
 
 
 class AliasInline(admin.TabularInline):
@@ -328,7 +328,7 @@ class SectionAdmin(HistoryAdmin):
             .select_related("project")
             .annotate(
                 team_count=count_of(Team.objects.filter(section=OuterRef("pk"))),
-                lead_count=count_of(Role.objects.filter(section=OuterRef("pk"))),
+                lead_count=count_of(Credit.objects.filter(section=OuterRef("pk"))),
             )
         )
 
@@ -392,7 +392,7 @@ class TeamAdmin(HistoryAdmin):
             super()
             .get_queryset(request)
             .select_related("section__project")
-            .annotate(member_count=Count("roles"))
+            .annotate(member_count=Count("credits"))
         )
 
     @admin.display(description="name", ordering="name")
@@ -442,7 +442,7 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
         ),
         ("Links", {"fields": ["orcid", "homepage"]}),
     ]
-    inlines = [AliasInline, PersonRoleInline]
+    inlines = [AliasInline, PersonCreditInline]
     actions = [merge_selected_people]
 
     class Media:
@@ -459,7 +459,7 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(credit_count=Count("roles"))
+            .annotate(credit_count=Count("credits"))
             .prefetch_related("aliases")
         )
 
@@ -495,7 +495,7 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
         if obj is not None and obj.credit_count > PERSON_CREDITS_SHOWN:
             context["credits_not_shown"] = obj.credit_count - PERSON_CREDITS_SHOWN
             context["all_credits_url"] = (
-                reverse("admin:people_role_changelist") + f"?person__id__exact={obj.pk}"
+                reverse("admin:people_credit_changelist") + f"?person__id__exact={obj.pk}"
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -524,11 +524,11 @@ def one_line(text, whole=None):
     return format_html('<span title="{}">{}</span>', whole or text, text)
 
 
-@admin.register(Role)
-class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
+@admin.register(Credit)
+class CreditAdmin(CreditsImportExportMixin, HistoryAdmin):
     resource_classes = [CreditResource]
     list_display = ["person", "project", "section_title", "team_name", "credit_title"]
-    list_filter = [ProjectFilter, SectionFilter, RoleKindFilter, HasTitleFilter]
+    list_filter = [ProjectFilter, SectionFilter, CreditKindFilter, HasTitleFilter]
     search_fields = ["person__name", "title", "team__name", "section__title"]
     list_select_related = ["person", "team__section__project", "section__project"]
     ordering = ["person__sort_key", "id"]
@@ -562,23 +562,23 @@ class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
         ]
 
     @admin.display(description="project", ordering=credit_section("project__title"))
-    def project(self, role):
-        project = role.place_section.project
+    def project(self, credit):
+        project = credit.place_section.project
         return one_line(project.slug, project.title)
 
     @admin.display(description="section", ordering=credit_section("title"))
-    def section_title(self, role):
-        return one_line(role.place_section.title)
+    def section_title(self, credit):
+        return one_line(credit.place_section.title)
 
     @admin.display(description="team", ordering="team__name")
-    def team_name(self, role):
-        if role.team_id is None:
+    def team_name(self, credit):
+        if credit.team_id is None:
             return "(lead line)"
-        return one_line(role.team.name or "(no heading)")
+        return one_line(credit.team.name or "(no heading)")
 
     @admin.display(description="title", ordering="title")
-    def credit_title(self, role):
-        return one_line(role.title) if role.title else "-"
+    def credit_title(self, credit):
+        return one_line(credit.title) if credit.title else "-"
 
 
 @admin.register(Acknowledgment)

@@ -6,14 +6,14 @@ from django.db.models import Exists, OuterRef, Q
 
 from people.models import (
     Alias,
+    Credit,
     Project,
-    Role,
     Section,
 )
 
 
 class ProjectFilter(admin.SimpleListFilter):
-    """Roles of one project, whether lead lines or team memberships."""
+    """Credits of one project, whether lead lines or team memberships."""
 
     title = "project"
     parameter_name = "project"
@@ -39,12 +39,12 @@ class CreditedInProjectFilter(ProjectFilter):
         if self.value() is None:
             return queryset
         # A subquery, not a join: a join would repeat people and inflate their credit counts.
-        roles = super().queryset(request, Role.objects.all())
-        return queryset.filter(pk__in=roles.values("person_id"))
+        credits = super().queryset(request, Credit.objects.all())
+        return queryset.filter(pk__in=credits.values("person_id"))
 
 
 class SectionFilter(admin.SimpleListFilter):
-    """Roles under one section of the project chosen in the project filter."""
+    """Credits under one section of the project chosen in the project filter."""
 
     title = "section"
     parameter_name = "section"
@@ -68,7 +68,7 @@ class SectionFilter(admin.SimpleListFilter):
         return queryset.filter(Q(team__section=value) | Q(section=value))
 
 
-class RoleKindFilter(admin.SimpleListFilter):
+class CreditKindFilter(admin.SimpleListFilter):
     title = "kind"
     parameter_name = "kind"
 
@@ -104,7 +104,7 @@ class YesNoFilter(admin.SimpleListFilter):
 class HasCreditsFilter(YesNoFilter):
     title = "has credits"
     parameter_name = "has_credits"
-    condition = Exists(Role.objects.filter(person=OuterRef("pk")))
+    condition = Exists(Credit.objects.filter(person=OuterRef("pk")))
 
 
 class HasAliasesFilter(YesNoFilter):

@@ -38,7 +38,7 @@ class InlineConstraintsForm(forms.ModelForm):
                     self._update_errors(error)
 
 
-# A person's page lists this many of their credits; the Roles list has them all.
+# A person's page lists this many of their credits; the Credits list has them all.
 PERSON_CREDITS_SHOWN = 100
 
 
@@ -91,26 +91,26 @@ class LeadInlineForm(InlineConstraintsForm):
         self.fields["title"].required = True
 
 
-class RoleInlineFormSet(forms.BaseInlineFormSet):
+class CreditInlineFormSet(forms.BaseInlineFormSet):
     """Refuses the same credit twice in one submission.
 
     Django compares the rows of a formset only for constraints without a
-    condition, and the role constraints have one.
+    condition, and the credit constraints have one.
     """
 
     def clean(self):
         super().clean()
         seen = set()
         for form in rows_to_save(self):
-            role = form.instance
-            credit = (role.person_id, role.section_id, role.team_id, role.title)
-            if credit in seen:
+            credit = form.instance
+            place = (credit.person_id, credit.section_id, credit.team_id, credit.title)
+            if place in seen:
                 form.add_error(None, "This credit is listed twice.")
                 raise ValidationError("Please remove the credits listed twice.")
-            seen.add(credit)
+            seen.add(place)
 
 
-class PersonCreditsFormSet(RoleInlineFormSet):
+class PersonCreditsFormSet(CreditInlineFormSet):
     """A person's credits on their page: the first PERSON_CREDITS_SHOWN, in page order."""
 
     def get_queryset(self):

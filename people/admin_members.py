@@ -28,9 +28,9 @@ from people.admin_forms import place_label
 from people.caching import invalidate_pages
 from people.models import (
     Alias,
+    Credit,
     Person,
     ProjectBusy,
-    Role,
     Section,
     Team,
     validate_name,
@@ -45,7 +45,7 @@ CREDITS_PER_PAGE = 100
 # A confirmation lists this many of the credits it removes, and counts the others.
 LISTED = 100
 NAME_LENGTH = Person._meta.get_field("name").max_length
-TITLE_LENGTH = Role._meta.get_field("title").max_length
+TITLE_LENGTH = Credit._meta.get_field("title").max_length
 BATCH_SIZE = 1000
 
 
@@ -95,10 +95,10 @@ class PlaceCredits:
         return place_label(self.place, with_project=True)
 
     def credits(self):
-        return Role.objects.filter(**{self.field: self.place})
+        return Credit.objects.filter(**{self.field: self.place})
 
     def new_credit(self, person, title):
-        return Role(person=person, title=title, **{self.field: self.place})
+        return Credit(person=person, title=title, **{self.field: self.place})
 
     def row(self, line, name, title):
         """The pasted name on `line` as the import reads a row of a file."""
@@ -135,7 +135,7 @@ class AddCreditForm(forms.Form):
 
     def __init__(self, place_credits, admin_site, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        person = Role._meta.get_field("person")
+        person = Credit._meta.get_field("person")
         self.fields["person"] = person.formfield(
             widget=AutocompleteSelect(person, admin_site),
             help_text="Type a name or another spelling.",
@@ -235,8 +235,8 @@ def credits_panel(request, model_admin, place):
 def user_may(user, action):
     """Whether `user` may add, paste (which may add people too) or delete credits."""
     if action == "paste":
-        return user.has_perms(["people.add_role", "people.add_person"])
-    return user.has_perm(f"people.{action}_role")
+        return user.has_perms(["people.add_credit", "people.add_person"])
+    return user.has_perm(f"people.{action}_credit")
 
 
 def get_place(model_admin, request, object_id, action):
@@ -394,7 +394,7 @@ def remove(user, place_credits, chosen):
         credits = list(chosen.select_for_update(of=["self"]))
         if not credits:
             return 0
-        history = Role.history.model
+        history = Credit.history.model
         now = timezone.now()
         history.objects.bulk_create(
             (
@@ -422,7 +422,7 @@ def remove(user, place_credits, chosen):
             single_object=True,
         )
         ids = [credit.pk for credit in credits]
-        table = connection.ops.quote_name(Role._meta.db_table)
+        table = connection.ops.quote_name(Credit._meta.db_table)
         with connection.cursor() as cursor:
             for start in range(0, len(ids), BATCH_SIZE):
                 batch = ids[start : start + BATCH_SIZE]

@@ -20,7 +20,7 @@ from django.urls import path
 from simple_history.utils import bulk_update_with_history
 
 from people.caching import invalidate_pages
-from people.models import Mention, Person, Project, Role
+from people.models import Credit, Mention, Person, Project
 from people.pages import project_page
 from people.sorting import DOUBT_KINDS, Doubt, sort_doubts, sort_name_used
 
@@ -163,7 +163,7 @@ class Filters:
 
 def shown_on(project):
     """A filter on people for those the project's page lists: credited or thanked by name."""
-    return Q(pk__in=Role.objects.in_projects([project]).values("person_id")) | Q(
+    return Q(pk__in=Credit.objects.in_projects([project]).values("person_id")) | Q(
         pk__in=Mention.objects.filter(acknowledgment__project=project).values("person_id")
     )
 

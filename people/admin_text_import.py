@@ -61,7 +61,7 @@ def text_import_urls(model_admin):
 
 
 def can_import_text(user):
-    return user.has_perms(["people.import_role", "people.change_project", "people.add_person"])
+    return user.has_perms(["people.import_credit", "people.change_project", "people.add_person"])
 
 
 class TextImportForm(forms.Form):

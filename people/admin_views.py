@@ -21,7 +21,7 @@ from people.changesets.plan import LISTED_CONFLICTS, UndoError, plan_undo
 from people.changesets.undo import undo
 from people.duplicates import find_groups, shared_spellings
 from people.merging import MergeError, merge_people, plan_merge, suggest_kept, weigh_evidence
-from people.models import Alias, ChangeSet, DistinctPair, Mention, Person, Role, credit_section
+from people.models import Alias, ChangeSet, Credit, DistinctPair, Mention, Person, credit_section
 
 GROUPS_PER_PAGE = 50
 
@@ -40,10 +40,10 @@ def describe_people(groups):
         person.credit_count = 0
         person.mention_count = 0
         person.project_titles = set()
-    roles = Role.objects.filter(person_id__in=person_ids).values_list(
+    credits = Credit.objects.filter(person_id__in=person_ids).values_list(
         "person_id", credit_section("project__title")
     )
-    for person_id, title in roles:
+    for person_id, title in credits:
         people[person_id].credit_count += 1
         people[person_id].project_titles.add(title)
     mentions = Mention.objects.filter(person_id__in=person_ids).values_list(

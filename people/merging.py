@@ -20,12 +20,12 @@ from people.changesets.record import recording
 from people.models import (
     Alias,
     ChangeSet,
+    Credit,
     DistinctPair,
     Mention,
     Person,
     PersonRedirect,
     Project,
-    Role,
     credit_section,
 )
 from people.sorting import same_name_key
@@ -41,8 +41,8 @@ class MergePlan:
 
     kept: Person
     removed: list
-    moved_roles: list = field(default_factory=list)
-    collapsed_roles: list = field(default_factory=list)
+    moved_credits: list = field(default_factory=list)
+    collapsed_credits: list = field(default_factory=list)
     moved_mentions: list = field(default_factory=list)
     collapsed_mentions: list = field(default_factory=list)
     moved_aliases: list = field(default_factory=list)
@@ -71,7 +71,7 @@ class MergePlan:
         merged = "1 person" if len(self.removed) == 1 else f"{len(self.removed)} people"
         return (
             f"{merged} merged into {self.kept.name}: "
-            f"{len(self.moved_roles)} credits moved, {len(self.collapsed_roles)} collapsed; "
+            f"{len(self.moved_credits)} credits moved, {len(self.collapsed_credits)} collapsed; "
             f"{len(self.moved_mentions)} mentions moved, "
             f"{len(self.collapsed_mentions)} collapsed; "
             f"{len(self.alias_names)} other spellings; "
@@ -115,10 +115,10 @@ def weigh_evidence(people):
     credits = {pk: 0 for pk in ids}
     mentions = {pk: 0 for pk in ids}
     projects = {pk: set() for pk in ids}
-    roles = Role.objects.filter(person_id__in=ids).values_list(
+    rows = Credit.objects.filter(person_id__in=ids).values_list(
         "person_id", credit_section("project__title")
     )
-    for person_id, title in roles:
+    for person_id, title in rows:
         credits[person_id] += 1
         projects[person_id].add(title)
     for person_id, title in Mention.objects.filter(person_id__in=ids).values_list(
@@ -170,8 +170,8 @@ def suggest_kept(evidence):
     return kept.person, ahead[kept.person.pk]
 
 
-def role_place(role):
-    return (role.team_id, role.section_id, role.title)
+def credit_place(credit):
+    return (credit.team_id, credit.section_id, credit.title)
 
 
 def split_taken(items, taken, place):
@@ -212,13 +212,13 @@ def plan_merge(kept, removed):
 
 def plan_credits(plan, removed_ids):
     """Split the removed people's credits and mentions into those that move and collapse."""
-    places = set(map(role_place, Role.objects.filter(person=plan.kept)))
-    roles = (
-        Role.objects.filter(person_id__in=removed_ids)
+    places = set(map(credit_place, Credit.objects.filter(person=plan.kept)))
+    credits = (
+        Credit.objects.filter(person_id__in=removed_ids)
         .select_related("person", "team__section__project", "section__project")
         .order_by("person_id", "id")
     )
-    plan.moved_roles, plan.collapsed_roles = split_taken(roles, places, role_place)
+    plan.moved_credits, plan.collapsed_credits = split_taken(credits, places, credit_place)
 
     acknowledgments = set(
         Mention.objects.filter(person=plan.kept).values_list("acknowledgment_id", flat=True)
@@ -295,9 +295,9 @@ def _write_merge(plan, user, reason, merged):
     kept = plan.kept
     # Rows that would duplicate the kept person's go first, so that the
     # moves never meet a unique constraint.
-    for row in plan.collapsed_roles + plan.collapsed_mentions + plan.dropped_aliases:
+    for row in plan.collapsed_credits + plan.collapsed_mentions + plan.dropped_aliases:
         _record(row, user, reason).delete()
-    for row in plan.moved_roles + plan.moved_mentions + plan.moved_aliases:
+    for row in plan.moved_credits + plan.moved_mentions + plan.moved_aliases:
         row.person = kept
         _record(row, user, reason).save()
     for name in plan.new_aliases:

@@ -22,8 +22,8 @@ from urllib.parse import quote, urlsplit
 from django.urls import reverse
 
 from people.models import (
+    Credit,
     Mention,
-    Role,
     Section,
     Team,
     section_anchor,
@@ -435,17 +435,17 @@ def page_order(place):
 
 def place_credits(person, visible):
     """Return the person's credits on the `visible` projects, one per place, in page order."""
-    roles = (
-        Role.objects.filter(person=person)
+    rows = (
+        Credit.objects.filter(person=person)
         .in_projects(visible)
         .select_related("section__project", "team__section__project")
         .order_by("pk")
     )
     titles = {}
-    for role in roles:
-        place_titles = titles.setdefault((role.place_section, role.team), [])
-        if role.title:
-            place_titles.append(role.title)
+    for credit in rows:
+        place_titles = titles.setdefault((credit.place_section, credit.team), [])
+        if credit.title:
+            place_titles.append(credit.title)
     anchors = project_anchors({section.project_id for section, _team in titles})
     credits = []
     for section, team in sorted(titles, key=page_order):

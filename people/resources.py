@@ -11,7 +11,7 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 
-from people.models import Person, Role
+from people.models import Credit, Person
 from people.spreadsheet import apply
 from people.spreadsheet.export import credits_table, write_csv
 from people.spreadsheet.format import COLUMNS, OPTIONAL_COLUMNS, CreditsError, read_credits
@@ -67,7 +67,7 @@ class CreditResource(resources.ModelResource):
     sort_name = Field(column_name="sort_name")
 
     class Meta:
-        model = Role
+        model = Credit
         fields = (*COLUMNS, *OPTIONAL_COLUMNS)
         import_id_fields = ()
 
@@ -135,4 +135,4 @@ class PersonCreditResource(CreditResource):
     def credits_of(self, queryset):
         if queryset is None:
             return None
-        return Role.objects.filter(person__in=queryset)
+        return Credit.objects.filter(person__in=queryset)

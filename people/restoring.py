@@ -14,11 +14,11 @@ from people.diff import compare
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     Mention,
     Person,
     PersonRedirect,
     Resource,
-    Role,
     Section,
     Team,
     lock_project,
@@ -138,14 +138,14 @@ class Restore:
 
     def current_credits(self):
         return {
-            (role.person_id, role.section_id, role.team_id, role.title): role.pk
-            for role in Role.objects.in_projects([self.project])
+            (credit.person_id, credit.section_id, credit.team_id, credit.title): credit.pk
+            for credit in Credit.objects.in_projects([self.project])
         }
 
     def remove_credits(self, wanted):
         current = self.current_credits()
         unwanted = [pk for credit, pk in current.items() if credit not in set(wanted)]
-        Role.objects.filter(pk__in=unwanted).delete()
+        Credit.objects.filter(pk__in=unwanted).delete()
 
     def places(self, sections):
         """Make the sections and teams those of the version's `sections`.
@@ -191,10 +191,10 @@ class Restore:
             team_id = teams[team_id] if team_id else None
             if (person_id, section_id, team_id, title) not in existing:
                 new.append(
-                    Role(person_id=person_id, section_id=section_id, team_id=team_id, title=title)
+                    Credit(person_id=person_id, section_id=section_id, team_id=team_id, title=title)
                 )
         bulk_create_with_history(
-            new, Role, batch_size=1000, default_user=self.user, default_change_reason=self.reason
+            new, Credit, batch_size=1000, default_user=self.user, default_change_reason=self.reason
         )
 
     def resources(self, links):

@@ -303,7 +303,7 @@ def draft_snapshot(project, *, apps=installed_apps, updated_at=None):
         key=lambda team: (section_order[team.section_id], team.position, team.pk),
     )
     places = Q(section_id__in=list(section_order)) | Q(team_id__in=[team.pk for team in teams])
-    roles = models.role.objects.filter(places)
+    credited = models.credit.objects.filter(places)
     acknowledgments = list(
         models.acknowledgment.objects.filter(project_id=project.pk)
         .order_by("position", "pk")
@@ -313,7 +313,7 @@ def draft_snapshot(project, *, apps=installed_apps, updated_at=None):
         acknowledgment_id__in=[ack.pk for ack in acknowledgments]
     )
     shown = (
-        Q(pk__in=roles.values("person_id"))
+        Q(pk__in=credited.values("person_id"))
         | Q(pk__in=mentions.values("person_id"))
         | Q(pk=project.assembled_by_id)
     )
@@ -347,15 +347,15 @@ def draft_snapshot(project, *, apps=installed_apps, updated_at=None):
 
     leads = {section.pk: [] for section in sections}
     members = {team.pk: [] for team in teams}
-    for role in roles.order_by("pk").values_list(
+    for credit in credited.order_by("pk").values_list(
         "pk", "person_id", "section_id", "team_id", "title", named=True
     ):
-        place = members[role.team_id] if role.team_id is not None else leads[role.section_id]
-        place.append(role)
+        place = members[credit.team_id] if credit.team_id is not None else leads[credit.section_id]
+        place.append(credit)
 
     def in_page_order(credits):
-        ordered = sorted(credits, key=lambda role: (rank[role.person_id], role.pk))
-        return tuple(Credit(role.person_id, role.title) for role in ordered)
+        ordered = sorted(credits, key=lambda credit: (rank[credit.person_id], credit.pk))
+        return tuple(Credit(credit.person_id, credit.title) for credit in ordered)
 
     named = {ack.pk: [] for ack in acknowledgments}
     for mention in mentions.values_list("acknowledgment_id", "person_id", named=True):
@@ -415,7 +415,12 @@ def draft_snapshot(project, *, apps=installed_apps, updated_at=None):
 class DraftModels:
     """The models a draft is read from, and their change histories, from an app registry."""
 
+    # A credit was called a role until migration 0014; the migration that made the first
+    # versions (0012) reads the models as they were then.
+    FORMER_NAMES = {"credit": "role"}
+
     def __init__(self, apps):
+        self.apps = apps
         for name in [
             "project",
             "resource",
@@ -423,15 +428,21 @@ class DraftModels:
             "team",
             "person",
             "alias",
-            "role",
+            "credit",
             "acknowledgment",
             "mention",
         ]:
-            setattr(self, name, apps.get_model("people", name))
-        self.apps = apps
+            setattr(self, name, self.model(name))
+
+    def model(self, name):
+        try:
+            return self.apps.get_model("people", name)
+        except LookupError:
+            return self.apps.get_model("people", self.FORMER_NAMES[name])
 
     def history(self, name):
-        return self.apps.get_model("people", f"historical{name}")._default_manager
+        model = self.model(name)
+        return self.apps.get_model("people", f"historical{model._meta.model_name}")._default_manager
 
 
 def _newest(history):
@@ -465,7 +476,7 @@ def last_change(project, sections, teams, acknowledgments, models):
     places = Q(section_id__in=section_ids) | Q(team_id__in=[team.pk for team in teams])
     mentions = Q(acknowledgment_id__in=[ack.pk for ack in acknowledgments])
     people = (
-        Q(id__in=models.role.objects.filter(places).values("person_id"))
+        Q(id__in=models.credit.objects.filter(places).values("person_id"))
         | Q(id__in=models.mention.objects.filter(mentions).values("person_id"))
         | Q(id=project.assembled_by_id)
     )
@@ -473,7 +484,7 @@ def last_change(project, sections, teams, acknowledgments, models):
         "resources": models.history("resource").filter(project_id=project.pk),
         "sections": models.history("section").filter(project_id=project.pk),
         "teams": models.history("team").filter(section_id__in=section_ids),
-        "roles": models.history("role").filter(places),
+        "credits": models.history("credit").filter(places),
         "acknowledgments": models.history("acknowledgment").filter(project_id=project.pk),
         "mentions": models.history("mention").filter(mentions),
         "people": models.history("person").filter(people),

@@ -14,18 +14,19 @@ from people.caching import new_generation
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     DistinctPair,
     Mention,
     Person,
     PersonRedirect,
     Project,
     Resource,
-    Role,
     Section,
     Team,
     numbered_slug,
     slug_base,
 )
+from people.versions import first_version
 
 GPT4V_FIXTURE = Path(django_settings.BASE_DIR) / "fixtures" / "gpt4v.json"
 
@@ -115,7 +116,7 @@ def form_data():
 def submit_form():
     """Open an admin form, change some fields and send it, as an editor would.
 
-    `submit_form(client, address, {"roles-TOTAL_FORMS": "2"}, name="Kim Lee")` returns the
+    `submit_form(client, address, {"credits-TOTAL_FORMS": "2"}, name="Kim Lee")` returns the
     response to the POST; the other fields keep the values the form showed.
     """
 
@@ -180,7 +181,7 @@ def make_credit(db, make_person):
     def make(person, *, team=None, section=None, title=""):
         if isinstance(person, str):
             person = Person.objects.filter(name=person).first() or make_person(person)
-        return Role.objects.create(person=person, team=team, section=section, title=title)
+        return Credit.objects.create(person=person, team=team, section=section, title=title)
 
     return make
 
@@ -225,7 +226,7 @@ def one_of_each(make_project, make_section, make_team, make_person, make_credit)
         Team: team,
         Person: david,
         Alias: Alias.objects.create(person=david, name="David Mely"),
-        Role: make_credit(david, team=team),
+        Credit: make_credit(david, team=team),
         Acknowledgment: acknowledgment,
         Mention: Mention.objects.create(acknowledgment=acknowledgment, person=raul),
         PersonRedirect: PersonRedirect.objects.create(old_slug="david-mely-2", person=david),
@@ -264,6 +265,13 @@ def load_gpt4v():
 def gpt4v(db):
     """The GPT-4V page of the fixture, loaded for this test (which may change it)."""
     return load_gpt4v()
+
+
+@pytest.fixture
+def gpt4v_published(gpt4v):
+    """The GPT-4V page as readers see it: published as version 1, as `make run` loads it."""
+    first_version(gpt4v)
+    return gpt4v
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def page(project):
             section.title,
             people(section.leads.select_related("person")),
             [
-                (team.name, people(team.roles.select_related("person")))
+                (team.name, people(team.credits.select_related("person")))
                 for team in section.teams.order_by("position", "id")
             ],
         )
@@ -55,7 +55,7 @@ def page(project):
 
 def empty_the_database():
     """Delete every project and person, as in a new database."""
-    for model in ["Mention", "Acknowledgment", "Resource", "Role", "Team", "Section", "Project"]:
+    for model in ["Mention", "Acknowledgment", "Resource", "Credit", "Team", "Section", "Project"]:
         apps.get_model("people", model).objects.all().delete()
     for model in ["Alias", "PersonRedirect", "DistinctPair", "Person"]:
         apps.get_model("people", model).objects.all().delete()

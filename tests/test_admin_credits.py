@@ -3,7 +3,7 @@ team's or person's page, and the pickers of their place; the checks that keep th
 
 import pytest
 
-from people.models import Person, Project, Role, Section, Team
+from people.models import Credit, Person, Project, Section, Team
 from tests.admin_pages import errors_of, messages_after, url
 from tests.html_tree import parse
 
@@ -26,7 +26,7 @@ def test_add_member_on_the_team_page(editor_client, one_of_each, make_person):
     assert messages_after(editor_client, response) == [
         "Added Kim Lee to Research contributions › Architecture research — GPT-4V."
     ]
-    assert sorted(team.roles.values_list("person__name", flat=True)) == ["David Mélý", "Kim Lee"]
+    assert sorted(team.credits.values_list("person__name", flat=True)) == ["David Mélý", "Kim Lee"]
 
 
 def test_new_team_is_saved_with_its_members(editor_client, submit_form, one_of_each, make_person):
@@ -38,15 +38,15 @@ def test_new_team_is_saved_with_its_members(editor_client, submit_form, one_of_e
         {
             "section": one_of_each[Section].pk,
             "name": "Pretraining",
-            "roles-TOTAL_FORMS": "1",
-            "roles-0-person": kim.pk,
-            "roles-0-title": "Lead",
+            "credits-TOTAL_FORMS": "1",
+            "credits-0-person": kim.pk,
+            "credits-0-title": "Lead",
         },
     )
 
     assert response.status_code == 302, errors_of(response)
     team = Team.objects.get(name="Pretraining")
-    assert list(team.roles.values_list("person__name", "title")) == [("Kim Lee", "Lead")]
+    assert list(team.credits.values_list("person__name", "title")) == [("Kim Lee", "Lead")]
 
 
 def test_new_section_is_saved_with_its_lead_lines(
@@ -93,7 +93,7 @@ def test_edit_lead_lines_and_team_order_on_the_section_page(
 def test_team_autocomplete_names_the_section(editor_client, one_of_each):
     response = editor_client.get(
         "/admin/autocomplete/",
-        {"app_label": "people", "model_name": "role", "field_name": "team", "term": "archi"},
+        {"app_label": "people", "model_name": "credit", "field_name": "team", "term": "archi"},
     )
 
     assert response.json()["results"] == [
@@ -123,14 +123,14 @@ def test_a_persons_credits_name_their_places_within_their_project(editor_client,
     credits = editor_client.get(url(Person, "change", david.pk))
     lead = editor_client.get(url(Person, "change", raul.pk))
 
-    places = f"/admin/people/role/places/?project={project.pk}"
-    assert picker(credits, "roles-0-team") == (
+    places = f"/admin/people/credit/places/?project={project.pk}"
+    assert picker(credits, "credits-0-team") == (
         places,
         ["Research contributions › Architecture research"],
     )
-    assert picker(credits, "roles-0-section") == (places, [])
-    assert picker(lead, "roles-0-section") == (places, ["Research contributions"])
-    assert picker(credits, "roles-__prefix__-team") == ("/admin/people/role/places/", [])
+    assert picker(credits, "credits-0-section") == (places, [])
+    assert picker(lead, "credits-0-section") == (places, ["Research contributions"])
+    assert picker(credits, "credits-__prefix__-team") == ("/admin/people/credit/places/", [])
 
 
 def test_a_teams_section_picker_names_only_the_section(editor_client, one_of_each):
@@ -138,13 +138,13 @@ def test_a_teams_section_picker_names_only_the_section(editor_client, one_of_eac
 
     response = editor_client.get(url(Team, "change", team.pk))
 
-    places = f"/admin/people/role/places/?project={one_of_each[Project].pk}"
+    places = f"/admin/people/credit/places/?project={one_of_each[Project].pk}"
     assert picker(response, "section") == (places, ["Research contributions"])
 
 
 def places(client, field_name, term, **more):
-    query = {"app_label": "people", "model_name": "role", "field_name": field_name, "term": term}
-    return client.get("/admin/people/role/places/", {**query, **more})
+    query = {"app_label": "people", "model_name": "credit", "field_name": field_name, "term": term}
+    return client.get("/admin/people/credit/places/", {**query, **more})
 
 
 def test_place_choices_are_the_projects_own_without_its_title(
@@ -180,18 +180,18 @@ def test_place_choices_are_only_places(editor_client, one_of_each):
 
 
 @pytest.fixture
-def add_role(editor_client, submit_form):
+def credit_form(editor_client, submit_form):
     """Send the role add form with `fields`; section, team and title empty unless given."""
 
     def add(**fields):
         empty = {"section": "", "team": "", "title": ""}
-        return submit_form(editor_client, url(Role, "add"), {**empty, **fields})
+        return submit_form(editor_client, url(Credit, "add"), {**empty, **fields})
 
     return add
 
 
-def test_role_in_both_a_section_and_a_team_is_refused(add_role, one_of_each):
-    response = add_role(
+def test_role_in_both_a_section_and_a_team_is_refused(credit_form, one_of_each):
+    response = credit_form(
         person=one_of_each["raul"].pk,
         section=one_of_each[Section].pk,
         team=one_of_each[Team].pk,
@@ -199,37 +199,37 @@ def test_role_in_both_a_section_and_a_team_is_refused(add_role, one_of_each):
     )
 
     assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
-def test_role_in_neither_a_section_nor_a_team_is_refused(add_role, one_of_each):
-    response = add_role(person=one_of_each["raul"].pk, title="Lead")
+def test_role_in_neither_a_section_nor_a_team_is_refused(credit_form, one_of_each):
+    response = credit_form(person=one_of_each["raul"].pk, title="Lead")
 
     assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
-def test_lead_line_without_title_is_refused(add_role, one_of_each):
-    response = add_role(person=one_of_each[Person].pk, section=one_of_each[Section].pk)
+def test_lead_line_without_title_is_refused(credit_form, one_of_each):
+    response = credit_form(person=one_of_each[Person].pk, section=one_of_each[Section].pk)
 
     assert errors_of(response) == "A lead line under a section needs a title."
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
-def test_duplicate_team_role_is_refused(add_role, one_of_each):
-    response = add_role(person=one_of_each[Person].pk, team=one_of_each[Team].pk)
+def test_duplicate_team_role_is_refused(credit_form, one_of_each):
+    response = credit_form(person=one_of_each[Person].pk, team=one_of_each[Team].pk)
 
     assert errors_of(response) == "This person already has this credit in this team."
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
-def test_duplicate_lead_line_is_refused(add_role, one_of_each):
-    response = add_role(
+def test_duplicate_lead_line_is_refused(credit_form, one_of_each):
+    response = credit_form(
         person=one_of_each["raul"].pk, section=one_of_each[Section].pk, title="Overall lead"
     )
 
     assert errors_of(response) == "This person already has this lead line in this section."
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
 def test_duplicate_member_on_the_team_page_is_refused(editor_client, one_of_each):
@@ -240,7 +240,7 @@ def test_duplicate_member_on_the_team_page_is_refused(editor_client, one_of_each
     assert messages_after(editor_client, response) == [
         "David Mélý: This person already has this credit in this team."
     ]
-    assert team.roles.count() == 1
+    assert team.credits.count() == 1
 
 
 def test_same_member_twice_in_a_new_teams_form_is_refused(editor_client, submit_form, one_of_each):
@@ -252,9 +252,9 @@ def test_same_member_twice_in_a_new_teams_form_is_refused(editor_client, submit_
         {
             "section": one_of_each[Section].pk,
             "name": "Vision",
-            "roles-TOTAL_FORMS": "2",
-            "roles-0-person": raul,
-            "roles-1-person": raul,
+            "credits-TOTAL_FORMS": "2",
+            "credits-0-person": raul,
+            "credits-1-person": raul,
         },
     )
 
@@ -308,11 +308,11 @@ def test_duplicate_credit_in_the_person_form_is_refused(editor_client, submit_fo
     response = submit_form(
         editor_client,
         url(Person, "change", david.pk),
-        {"roles-TOTAL_FORMS": "2", "roles-1-team": one_of_each[Team].pk},
+        {"credits-TOTAL_FORMS": "2", "credits-1-team": one_of_each[Team].pk},
     )
 
     assert "This person already has this credit in this team." in errors_of(response)
-    assert david.roles.count() == 1
+    assert david.credits.count() == 1
 
 
 def test_credit_in_both_places_in_the_person_form_is_refused(
@@ -324,15 +324,15 @@ def test_credit_in_both_places_in_the_person_form_is_refused(
         editor_client,
         url(Person, "change", david.pk),
         {
-            "roles-TOTAL_FORMS": "2",
-            "roles-1-team": one_of_each[Team].pk,
-            "roles-1-section": one_of_each[Section].pk,
-            "roles-1-title": "Lead",
+            "credits-TOTAL_FORMS": "2",
+            "credits-1-team": one_of_each[Team].pk,
+            "credits-1-section": one_of_each[Section].pk,
+            "credits-1-title": "Lead",
         },
     )
 
     assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
-    assert david.roles.count() == 1
+    assert david.credits.count() == 1
 
 
 # Team names, which ignore case

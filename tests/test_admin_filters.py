@@ -2,7 +2,7 @@
 
 import pytest
 
-from people.models import Person, Project, Role, Section
+from people.models import Credit, Person, Project, Section
 from people.sorting import sort_key
 from tests.admin_pages import url
 
@@ -33,7 +33,7 @@ def people_listed(client, **params):
 
 
 def roles_listed(client, **params):
-    response = listed(client, Role, **params)
+    response = listed(client, Credit, **params)
     return sorted(str(role) for role in response.context["cl"].result_list)
 
 
@@ -43,7 +43,7 @@ def test_roles_filtered_by_project_include_leads_and_members(
     other = make_project("DALL·E 3", "dall-e-3", is_published=False)
     make_credit(one_of_each[Person], section=make_section(other, "Research"), title="Lead")
 
-    response = editor_client.get(url(Role, "changelist"), {"project": one_of_each[Project].pk})
+    response = editor_client.get(url(Credit, "changelist"), {"project": one_of_each[Project].pk})
 
     roles = response.context["cl"].result_list
     assert sorted(str(role) for role in roles) == [
@@ -122,8 +122,8 @@ def test_roles_section_filter_appears_with_a_project_and_lists_its_sections(
     section = one_of_each[Section]
     deployment = make_section(one_of_each[Project], "Deployment", position=2)
 
-    unfiltered = listed(editor_client, Role)
-    in_project = listed(editor_client, Role, project=one_of_each[Project].pk)
+    unfiltered = listed(editor_client, Credit)
+    in_project = listed(editor_client, Credit, project=one_of_each[Project].pk)
     in_section = roles_listed(editor_client, project=one_of_each[Project].pk, section=section.pk)
     bookmarked = roles_listed(editor_client, section=filterable["elsewhere"].pk)
 
@@ -142,7 +142,7 @@ def test_roles_section_filter_appears_with_a_project_and_lists_its_sections(
 
 
 def test_bad_project_filter_value_is_not_an_error_page(editor_client, one_of_each):
-    response = editor_client.get(url(Role, "changelist"), {"project": "nope"})
+    response = editor_client.get(url(Credit, "changelist"), {"project": "nope"})
 
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")
@@ -153,8 +153,8 @@ def test_bad_project_filter_value_is_not_an_error_page(editor_client, one_of_eac
     [
         (Person, {"has_orcid": "maybe"}),
         (Person, {"project": "x"}),
-        (Role, {"kind": "boss"}),
-        (Role, {"project": "", "section": "x"}),
+        (Credit, {"kind": "boss"}),
+        (Credit, {"project": "", "section": "x"}),
     ],
 )
 def test_bad_filter_values_are_not_an_error_page(editor_client, one_of_each, model, params):

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from people.models import Alias, ImportUpload, Person, Role
+from people.models import Alias, Credit, ImportUpload, Person
 from people.spreadsheet.format import read_credits
 from people.spreadsheet.plan import ADD, SYNC
 from tests.spreadsheets import (
@@ -27,7 +27,7 @@ from tests.spreadsheets import (
 pytestmark = pytest.mark.django_db
 
 
-def upload(client, project, data, mode=ADD, model="role", name="credits.csv"):
+def upload(client, project, data, mode=ADD, model="credit", name="credits.csv"):
     """Post the import form as an editor would: project, mode, file."""
     return client.post(
         reverse(f"admin:people_{model}_import"),
@@ -40,7 +40,7 @@ def upload(client, project, data, mode=ADD, model="role", name="credits.csv"):
     )
 
 
-def confirm(client, preview, model="role"):
+def confirm(client, preview, model="credit"):
     """Press "Confirm import" on a preview page."""
     form = preview.context["confirm_form"]
     data = {name: form.initial.get(name, "") for name in form.fields}
@@ -54,7 +54,7 @@ def text(response):
 # Preview, then confirm
 
 
-@pytest.mark.parametrize("model", ["role", "person"])
+@pytest.mark.parametrize("model", ["credit", "person"])
 def test_admin_import_previews_then_writes_on_confirm(
     editor_client, editor, make_project, make_person, model
 ):
@@ -122,7 +122,7 @@ def test_admin_preview_and_confirm_each_read_the_file_once(
     confirm(editor_client, preview)
 
     assert (reads_by_preview, len(reads)) == (1, 2)
-    assert Role.objects.get().person.name == "Ann Beta"
+    assert Credit.objects.get().person.name == "Ann Beta"
 
 
 def test_admin_preview_flags_a_name_that_is_also_another_persons_other_spelling(
@@ -236,13 +236,13 @@ def test_admin_sync_preview_lists_sort_names_duplicates_and_places_to_remove(
 
 def test_admin_preview_of_a_large_file_is_a_summary(editor_client, make_project):
     project = make_project()
-    data = csv_file(*(f"Research,Team {n % 7},Person {n:04},Role {n}" for n in range(600)))
+    data = csv_file(*(f"Research,Team {n % 7},Person {n:04},Credit {n}" for n in range(600)))
 
     preview = upload(editor_client, project, data)
 
     page_text = text(preview)
     assert '<p id="new-credits">600 credits: too many to list here.</p>' in page_text
-    assert "Role 42<" not in page_text
+    assert "Credit 42<" not in page_text
     assert preview.context["confirm_form"] is not None
 
 
@@ -431,7 +431,7 @@ def staff_without_import(django_user_model):
     user = django_user_model.objects.create_user("staff", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
-            codename__in=["view_role", "change_role", "view_person", "change_person"]
+            codename__in=["view_credit", "change_credit", "view_person", "change_person"]
         )
     )
     client = Client()
@@ -439,7 +439,7 @@ def staff_without_import(django_user_model):
     return client
 
 
-@pytest.mark.parametrize("model", ["role", "person"])
+@pytest.mark.parametrize("model", ["credit", "person"])
 def test_import_and_export_need_their_own_permissions(
     staff_without_import, editor_client, make_project, model
 ):
@@ -465,7 +465,7 @@ def test_import_and_export_need_their_own_permissions(
     assert allowed == [200, 200]
     assert "import_link" not in text(changelist)
     assert "export_link" not in text(changelist)
-    assert Role.objects.count() == 0
+    assert Credit.objects.count() == 0
 
 
 def test_the_people_list_keeps_its_links_and_gains_import_and_export(editor_client):
@@ -487,7 +487,7 @@ def test_admin_export_of_a_project_as_csv(editor_client, make_project):
     run_import(other, csv_file("Elsewhere,Team,Ann Beta,"))
 
     response = editor_client.post(
-        reverse("admin:people_role_export"), {"project": project.pk, "format": "0"}
+        reverse("admin:people_credit_export"), {"project": project.pk, "format": "0"}
     )
 
     assert response.status_code == 200
@@ -501,7 +501,7 @@ def test_admin_export_as_xlsx(editor_client, make_project):
     run_import(project, csv_file("Research,Data,=1+1,"))
 
     response = editor_client.post(
-        reverse("admin:people_role_export"), {"project": project.pk, "format": "1"}
+        reverse("admin:people_credit_export"), {"project": project.pk, "format": "1"}
     )
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -511,7 +511,7 @@ def test_admin_export_as_xlsx(editor_client, make_project):
     ]
 
 
-@pytest.mark.parametrize("model", ["role", "person"])
+@pytest.mark.parametrize("model", ["credit", "person"])
 def test_admin_export_of_selected_rows(editor_client, make_project, model):
     project = make_project()
     run_import(
@@ -519,8 +519,8 @@ def test_admin_export_of_selected_rows(editor_client, make_project, model):
         csv_file("Research,,Ann Beta,Lead", "Research,Data,Ann Beta,", "Research,Data,Cy Dee,"),
     )
     chosen = (
-        Role.objects.filter(person__name="Ann Beta")
-        if model == "role"
+        Credit.objects.filter(person__name="Ann Beta")
+        if model == "credit"
         else Person.objects.filter(name="Ann Beta")
     )
     form = editor_client.post(

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from people.models import Alias, ChangeSet, Person, Project, Role, Section, Team
+from people.models import Alias, ChangeSet, Credit, Person, Project, Section, Team
 from people.sorting import sort_key
 from tests.admin_pages import messages_after, page_text, url
 from tests.html_tree import parse
@@ -32,12 +32,13 @@ def sized(make_project, make_section, make_team):
             Person(name=name, slug=f"person-{number}", sort_key=sort_key(name))
             for number, name in enumerate(names)
         )
-        Role.objects.bulk_create(Role(person=person, team=team) for person in people)
-        Role.objects.bulk_create(
-            Role(person=person, section=section, title="Lead") for person in people
+        Credit.objects.bulk_create(Credit(person=person, team=team) for person in people)
+        Credit.objects.bulk_create(
+            Credit(person=person, section=section, title="Lead") for person in people
         )
-        Role.objects.bulk_create(
-            Role(person=people[0], team=other, title=f"Role {number}") for number in range(count)
+        Credit.objects.bulk_create(
+            Credit(person=people[0], team=other, title=f"Credit {number}")
+            for number in range(count)
         )
         return {"project": project, "section": section, "team": team, "person": people[0]}
 
@@ -67,7 +68,7 @@ def queries_and_sizes(client, pages):
 
 def test_change_pages_take_the_same_queries_whatever_their_size(editor_client, sized):
     small = queries_and_sizes(editor_client, change_pages(sized(5)))
-    for model in [Role, Team, Section, Project, Person]:
+    for model in [Credit, Team, Section, Project, Person]:
         model.objects.all().delete()
     big = queries_and_sizes(editor_client, change_pages(sized(300)))
 
@@ -130,7 +131,7 @@ PASTED = "Kim Lee\ndavid mélý\n\nMadelaine Boyd\tEvaluation lead\nKim Lee\n"
 
 
 def test_pasted_names_are_previewed_and_nothing_is_written(editor_client, team):
-    before = Role.objects.count(), Person.objects.count()
+    before = Credit.objects.count(), Person.objects.count()
 
     response = paste(editor_client, team, PASTED)
 
@@ -151,7 +152,7 @@ def test_pasted_names_are_previewed_and_nothing_is_written(editor_client, team):
         "David Mélý"
     ]
     assert "Line 5 repeats line 1." in page_text(response)
-    assert (Role.objects.count(), Person.objects.count()) == before
+    assert (Credit.objects.count(), Person.objects.count()) == before
 
 
 def test_confirmed_names_are_added_as_the_import_adds_them(editor_client, editor, team):
@@ -164,7 +165,7 @@ def test_confirmed_names_are_added_as_the_import_adds_them(editor_client, editor
     assert messages_after(editor_client, response) == [
         "Added 2 members, of whom 2 new people; 1 already listed."
     ]
-    assert sorted(team.roles.values_list("person__name", "title")) == [
+    assert sorted(team.credits.values_list("person__name", "title")) == [
         ("David Mélý", ""),
         ("Kim Lee", ""),
         ("Madelaine Boyd", "Evaluation lead"),
@@ -174,7 +175,7 @@ def test_confirmed_names_are_added_as_the_import_adds_them(editor_client, editor
     assert "names pasted into Research contributions › Architecture research" in (
         change_set.description
     )
-    assert Role.history.filter(history_type="+", history_user=editor).count() == 2
+    assert Credit.history.filter(history_type="+", history_user=editor).count() == 2
 
 
 def test_nothing_is_added_when_the_credits_changed_since_the_preview(
@@ -189,7 +190,7 @@ def test_nothing_is_added_when_the_credits_changed_since_the_preview(
 
     assert response.status_code == 200
     assert "changed since the preview" in page_text(response)
-    assert team.roles.count() == 2
+    assert team.credits.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -240,8 +241,8 @@ def test_the_unheaded_group_is_pasted_without_titles(editor_client, one_of_each,
 
     assert "members of a group without a heading are pasted without titles" in page_text(refused)
     paste(editor_client, group, "Kim Lee", confirm="yes", digest=preview.context["plan"].digest())
-    assert list(group.roles.values_list("person__name", "title")) == [("Kim Lee", "")]
-    assert not Role.objects.filter(section__isnull=False, person__name="Kim Lee").exists()
+    assert list(group.credits.values_list("person__name", "title")) == [("Kim Lee", "")]
+    assert not Credit.objects.filter(section__isnull=False, person__name="Kim Lee").exists()
 
 
 # Removing in bulk
@@ -253,11 +254,11 @@ def remove(client, place, **data):
 
 def test_removing_members_asks_then_removes_them_with_history(editor_client, editor, sized):
     team = sized(5)["team"]
-    chosen = list(team.roles.order_by("person__sort_key")[:2])
+    chosen = list(team.credits.order_by("person__sort_key")[:2])
     ids = [credit.pk for credit in chosen]
 
     confirmation = parse(remove(editor_client, team, credit=ids).text)
-    before = team.roles.count()
+    before = team.credits.count()
     response = remove(editor_client, team, credit=ids, count="2", confirm="yes")
 
     listed = confirmation.find("ul", "credits-to-remove").find_all("li")
@@ -266,8 +267,8 @@ def test_removing_members_asks_then_removes_them_with_history(editor_client, edi
     assert messages_after(editor_client, response) == [
         "Removed 2 members from Research contributions › Architecture research — GPT-4V."
     ]
-    assert team.roles.count() == 3
-    removed = Role.history.filter(history_type="-")
+    assert team.credits.count() == 3
+    removed = Credit.history.filter(history_type="-")
     assert sorted(removed.values_list("id", flat=True)) == sorted(ids)
     assert {(record.history_user, record.history_change_reason) for record in removed} == {
         (
@@ -283,7 +284,7 @@ def test_removing_members_asks_then_removes_them_with_history(editor_client, edi
 def test_all_members_matching_a_search_can_be_removed(editor_client, sized):
     team = sized(300)["team"]
 
-    matching = team.roles.filter(person__name__contains="001").count()
+    matching = team.credits.filter(person__name__contains="001").count()
 
     confirmation = remove(editor_client, team, all="yes", q="person 001")
     response = remove(
@@ -294,38 +295,40 @@ def test_all_members_matching_a_search_can_be_removed(editor_client, sized):
     assert f"Remove {matching} members from" in page_text(confirmation)
     assert "And 11 more." in page_text(confirmation)
     assert response.status_code == 302
-    assert team.roles.count() == 300 - matching
-    assert not team.roles.filter(person__name__contains="001").exists()
+    assert team.credits.count() == 300 - matching
+    assert not team.credits.filter(person__name__contains="001").exists()
 
 
 def test_removing_members_that_changed_since_asks_again(editor_client, sized):
     team = sized(5)["team"]
-    ids = list(team.roles.values_list("pk", flat=True)[:2])
-    Role.objects.filter(pk=ids[0]).delete()
+    ids = list(team.credits.values_list("pk", flat=True)[:2])
+    Credit.objects.filter(pk=ids[0]).delete()
 
     response = remove(editor_client, team, credit=ids, count="2", confirm="yes")
 
     assert response.status_code == 200
     assert "changed since you chose them" in page_text(response)
     assert "Yes, remove 1 member" in page_text(response)
-    assert team.roles.count() == 4
+    assert team.credits.count() == 4
 
 
 def test_adding_and_removing_need_the_permissions(client, one_of_each, make_person):
     viewer = User.objects.create_user("viewer", is_staff=True)
-    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_team", "view_role"]))
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_team", "view_credit"])
+    )
     client.force_login(viewer)
     team = one_of_each[Team]
 
     page = client.get(url(Team, "change", team.pk))
     added = client.post(url(Team, "credits_add", team.pk), {"add-person": one_of_each["raul"].pk})
     pasted = paste(client, team, "Kim Lee")
-    removed = remove(client, team, credit=[one_of_each[Role].pk], count="1", confirm="yes")
+    removed = remove(client, team, credit=[one_of_each[Credit].pk], count="1", confirm="yes")
 
     assert page.status_code == 200
     assert "Add a member" not in page_text(page) and "Remove the selected" not in page_text(page)
     assert (added.status_code, pasted.status_code, removed.status_code) == (403, 403, 403)
-    assert team.roles.count() == 1
+    assert team.credits.count() == 1
 
 
 # A person with many credits
@@ -335,7 +338,7 @@ def test_a_person_page_shows_a_hundred_credits_and_links_to_all(editor_client, s
     person = sized(150)["person"]
 
     response = editor_client.get(url(Person, "change", person.pk))
-    everything = editor_client.get(url(Role, "changelist"), {"person__id__exact": person.pk})
+    everything = editor_client.get(url(Credit, "changelist"), {"person__id__exact": person.pk})
 
     formset = response.context["inline_admin_formsets"][1].formset
     assert len(formset.forms) == 100

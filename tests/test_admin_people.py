@@ -80,7 +80,7 @@ def test_person_search_finds_other_spellings(editor_client, one_of_each):
 def test_person_autocomplete_returns_matches(editor_client, one_of_each):
     response = editor_client.get(
         "/admin/autocomplete/",
-        {"app_label": "people", "model_name": "role", "field_name": "person", "term": "mely"},
+        {"app_label": "people", "model_name": "credit", "field_name": "person", "term": "mely"},
     )
 
     assert response.status_code == 200

@@ -6,13 +6,13 @@ from django.contrib.auth.models import Group, User
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     DistinctPair,
     Mention,
     Person,
     PersonRedirect,
     Project,
     Resource,
-    Role,
     Section,
     Team,
 )
@@ -27,7 +27,7 @@ CURATED = [
     "team",
     "person",
     "alias",
-    "role",
+    "credit",
     "acknowledgment",
     "mention",
     "personredirect",
@@ -45,8 +45,8 @@ def test_editors_may_curate_import_export_and_undo_and_nothing_else():
         for model in CURATED
         for action in ["add", "change", "delete", "view"]
     } | {
-        ("people", "import_role"),
-        ("people", "export_role"),
+        ("people", "import_credit"),
+        ("people", "export_credit"),
         ("people", "import_person"),
         ("people", "export_person"),
         ("people", "view_changeset"),
@@ -63,7 +63,7 @@ def test_editors_may_curate_import_export_and_undo_and_nothing_else():
         Team,
         Person,
         Alias,
-        Role,
+        Credit,
         Acknowledgment,
         Mention,
         PersonRedirect,

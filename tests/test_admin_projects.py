@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from people.models import Person, Project, Role, Section, Team
+from people.models import Credit, Person, Project, Section, Team
 from tests.admin_pages import errors_of, url
 from tests.html_tree import parse
 
@@ -259,7 +259,7 @@ def test_the_admin_shows_the_last_update_the_page_shows(
     for model in [Section, Team, Person]:
         model.history.update(history_date=datetime(2023, 9, 25, tzinfo=UTC))
     make_credit(ada, team=team)
-    Role.history.update(history_date=datetime(2026, 11, 29, 12, tzinfo=UTC))
+    Credit.history.update(history_date=datetime(2026, 11, 29, 12, tzinfo=UTC))
 
     page = parse(client.get(project.get_absolute_url()).text).find("p", "page-dates")
     change = parse(editor_client.get(url(Project, "change", project.pk)).text)

@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from people.models import Person, Project, Role, Section, Team
-from people.versions import publish
+from people.models import Credit, Person, Project, Section, Team
+from people.versions import first_version, publish
 from tests.browser import Tab
 
 pytestmark = [
@@ -44,13 +44,13 @@ def test_the_admin_works_under_the_content_security_policy(
     tab.screenshot("admin-person-list")
     counter = tab.page.locator(".action-counter").inner_text()
     for page in [
-        "/admin/people/role/import/",
-        "/admin/people/role/export/",
+        "/admin/people/credit/import/",
+        "/admin/people/credit/export/",
         "/admin/people/person/duplicates/",
     ]:
         tab.page.goto(page)
 
-    assert sorted(team.roles.values_list("person__name", flat=True)) == [
+    assert sorted(team.credits.values_list("person__name", flat=True)) == [
         "Ada Lovelace",
         "Grace Hopper",
     ]
@@ -65,6 +65,13 @@ def in_view(page, selector):
         " return top >= 0 && top < window.innerHeight; }",
         selector,
     )
+
+
+@pytest.fixture
+def gpt4v(gpt4v):
+    """The GPT-4V page as readers see it: published as version 1, as `make run` loads it."""
+    first_version(gpt4v)
+    return gpt4v
 
 
 def test_section_anchors_scroll_to_their_section(tab, gpt4v):
@@ -142,13 +149,13 @@ def test_a_right_to_left_override_in_a_name_reverses_nothing_else(tab):
     team = Team.objects.create(section=section, name="Vision")
     for number, name in enumerate(["Mallory \u202eevil", "Nina Normal", "Zed Zimmer"]):
         person = Person.objects.create(name=name, slug=f"p{number}")
-        Role.objects.create(person=person, team=team, title="Team lead")
-        Role.objects.create(person=person, section=section, title="Chief officer")
+        Credit.objects.create(person=person, team=team, title="Team lead")
+        Credit.objects.create(person=person, section=section, title="Chief officer")
     publish(project)
 
     tab.page.goto(project.get_absolute_url())
     backwards = tab.page.evaluate(
-        """() => Array.from(document.querySelectorAll("a.person, .role-title")).filter((node) => {
+        """() => Array.from(document.querySelectorAll("a.person, .credit-title")).filter((node) => {
              const text = node.firstChild, range = document.createRange();
              if (text.data.includes("\u202e")) return false;
              range.setStart(text, 0); range.setEnd(text, 1);
@@ -170,7 +177,7 @@ def test_an_editor_imports_overrides_a_sort_key_and_publishes(
     credits += "Research,Data,Bob Xavier,\nResearch,,Ann Young,Research lead\n"
 
     tab.sign_in("editor", "editor-password-123")
-    tab.page.goto("/admin/people/role/import/")
+    tab.page.goto("/admin/people/credit/import/")
     tab.page.select_option("#id_project", label="Vision")
     tab.page.set_input_files(
         "#id_import_file",

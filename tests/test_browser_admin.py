@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from people.models import Person, Role
+from people.models import Credit, Person
 from people.sorting import sort_key
 
 pytestmark = [
@@ -45,7 +45,7 @@ def long_names(make_project, make_section, make_team):
     }
 
 
-def test_the_roles_list_shows_one_line_per_credit(tab, editor, long_names, make_credit):
+def test_the_credits_list_shows_one_line_per_credit(tab, editor, long_names, make_credit):
     for number in range(40):
         make_credit(
             f"Person {number:02} Long-Family-Name",
@@ -54,14 +54,14 @@ def test_the_roles_list_shows_one_line_per_credit(tab, editor, long_names, make_
         )
 
     tab.sign_in("editor", "editor-password-123")
-    tab.page.goto("/admin/people/role/")
+    tab.page.goto("/admin/people/credit/")
     lines = tab.page.evaluate(CELL_LINES, "#result_list")
     heights = tab.page.evaluate(
         "[...document.querySelectorAll('#result_list tbody tr')].map(row => row.offsetHeight)"
     )
     wide = tab.page.evaluate(WIDER_THAN_WINDOW)
     project_cell = tab.page.locator("#result_list tbody tr .field-project").first
-    tab.screenshot("admin-roles-list", full_page=False)
+    tab.screenshot("admin-credits-list", full_page=False)
 
     assert len(lines) == 40
     assert set(lines) == {1}
@@ -82,11 +82,11 @@ def test_a_persons_credits_name_their_places_and_fit_the_window(
 
     tab.sign_in("editor", "editor-password-123")
     tab.page.goto(f"/admin/people/person/{ada.pk}/change/")
-    shown = tab.page.locator(".dynamic-roles .field-team .select2-selection__rendered[title]")
+    shown = tab.page.locator(".dynamic-credits .field-team .select2-selection__rendered[title]")
     labels = [label.get_attribute("title") for label in shown.all()]
     cut = [label.evaluate("text => text.scrollWidth > text.clientWidth") for label in shown.all()]
     wide = tab.page.evaluate(WIDER_THAN_WINDOW)
-    tab.page.locator(".dynamic-roles .field-team .select2-selection").first.click()
+    tab.page.locator(".dynamic-credits .field-team .select2-selection").first.click()
     tab.page.fill(".select2-search__field", "arch")
     offered = tab.page.locator(".select2-results__option")
     offered.filter(has_text="Architecture").first.wait_for()
@@ -116,7 +116,7 @@ def test_a_team_of_three_thousand_is_searched_added_to_and_pruned(
         Person(name=name, slug=f"member-{number}", sort_key=sort_key(name))
         for number, name in enumerate(names)
     )
-    Role.objects.bulk_create(Role(person=person, team=team) for person in people)
+    Credit.objects.bulk_create(Credit(person=person, team=team) for person in people)
     make_person("Madeleine Boyd")
 
     tab.sign_in("editor", "editor-password-123")
@@ -160,7 +160,7 @@ def test_a_team_of_three_thousand_is_searched_added_to_and_pruned(
     assert summary == "2 to add, of whom 2 new people; 1 already listed."
     assert "Madelaine Boyd — looks like Madeleine Boyd" in flagged
     assert added == "Added 2 members, of whom 2 new people; 1 already listed."
-    assert team.roles.count() == 3000
+    assert team.credits.count() == 3000
     assert tab.csp_violations() == []
 
 

@@ -5,7 +5,7 @@ Screenshots go to test-artifacts/.
 
 import pytest
 
-from people.models import Person, Role, Team
+from people.models import Credit, Person, Team
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,7 +17,7 @@ pytestmark = [
 def test_an_editor_settles_the_names_to_check_of_a_page(tab, editor, gpt4v):  # noqa: F811
     team = Team.objects.get(section__project=gpt4v, name="Architecture research")
     for name, slug in [("Gabriel García Márquez", "gabo"), ("村上春樹", "murakami")]:
-        Role.objects.create(person=Person.objects.create(name=name, slug=slug), team=team)
+        Credit.objects.create(person=Person.objects.create(name=name, slug=slug), team=team)
 
     tab.sign_in("editor", "editor-password-123")
     tab.page.goto("/admin/people/person/")

@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from people.caching import invalidate_pages
-from people.models import Acknowledgment, Alias, Person, Role, Section, Team
+from people.models import Acknowledgment, Alias, Credit, Person, Section, Team
 from people.versions import publish
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_a_changed_section_title_shows_once_published(client, vision):
 def test_a_deleted_credit_disappears_once_published(client, vision):
     client.get("/credits/vision/")
 
-    Role.objects.get(person__name="Grace Hopper").delete()
+    Credit.objects.get(person__name="Grace Hopper").delete()
 
     assert "Grace Hopper" in client.get("/credits/vision/").content.decode()
     publish(vision)
@@ -139,7 +139,7 @@ def test_draft_edits_keep_the_cached_public_pages(
     page = client.get("/credits/vision/").content
     person_page = client.get("/people/ada-lovelace/").content
 
-    Role.objects.create(person=make_person("Alan Turing"), team=Team.objects.get(name="Data"))
+    Credit.objects.create(person=make_person("Alan Turing"), team=Team.objects.get(name="Data"))
     Section.objects.create(project=vision, title="Late section")
     vision.title = "Renamed in the draft"
     vision.save()

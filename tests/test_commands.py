@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command, execute_from_command_line
 from django.db import connection
 
-from people.models import Alias, Project, Role
+from people.models import Alias, Credit, Project
 from tests.spreadsheets import GPT4V_CSV, another_connection, csv_file, run_import
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_import_prints_a_summary(make_project):
         f'Imported {GPT4V_CSV} into "GPT-4V" (add): 210 new credits, 0 unchanged; '
         "119 new people, 4 new sections, 25 new teams."
     )
-    assert Role.objects.count() == 210
+    assert Credit.objects.count() == 210
 
 
 def test_dry_run_writes_nothing_and_flags_lookalikes(make_project, make_person, write):
@@ -86,7 +86,7 @@ def test_sync_lists_and_removes_what_the_file_lacks(make_project, write):
         f'Imported {path} into "GPT-4V" (sync): 0 new credits, 1 unchanged, 209 removed; '
         "3 sections removed, 24 teams removed."
     )
-    assert list(Role.objects.values_list("person__name", "team__name")) == [("Tao Xu", "Data")]
+    assert list(Credit.objects.values_list("person__name", "team__name")) == [("Tao Xu", "Data")]
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_a_sync_that_removes_is_refused_without_a_terminal_unless_yes(three_cred
         "This sync removes 1 of the project's 3 credits.",
         f'Imported {path} into "GPT-4V" (sync): 0 new credits, 2 unchanged, 1 removed.',
     ]
-    assert sorted(Role.objects.values_list("person__name", flat=True)) == ["Ann Beta", "Cy Dee"]
+    assert sorted(Credit.objects.values_list("person__name", flat=True)) == ["Ann Beta", "Cy Dee"]
 
 
 @pytest.mark.parametrize("answer", ["y\n", "yes\n", "Y\n"])
@@ -138,7 +138,7 @@ def test_a_sync_on_a_terminal_asks_before_removing(three_credits, answer):
         "Remove them and import the file? [y/N] "
         f'Imported {path} into "GPT-4V" (sync): 0 new credits, 2 unchanged, 1 removed.',
     ]
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
 @pytest.mark.parametrize("answer", ["n\n", "\n", "", "maybe\n"])
@@ -202,7 +202,7 @@ def test_a_sync_removing_more_than_half_needs_allow_mass_removal(make_project, w
     assert str(with_yes.value) == str(on_a_terminal.value) == message
     assert refused == before
     assert "Remove them and import the file? [y/N] Imported" in out
-    assert Role.objects.count() == 1
+    assert Credit.objects.count() == 1
 
 
 def test_a_change_while_asking_is_caught_and_nothing_is_written(three_credits, write):
@@ -222,7 +222,7 @@ def test_a_change_while_asking_is_caught_and_nothing_is_written(three_credits, w
         "import was being prepared, so nothing was imported. Run it again to see what it "
         "would change now."
     )
-    assert sorted(Role.objects.values_list("person__name", flat=True)) == [
+    assert sorted(Credit.objects.values_list("person__name", flat=True)) == [
         "Ann Beta",
         "Cy Dee",
         "Ed Fu",
@@ -253,7 +253,7 @@ def test_the_question_is_asked_without_holding_the_project_lock(three_credits):
     run("import_credits", path, "--project", "gpt-4v", "--sync", stdin=LockingElsewhere())
 
     assert locked_meanwhile == [(project.pk,)]
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
 def test_duplicates_are_reported(make_project, write):
@@ -263,7 +263,7 @@ def test_duplicates_are_reported(make_project, write):
     out, _err = run("import_credits", path, "--project", "gpt-4v")
 
     assert "Row 3 repeats row 2: imported once.\n" in out
-    assert Role.objects.count() == 1
+    assert Credit.objects.count() == 1
 
 
 def test_a_bad_file_exits_with_the_row_and_column_and_writes_nothing(make_project, write):
@@ -303,7 +303,7 @@ def test_a_file_over_the_limit_is_refused(make_project, write, settings):
         f"{path} is 1.4\xa0KB; the largest file that can be imported is 1.0\xa0KB "
         "(set CREDITS_IMPORT_MAX_BYTES to change the limit)."
     )
-    assert Role.objects.count() == 0
+    assert Credit.objects.count() == 0
 
 
 def fifo(tmp_path, data):
@@ -329,7 +329,7 @@ def test_a_pipe_is_read(make_project, tmp_path):
     out, _err = run("import_credits", path, "--project", "gpt-4v")
 
     assert out.splitlines()[-1].startswith(f'Imported {path} into "GPT-4V" (add): 1 new credit')
-    assert Role.objects.get().person.name == "Ann Beta"
+    assert Credit.objects.get().person.name == "Ann Beta"
 
 
 def test_a_pipe_over_the_limit_is_refused(make_project, tmp_path, settings):
@@ -344,7 +344,7 @@ def test_a_pipe_over_the_limit_is_refused(make_project, tmp_path, settings):
         f"{path} is more than 1.0\xa0KB; the largest file that can be imported is 1.0\xa0KB "
         "(set CREDITS_IMPORT_MAX_BYTES to change the limit)."
     )
-    assert Role.objects.count() == 0
+    assert Credit.objects.count() == 0
 
 
 def test_an_endless_file_is_refused(make_project, settings):
@@ -485,7 +485,7 @@ def test_create_project_then_import_into_it():
     project = Project.objects.get(slug="gpt-4v")
     assert out == 'Created the draft project "GPT-4V credits" (gpt-4v).\n'
     assert (project.title, project.is_published) == ("GPT-4V credits", False)
-    assert Role.objects.count() == 210
+    assert Credit.objects.count() == 210
 
 
 def test_create_project_import_then_publish(client):
@@ -505,7 +505,7 @@ def test_publish_prints_the_changes_since_the_latest_version(make_project, make_
     run("create_project", "gpt-4v", "--title", "GPT-4V")
     run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")
     run("publish", "gpt-4v")
-    Role.objects.filter(person__name="Greg Brockman").delete()
+    Credit.objects.filter(person__name="Greg Brockman").delete()
 
     out, _err = run("publish", "gpt-4v", "--dry-run")
 

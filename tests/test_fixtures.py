@@ -9,11 +9,11 @@ from django.db import transaction
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     Mention,
     Person,
     Project,
     Resource,
-    Role,
     Section,
     Team,
 )
@@ -68,7 +68,7 @@ def test_the_fixture_loads_into_an_empty_database():
 
     counts = {
         model.__name__: model.objects.count()
-        for model in [Project, Resource, Section, Team, Person, Alias, Role, Acknowledgment]
+        for model in [Project, Resource, Section, Team, Person, Alias, Credit, Acknowledgment]
     }
     assert counts == {
         "Project": 1,
@@ -77,7 +77,7 @@ def test_the_fixture_loads_into_an_empty_database():
         "Team": 25,
         "Person": 151,
         "Alias": 3,
-        "Role": 210,
+        "Credit": 210,
         "Acknowledgment": 3,
     }
     assert Mention.objects.count() == 32
@@ -94,7 +94,7 @@ def test_new_rows_can_be_added_after_loading():
 
 
 def test_the_tests_quick_loader_gives_the_rows_loaddata_gives():
-    models = [Project, Resource, Section, Team, Person, Alias, Role, Acknowledgment, Mention]
+    models = [Project, Resource, Section, Team, Person, Alias, Credit, Acknowledgment, Mention]
     with transaction.atomic():
         call_command("loaddata", FIXTURE, verbosity=0)
         loaded = {model: list(model.objects.order_by("pk").values()) for model in models}
@@ -132,7 +132,7 @@ def test_misspellings_are_aliases_of_one_person(gpt4v_read):
     assert aliases == set(DISPLAY_NAME.items())
     assert not Person.objects.filter(name__in=DISPLAY_NAME).exists()
     boyd = Person.objects.get(name="Madeline Boyd")
-    assert sorted(str(role) for role in boyd.roles.all()) == [
+    assert sorted(str(role) for role in boyd.credits.all()) == [
         "Madeline Boyd (Deployment contributions: Trust & safety engineering lead)",
         "Madeline Boyd (Deployment platform)",
         "Madeline Boyd (Evaluation data)",
@@ -156,8 +156,8 @@ def test_project_fields(gpt4v_read, seed):
 
 
 def test_memberships_have_no_title_and_leads_have_one(gpt4v_read):
-    memberships = Role.objects.filter(team__isnull=False)
-    leads = Role.objects.filter(section__isnull=False)
+    memberships = Credit.objects.filter(team__isnull=False)
+    leads = Credit.objects.filter(section__isnull=False)
 
     assert memberships.count() == 197
     assert memberships.exclude(title="").count() == 0
@@ -174,7 +174,7 @@ def test_the_csv_holds_the_same_credits_in_page_order(gpt4v_read):
         for team in section.teams.all():
             team_name = f'"{team.name}"' if "," in team.name else team.name
             lines += [
-                f"{section.title},{team_name},{role.person.name}," for role in team.roles.all()
+                f"{section.title},{team_name},{role.person.name}," for role in team.credits.all()
             ]
 
     data = (settings.BASE_DIR / "fixtures" / "gpt4v.csv").read_bytes()
@@ -194,12 +194,12 @@ def test_load_gpt4v_loads_once_and_reports_counts():
 
     assert out.getvalue() == "Loaded the GPT-4V credits: 151 people, 210 credits.\n"
     assert Project.objects.filter(slug="gpt-4v").count() == 1
-    assert Role.objects.count() == 210
+    assert Credit.objects.count() == 210
 
 
 def test_load_gpt4v_leaves_a_loaded_page_alone(gpt4v):
     Person.objects.filter(name="Raul Puri").update(name="Raul Puri (edited)")
-    Role.objects.filter(person__name="Maddie Simens").delete()
+    Credit.objects.filter(person__name="Maddie Simens").delete()
     out = StringIO()
 
     call_command("load_gpt4v", stdout=out)
@@ -207,7 +207,7 @@ def test_load_gpt4v_leaves_a_loaded_page_alone(gpt4v):
     assert out.getvalue() == "The GPT-4V credits are already loaded; nothing changed.\n"
     assert Person.objects.filter(name="Raul Puri (edited)").count() == 1
     assert Person.objects.count() == 151
-    assert Role.objects.count() == 209
+    assert Credit.objects.count() == 209
 
 
 def test_load_gpt4v_refuses_to_overwrite_other_rows_with_the_same_ids():
@@ -283,7 +283,7 @@ def test_citation_and_assembler(page):
 def test_lead_lines_sorted_under_each_section(page, seed):
     rendered = {
         s.find("h2").text(): [
-            (li.find("a", "person").text(), li.find("span", "role-title").text())
+            (li.find("a", "person").text(), li.find("span", "credit-title").text())
             for li in s.find_all("li", "lead")
         ]
         for s in page.find_all("section", "credits-section")

@@ -8,11 +8,11 @@ from django.utils.html import strip_tags
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     Mention,
     Person,
     Project,
     Resource,
-    Role,
     Section,
     Team,
 )
@@ -88,7 +88,7 @@ def test_revert_a_credit_title(
     lead = make_credit(david, section=section, title="Optimization lead")
     first = lead.history.latest()
     edit(lead, title="Overall lead")
-    revert = url(Role, "simple_history", lead.pk, first.history_id)
+    revert = url(Credit, "simple_history", lead.pk, first.history_id)
 
     response = submit_form(editor_client, revert)
 
@@ -134,12 +134,12 @@ def test_inline_additions_and_deletions_are_recorded(
 ):
     team, alias = page[3], page[5]
     kim = make_person("Kim Lee")
-    edit(kim, {"roles-TOTAL_FORMS": "1", "roles-0-team": team.pk})
+    edit(kim, {"credits-TOTAL_FORMS": "1", "credits-0-team": team.pk})
 
     response = editor_client.post(url(Alias, "delete", alias.pk), {"post": "yes"})
 
     assert response.status_code == 302
-    added = Role.history.get(person_id=kim.pk)
+    added = Credit.history.get(person_id=kim.pk)
     deleted = Alias.history.filter(id=alias.pk).latest()
     assert (added.history_type, added.history_user) == ("+", editor)
     assert (deleted.history_type, deleted.history_user) == ("-", editor)
@@ -188,7 +188,7 @@ def test_load_gpt4v_records_every_loaded_row_even_when_history_exists(make_perso
 
     counts = {
         model.__name__: (model.history.filter(history_type="+").count(), model.objects.count())
-        for model in [Project, Resource, Section, Team, Person, Alias, Role, Acknowledgment]
+        for model in [Project, Resource, Section, Team, Person, Alias, Credit, Acknowledgment]
     }
     assert counts == {
         "Project": (1, 1),
@@ -197,7 +197,7 @@ def test_load_gpt4v_records_every_loaded_row_even_when_history_exists(make_perso
         "Team": (25, 25),
         "Person": (152, 152),
         "Alias": (3, 3),
-        "Role": (210, 210),
+        "Credit": (210, 210),
         "Acknowledgment": (3, 3),
     }
     assert Mention.history.count() == Mention.objects.count() == 32

@@ -10,12 +10,12 @@ from people.merging import MergeError, merge_people, plan_merge, suggest_kept, w
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     DistinctPair,
     Mention,
     Person,
     PersonRedirect,
     Project,
-    Role,
 )
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import read_credits
@@ -77,7 +77,7 @@ def snapshot():
     return {
         "people": list(Person.objects.values_list("id", "name", "slug").order_by("id")),
         "roles": list(
-            Role.objects.values_list("id", "person_id", "team_id", "title").order_by("id")
+            Credit.objects.values_list("id", "person_id", "team_id", "title").order_by("id")
         ),
         "mentions": list(Mention.objects.values_list("id", "person_id").order_by("id")),
         "aliases": list(Alias.objects.values_list("id", "person_id", "name").order_by("id")),
@@ -85,14 +85,14 @@ def snapshot():
         "distinct": list(DistinctPair.objects.values_list("first_id", "second_id")),
         "assembled_by": list(Project.objects.values_list("assembled_by_id", flat=True)),
         "log": LogEntry.objects.count(),
-        "history": [model.history.count() for model in (Person, Role, Mention, Alias, Project)],
+        "history": [model.history.count() for model in (Person, Credit, Mention, Alias, Project)],
     }
 
 
 def credit_places(person):
     return sorted(
         (role.team.name if role.team_id else role.section.title, role.title)
-        for role in person.roles.select_related("team", "section")
+        for role in person.credits.select_related("team", "section")
     )
 
 
@@ -108,7 +108,7 @@ def test_merge_moves_credits_and_collapses_identical_ones(credits):
         ("Legal", ""),
         ("Legal", "Counsel"),
     ]
-    assert Role.objects.count() == 5
+    assert Credit.objects.count() == 5
     assert sorted(kept.mentions.values_list("acknowledgment__text", flat=True)) == [
         "We thank Microsoft.",
         "We thank our red-teamers.",
@@ -181,7 +181,7 @@ def test_a_later_import_using_any_merged_name_lands_on_the_kept_person(credits):
     assert plan.changes.new_people == {}
     assert list(Person.objects.values_list("name", flat=True)) == ["Filippo Raso", "Thomas Stasi"]
     assert sorted(
-        Role.objects.filter(team__name="Policy").values_list("person__name", "title")
+        Credit.objects.filter(team__name="Policy").values_list("person__name", "title")
     ) == [
         ("Filippo Raso", ""),
         ("Filippo Raso", "Adviser"),
@@ -206,7 +206,7 @@ def test_merge_is_recorded_in_the_history(credits, editor):
         ),
     ]
     reason = f"Merged into Filippo Raso (#{kept.pk})"
-    role_history = Role.history.filter(history_change_reason=reason)
+    role_history = Credit.history.filter(history_change_reason=reason)
     assert sorted(role_history.values_list("history_type", flat=True)) == ["-", "-", "-", "~", "~"]
     assert set(role_history.values_list("history_user", flat=True)) == {editor.pk}
     removed_history = Person.history.filter(history_type="-").values_list("name", flat=True)
@@ -378,7 +378,7 @@ def test_merging_as_suggested_keeps_the_established_address(client, editor_clien
 def test_more_projects_and_credits_outweigh_age(editor_client, jose, make_project, make_section):
     established, imported = jose
     section = make_section(make_project("GPT-6", "gpt-6"), "Research")
-    Role.objects.create(person=imported, section=section, title="Lead")
+    Credit.objects.create(person=imported, section=section, title="Lead")
 
     response = select(editor_client, [imported, established])
 
@@ -505,7 +505,7 @@ def test_merging_people_with_long_names_records_shortened_reasons(credits, edito
 
     reasons = {
         reason
-        for model in (Person, Role, Alias)
+        for model in (Person, Credit, Alias)
         for reason in model.history.exclude(history_change_reason=None).values_list(
             "history_change_reason", flat=True
         )

@@ -132,7 +132,7 @@ def test_lists_the_names_of_one_project_or_for_one_reason(
     make_credit("Madonna", team=other)
     make_credit("Cher", team=other)
     vision, audio = (
-        credited["Cher"].roles.order_by("pk")[0].team.section.project,
+        credited["Cher"].credits.order_by("pk")[0].team.section.project,
         other.section.project,
     )
 
@@ -283,7 +283,7 @@ def test_a_row_of_a_person_deleted_since_is_left_out(editor_client, credited):
     data = submitted(
         editor_client.get(NAMES_TO_CHECK), {("Gabriel García Márquez", "looks_right"): True}
     )
-    credited["Cher"].roles.all().delete()
+    credited["Cher"].credits.all().delete()
     credited["Cher"].delete()
 
     response = editor_client.post(NAMES_TO_CHECK, data)

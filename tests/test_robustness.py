@@ -20,11 +20,11 @@ from django.utils.html import strip_tags
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     Mention,
     Person,
     Project,
     Resource,
-    Role,
     Section,
     Team,
     Version,
@@ -72,7 +72,7 @@ def page(make_project, make_section, make_team, make_person, make_credit):
         Team: team,
         Person: ada,
         Alias: Alias.objects.create(person=ada, name="Ada King"),
-        Role: make_credit(ada, team=team, title="Data lead"),
+        Credit: make_credit(ada, team=team, title="Data lead"),
         "lead": make_credit(ada, section=section, title="Overall lead"),
         Acknowledgment: acknowledgment,
         Mention: Mention.objects.create(acknowledgment=acknowledgment, person=ada),
@@ -86,7 +86,7 @@ def delete_everything(page):
 
     The project's published versions go first: they keep it from being deleted.
     """
-    Role.objects.all().delete()
+    Credit.objects.all().delete()
     Mention.objects.all().delete()
     Version.objects.all().delete()
     page[Project].delete()
@@ -119,7 +119,7 @@ def test_every_history_record_has_a_text_after_its_parents_were_deleted(page):
         "HistoricalTeam": {"deleted section: Data"},
         "HistoricalPerson": {"Ada Lovelace"},
         "HistoricalAlias": {"Ada King"},
-        "HistoricalRole": {
+        "HistoricalCredit": {
             "deleted person (deleted team: Data lead)",
             "deleted person (deleted section: Overall lead)",
         },
@@ -132,7 +132,7 @@ def test_every_history_record_has_a_text_after_its_parents_were_deleted(page):
 
 @pytest.mark.parametrize(
     "model",
-    [Resource, Section, Team, Alias, Role, Acknowledgment, Mention],
+    [Resource, Section, Team, Alias, Credit, Acknowledgment, Mention],
     ids=lambda model: model.__name__,
 )
 def test_history_page_of_a_deleted_row_whose_parents_are_gone(editor_client, page, model):
@@ -149,11 +149,11 @@ def test_history_page_of_a_deleted_row_whose_parents_are_gone(editor_client, pag
 
 
 def test_history_page_of_a_credit_after_its_team_was_deleted(editor_client, page):
-    credit, team = page[Role], page[Team]
-    editor_client.post(url(Role, "delete", credit.pk), {"post": "yes"})
+    credit, team = page[Credit], page[Team]
+    editor_client.post(url(Credit, "delete", credit.pk), {"post": "yes"})
     editor_client.post(url(Team, "delete", team.pk), {"post": "yes"})
 
-    response = editor_client.get(url(Role, "history", credit.pk))
+    response = editor_client.get(url(Credit, "history", credit.pk))
 
     assert response.status_code == 200
     assert "Ada Lovelace (deleted team: Data lead)" in text_of(response)
@@ -162,8 +162,8 @@ def test_history_page_of_a_credit_after_its_team_was_deleted(editor_client, page
 def test_credit_change_form_with_neither_section_nor_team_shows_the_error(
     editor_client, form_data, page
 ):
-    credit = page[Role]
-    change = url(Role, "change", credit.pk)
+    credit = page[Credit]
+    change = url(Credit, "change", credit.pk)
     data = {**form_data(editor_client.get(change)), "section": "", "team": ""}
 
     response = editor_client.post(change, data)
@@ -183,7 +183,7 @@ def test_credit_row_of_a_person_form_with_neither_section_nor_team_shows_the_err
     row = next(
         name.removesuffix("-id")
         for name, value in data.items()
-        if name.startswith("roles-") and name.endswith("-id") and value == page[Role].pk
+        if name.startswith("credits-") and name.endswith("-id") and value == page[Credit].pk
     )
     data.update({f"{row}-team": "", f"{row}-section": ""})
 
@@ -191,7 +191,7 @@ def test_credit_row_of_a_person_form_with_neither_section_nor_team_shows_the_err
 
     assert response.status_code == 200
     assert "Choose either a section (for a lead line) or a team, not both." in errors_of(response)
-    assert Role.objects.filter(team=page[Team]).exists()
+    assert Credit.objects.filter(team=page[Team]).exists()
 
 
 # Point 11: a NUL character anywhere in a request is a 400, never a 500.
@@ -223,11 +223,11 @@ def test_a_nul_in_the_address_is_a_bad_request(client, page, path):
     "path",
     [
         "/admin/people/person/?q=%00",
-        "/admin/people/role/?q=ada%00",
+        "/admin/people/credit/?q=ada%00",
         "/admin/people/person/?o=%00",
         "/admin/autocomplete/?app_label=people&model_name=role&field_name=person&term=%00",
         "/admin/people/person/%00/change/",
-        "/admin/people/role/1%00/history/",
+        "/admin/people/credit/1%00/history/",
     ],
 )
 def test_a_nul_in_an_admin_address_is_a_bad_request(editor_client, page, path):
@@ -249,8 +249,8 @@ def test_a_nul_in_an_admin_form_is_a_bad_request(editor_client, form_data, page)
 
 
 def test_a_nul_in_a_form_field_that_is_not_text_is_a_bad_request(editor_client, form_data, page):
-    credit = page[Role]
-    change = url(Role, "change", credit.pk)
+    credit = page[Credit]
+    change = url(Credit, "change", credit.pk)
     data = {**form_data(editor_client.get(change)), "team": f"{page[Team].pk}\x00"}
 
     response = editor_client.post(change, data)
@@ -353,8 +353,8 @@ NOTHING_VISIBLE = "This title shows nothing: it has only spaces or invisible cha
         ),
         (Section, "title", "\u200b", NOTHING_VISIBLE),
         (Team, "name", "Data\x08", control(0x08, 5, "title")),
-        (Role, "title", "Data\x1b[31m lead", control(0x1B, 5, "title")),
-        (Role, "title", "\u2060", NOTHING_VISIBLE),
+        (Credit, "title", "Data\x1b[31m lead", control(0x1B, 5, "title")),
+        (Credit, "title", "\u2060", NOTHING_VISIBLE),
     ],
     ids=lambda value: value.__name__ if isinstance(value, type) else ascii(value)[1:25],
 )
@@ -380,7 +380,7 @@ def test_a_bad_character_in_a_name_or_title_is_refused_with_its_position(
         (Person, "name", "\u0639\u0644\u06cc\u200c\u0631\u0636\u0627 Karimi"),  # Persian: ZWNJ
         (Person, "name", "\u674e\u96f7"),
         (Person, "name", "Zoë O'Brien-Smith"),
-        (Role, "title", "Data\tlead"),
+        (Credit, "title", "Data\tlead"),
         (Team, "name", "2023"),
     ],
     ids=lambda value: value.__name__ if isinstance(value, type) else ascii(value)[1:25],
@@ -457,7 +457,7 @@ DRAFT_ADDRESSES = [
 
 @pytest.mark.parametrize("path", DRAFT_ADDRESSES)
 def test_staff_without_the_permission_to_view_projects_do_not_see_drafts(client, draft, path):
-    staff(client, "view_person", "view_role")
+    staff(client, "view_person", "view_credit")
 
     response = client.get(path)
 
@@ -465,7 +465,7 @@ def test_staff_without_the_permission_to_view_projects_do_not_see_drafts(client,
 
 
 def test_staff_without_the_permission_to_view_projects_see_only_published_pages(client, draft):
-    staff(client, "view_person", "view_role")
+    staff(client, "view_person", "view_credit")
 
     home = client.get("/")
     ada = client.get("/people/ada-lovelace/")
@@ -591,7 +591,7 @@ def test_an_import_on_the_command_line_succeeds_while_the_cache_is_down(page, ca
 
     call_command("import_credits", str(path), "--project", "vision", stdout=out)
 
-    assert Role.objects.filter(person__name="Grace Hopper", team=page[Team]).exists()
+    assert Credit.objects.filter(person__name="Grace Hopper", team=page[Team]).exists()
 
 
 def test_a_publication_by_another_process_reaches_the_pages_this_one_cached(

@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
 from django.db import connection
 
-from people.models import Person, Project, Role, Section, Team
+from people.models import Credit, Person, Project, Section, Team
 from people.versions import publish
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -200,7 +200,7 @@ def test_a_publication_through_one_server_refreshes_the_page_served_by_the_other
     project = Project.objects.create(title="Scale", slug="scale")
     team = Team.objects.create(section=Section.objects.create(project=project, title="Research"))
     person = Person.objects.create(name="Ada Lovelace", slug="ada-lovelace")
-    Role.objects.create(person=person, team=team)
+    Credit.objects.create(person=person, team=team)
     publish(project)
     page = project.get_absolute_url()
     assert "Ada Lovelace" in fetch(server_a + page)

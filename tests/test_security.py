@@ -23,6 +23,7 @@ from creditsite.settings import forwarded_client_address
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     DistinctPair,
     ImportUpload,
     Mention,
@@ -30,7 +31,6 @@ from people.models import (
     PersonRedirect,
     Project,
     Resource,
-    Role,
     Section,
     Team,
 )
@@ -347,7 +347,7 @@ def assert_escaped(html, *values):
 def test_hostile_texts_are_escaped_in_the_admin(admin_client, hostile_project):
     pages = [
         reverse(f"admin:people_{model._meta.model_name}_changelist")
-        for model in [Project, Resource, Section, Team, Person, Alias, Role, Acknowledgment]
+        for model in [Project, Resource, Section, Team, Person, Alias, Credit, Acknowledgment]
     ]
     pages += [
         reverse(f"admin:people_{obj._meta.model_name}_change", args=[obj.pk])
@@ -357,7 +357,7 @@ def test_hostile_texts_are_escaped_in_the_admin(admin_client, hostile_project):
             Team.objects.get(),
             Acknowledgment.objects.get(),
             *Person.objects.all(),
-            *Role.objects.all(),
+            *Credit.objects.all(),
         ]
     ]
 
@@ -380,8 +380,8 @@ def test_a_name_longer_than_its_field_is_a_form_error_in_the_admin(admin_client)
             "slug": "long",
             "aliases-TOTAL_FORMS": "0",
             "aliases-INITIAL_FORMS": "0",
-            "roles-TOTAL_FORMS": "0",
-            "roles-INITIAL_FORMS": "0",
+            "credits-TOTAL_FORMS": "0",
+            "credits-INITIAL_FORMS": "0",
         },
     )
 
@@ -402,8 +402,8 @@ def test_a_javascript_link_is_refused_by_the_admin(admin_client, hostile_project
             "homepage": "javascript:alert(1)",
             "aliases-TOTAL_FORMS": "0",
             "aliases-INITIAL_FORMS": "0",
-            "roles-TOTAL_FORMS": "0",
-            "roles-INITIAL_FORMS": "0",
+            "credits-TOTAL_FORMS": "0",
+            "credits-INITIAL_FORMS": "0",
         },
     )
 
@@ -442,7 +442,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def formula_names(hostile_project, make_credit):
     team = Team.objects.get()
     for number, name in enumerate([FORMULA, "+1", "-1", "@SUM(A1)"]):
-        Role.objects.create(person=Person.objects.create(name=name, slug=f"f{number}"), team=team)
+        Credit.objects.create(person=Person.objects.create(name=name, slug=f"f{number}"), team=team)
     publish(hostile_project)
     return hostile_project
 
@@ -488,7 +488,7 @@ def test_formula_cells_are_escaped_in_the_public_csv(client, formula_names):
 
 def test_formula_cells_are_escaped_in_the_admin_xlsx_export(admin_client, formula_names):
     response = admin_client.post(
-        reverse("admin:people_role_export"), {"project": formula_names.pk, "format": "1"}
+        reverse("admin:people_credit_export"), {"project": formula_names.pk, "format": "1"}
     )
 
     cells = [
@@ -547,7 +547,7 @@ def staff_without_import(db):
     return client
 
 
-@pytest.mark.parametrize("model", ["role", "person"])
+@pytest.mark.parametrize("model", ["credit", "person"])
 def test_staff_without_the_import_permission_get_403(
     staff_without_import, editor_client, one_of_everything, model
 ):
@@ -573,7 +573,7 @@ def test_an_upload_over_the_default_limit_is_refused_with_a_friendly_message(
     data = b"section,team,person,role\n" + b"Research,Data,Ann Beta,\n" * 500_000
 
     response = editor_client.post(
-        reverse("admin:people_role_import"),
+        reverse("admin:people_credit_import"),
         {
             "project": one_of_everything.pk,
             "mode": "add",
@@ -586,14 +586,14 @@ def test_an_upload_over_the_default_limit_is_refused_with_a_friendly_message(
     assert response.status_code == 200
     assert "the largest file you can import is 10.0\xa0MB" in response.text
     assert not ImportUpload.objects.exists()
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
 def test_a_confirmation_cannot_name_a_file_outside_the_upload_store(
     editor_client, one_of_everything
 ):
     response = editor_client.post(
-        reverse("admin:people_role_process_import"),
+        reverse("admin:people_credit_process_import"),
         {
             "project": one_of_everything.pk,
             "mode": "add",
@@ -608,7 +608,7 @@ def test_a_confirmation_cannot_name_a_file_outside_the_upload_store(
     assert response.status_code == 200
     assert "root:" not in response.text
     assert response.context["credits_errors"] == ["The confirmation was incomplete; upload again."]
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
 def test_a_javascript_link_that_reached_the_database_is_not_a_link(client, hostile_project):

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.db import IntegrityError, connection, transaction
 
-from people.models import Person, Project, ProjectBusy, Role, Section, Team, lock_project
+from people.models import Credit, Person, Project, ProjectBusy, Section, Team, lock_project
 from people.pages import project_page
 from people.spreadsheet.apply import apply_plan, import_credits
 from people.spreadsheet.format import CreditsError, read_credits
@@ -97,7 +97,7 @@ def test_an_import_is_recorded_in_history_with_who_and_why(make_project, django_
         "Imported credits from team.csv (add mode): "
         "1 new credit, 0 unchanged; 1 new person, 1 new section, 1 new team.",
     )
-    role, record = Role.objects.get(), Role.history.get()
+    role, record = Credit.objects.get(), Credit.history.get()
     assert (record.history_type, record.history_user, record.history_change_reason) == (
         "+",
         user,
@@ -126,10 +126,10 @@ def test_a_sync_removes_in_bulk_and_records_who_and_why(
             "Other,Legal,Cy Dee,",
         ),
     )
-    kept = Role.objects.get(person__name="Person 000")
+    kept = Credit.objects.get(person__name="Person 000")
     removed = {
         role.pk: (role.person_id, role.section_id, role.team_id, role.title)
-        for role in Role.objects.exclude(pk=kept.pk)
+        for role in Credit.objects.exclude(pk=kept.pk)
     }
 
     with django_assert_max_num_queries(40):
@@ -141,9 +141,9 @@ def test_a_sync_removes_in_bulk_and_records_who_and_why(
             source="short.csv",
         )
 
-    assert list(Role.objects.all()) == [kept]
+    assert list(Credit.objects.all()) == [kept]
     reason = "Removed by a sync import of short.csv"
-    records = Role.history.filter(history_type="-")
+    records = Credit.history.filter(history_type="-")
     assert {
         record.id: (record.person_id, record.section_id, record.team_id, record.title)
         for record in records

@@ -3,7 +3,7 @@ import ast
 import pytest
 from django.conf import settings
 
-from people.models import Person, Role
+from people.models import Credit, Person
 from people.spreadsheet.export import export_credits_csv
 from tests.spreadsheets import csv_file, empty_the_database, page, run_import
 
@@ -58,7 +58,7 @@ def test_export_of_selected_roles(make_project):
     project = make_project()
     run_import(project, csv_file("Research,Data,Ann Beta,", "Research,Data,Cy Dee,"))
 
-    data = export_credits_csv(project, Role.objects.filter(person__name="Cy Dee"))
+    data = export_credits_csv(project, Credit.objects.filter(person__name="Cy Dee"))
 
     assert data == "section,team,person,role\nResearch,Data,Cy Dee,\n"
 

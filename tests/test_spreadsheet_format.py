@@ -1,6 +1,6 @@
 import pytest
 
-from people.models import Person, Role, Section
+from people.models import Credit, Person, Section
 from people.spreadsheet.export import export_credits_csv
 from people.spreadsheet.format import CreditRow, CreditsError, read_credits
 from tests.spreadsheets import HEADER, csv_file, database_rows, page, run_import
@@ -163,7 +163,7 @@ def test_every_bad_row_is_listed(make_project):
         "Row 3, column person: the person is empty.",
         "Row 5, column section: 201 characters; at most 200 are allowed.",
     ]
-    assert Role.objects.count() == 0
+    assert Credit.objects.count() == 0
 
 
 def test_rows_are_counted_as_a_spreadsheet_shows_them(make_project):
@@ -218,7 +218,7 @@ def test_formula_cells_are_stored_as_text_and_escaped_on_export(make_project):
         "Ann Beta",
         "'Quoted",
     }
-    assert Role.objects.get(person__name="Ann Beta").title == "=1+1"
+    assert Credit.objects.get(person__name="Ann Beta").title == "=1+1"
     # In sort key order, which does not sort on apostrophes and hyphens: "'Quoted" under Q.
     assert export_credits_csv(project) == (
         "section,team,person,role\n"

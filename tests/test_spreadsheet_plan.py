@@ -1,15 +1,15 @@
 import pytest
 
-from people.models import Alias, Person, Role
+from people.models import Alias, Credit, Person
 from people.spreadsheet.format import CreditsError, read_credits
 from people.spreadsheet.plan import (
     SYNC,
-    Credit,
     ExistingPerson,
     ExistingSection,
     NewPerson,
     NewTeam,
     Place,
+    PlannedCredit,
     build_plan,
     look_alikes,
 )
@@ -32,8 +32,8 @@ def test_a_plan_names_what_exists_and_what_is_new(make_project, make_section, ma
     assert plan.changes.new_teams == {evals: 1}
     assert plan.changes.new_people == {cy: ""}
     assert plan.changes.new_credits == [
-        Credit(Place(section, evals), ExistingPerson(ann.pk, "Ann Beta"), ""),
-        Credit(Place(section, evals), cy, "Reviewer"),
+        PlannedCredit(Place(section, evals), ExistingPerson(ann.pk, "Ann Beta"), ""),
+        PlannedCredit(Place(section, evals), cy, "Reviewer"),
     ]
     assert listed(plan.changes.new_credits) == [
         ("Research", "Evals", "Ann Beta", ""),
@@ -77,12 +77,12 @@ def test_people_are_matched_by_name_or_alias_ignoring_case_spaces_and_unicode_fo
 
     assert plan.changes.new_people == {}
     assert Person.objects.count() == 2
-    assert sorted(Role.objects.values_list("person__name", "team__name")) == [
+    assert sorted(Credit.objects.values_list("person__name", "team__name")) == [
         ("David Mélý", "Data"),
         ("Madeline Boyd", "Data"),
         ("Madeline Boyd", "Evals"),
     ]
-    assert mely.roles.count() == 1
+    assert mely.credits.count() == 1
 
 
 def test_sections_and_teams_are_matched_ignoring_case(make_project, make_section, make_team):
@@ -181,7 +181,7 @@ def test_a_name_of_one_person_and_another_spelling_of_another_is_flagged(make_pr
     assert [(s.row, s.name, s.person, s.others) for s in plan.report.shared_names] == [
         (3, "madeleine boyd", "Madeleine Boyd", "Madeline Boyd")
     ]
-    assert sorted(madeleine.roles.values_list("team__name", flat=True)) == ["Data", "Evals"]
+    assert sorted(madeleine.credits.values_list("team__name", flat=True)) == ["Data", "Evals"]
 
 
 # Sort names and duplicates
@@ -246,7 +246,7 @@ def test_exact_duplicate_rows_are_imported_once_and_reported(make_project):
         "2 new credits, 0 unchanged; 1 new person, 1 new section, 2 new teams, "
         "2 duplicate rows imported once"
     )
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
 # Modes

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from people.models import ImportUpload, Person, Project, Role, Section
+from people.models import Credit, ImportUpload, Person, Project, Section
 from people.spreadsheet.export import export_credits_csv
 from people.spreadsheet.plan import ADD, SYNC
 from tests.conftest import load_gpt4v
@@ -152,7 +152,7 @@ def test_the_downloaded_csv_imported_through_the_csv_import_gives_the_same_credi
     editor_client.post(CONFIRM, preview_data(editor_client.post(IMPORT, data)))
     people_after_direct = set(Person.objects.values_list("name", flat=True))
     csv_preview = editor_client.post(
-        reverse("admin:people_role_import"),
+        reverse("admin:people_credit_import"),
         {
             "project": through_csv.pk,
             "mode": ADD,
@@ -164,7 +164,7 @@ def test_the_downloaded_csv_imported_through_the_csv_import_gives_the_same_credi
     )
     form = csv_preview.context["confirm_form"]
     editor_client.post(
-        reverse("admin:people_role_process_import"),
+        reverse("admin:people_credit_process_import"),
         {name: form.initial.get(name, "") for name in form.fields},
     )
 
@@ -177,8 +177,8 @@ def test_the_downloaded_csv_imported_through_the_csv_import_gives_the_same_credi
     assert ",Data,Alex Karpenko,\n" in download.content.decode()
     assert export_credits_csv(through_csv) == export_credits_csv(direct)
     assert (
-        Role.objects.filter(team__section__project=through_csv).count()
-        + Role.objects.filter(section__project=through_csv).count()
+        Credit.objects.filter(team__section__project=through_csv).count()
+        + Credit.objects.filter(section__project=through_csv).count()
         == 210
     )
     assert set(Person.objects.values_list("name", flat=True)) == people_after_direct
@@ -291,7 +291,7 @@ def test_an_expired_upload_is_said_so(editor_client, project):
     response = editor_client.post(CONFIRM, preview_data(preview))
 
     assert "The uploaded file is no longer available" in text(response)
-    assert not Role.objects.exists()
+    assert not Credit.objects.exists()
 
 
 def test_a_deleted_project_is_said_so(editor_client, project):

@@ -38,13 +38,13 @@ def reader_view(reader, path):
 def test_an_editor_imports_the_seed_text_fixes_the_lost_headings_and_publishes(
     tab,  # noqa: F811
     editor,
-    gpt4v,
+    gpt4v_published,
     chromium,  # noqa: F811
     live_server,
 ):
     tab.sign_in("editor", "editor-password-123")
     tab.page.goto("/admin/people/project/add/")
-    tab.page.locator("#id_title").press_sequentially(gpt4v.title)
+    tab.page.locator("#id_title").press_sequentially(gpt4v_published.title)
     expect(tab.page.locator("#id_slug")).to_have_value(SLUG)
     tab.page.click("input[name=_save]")
     tab.page.goto("/admin/people/project/")
@@ -72,6 +72,7 @@ def test_an_editor_imports_the_seed_text_fixes_the_lost_headings_and_publishes(
     tab.page.check(f"input[name=_selected_action][value='{new_project.pk}']")
     tab.page.select_option("select[name=action]", "publish")
     tab.page.click("button[name=index]")
+    tab.page.click("input[name=confirm]")
     published = tab.page.locator(".messagelist").inner_text()
     reader = Tab(chromium, live_server.url)
     imported_page = reader_view(reader, f"/credits/{SLUG}/")
@@ -83,7 +84,9 @@ def test_an_editor_imports_the_seed_text_fixes_the_lost_headings_and_publishes(
     assert warnings[0].startswith(
         "Line 27: a group without a heading after ‘Distributed training infrastructure’ (line 24)"
     )
-    assert imported.startswith(f'Imported into "{gpt4v.title}": 210 new credits, 0 unchanged')
-    assert "Published 1 project(s)." in published
+    assert imported.startswith(
+        f'Imported into "{gpt4v_published.title}": 210 new credits, 0 unchanged'
+    )
+    assert f"Published “{new_project.title}” as version 1." in published
     assert imported_page == fixture_page
     assert tab.csp_violations() == []

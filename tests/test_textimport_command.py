@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from people.models import Acknowledgment, Role
+from people.models import Acknowledgment, Credit
 from people.spreadsheet.export import export_credits_csv
 from tests.seed import SEED_PATH
 from tests.spreadsheets import database_rows
@@ -50,7 +50,7 @@ def test_an_import_writes_credits_and_acknowledgments(project):
     out = run(str(SEED_PATH), "--project", "gpt-4v")
 
     assert "Imported " in out
-    assert Role.objects.count() == 210
+    assert Credit.objects.count() == 210
     assert Acknowledgment.objects.filter(project=project).count() == 3
     assert export_credits_csv(project).count("\n") == 211
 

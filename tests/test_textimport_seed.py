@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from people.models import Person, Project, Role
+from people.models import Credit, Person, Project
 from people.spreadsheet.export import export_credits_csv
 from people.textimport.apply import import_text, plan_text_import
 from people.textimport.decode import decode, detect_format
@@ -184,5 +184,5 @@ def test_in_an_empty_database_the_three_spellings_of_one_person_are_flagged(make
     assert len(planned.plan.changes.new_people) == 122
     assert len(planned.extras.new_people) == 32
     assert database_rows() == before
-    assert not Role.objects.exists()
+    assert not Credit.objects.exists()
     assert Project.objects.get().intro == ""

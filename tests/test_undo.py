@@ -17,13 +17,13 @@ from people.models import (
     Acknowledgment,
     Alias,
     ChangeSet,
+    Credit,
     DistinctPair,
     Mention,
     Person,
     PersonRedirect,
     Project,
     Resource,
-    Role,
     Section,
     Team,
 )
@@ -42,7 +42,7 @@ MODELS = [
     Team,
     Person,
     Alias,
-    Role,
+    Credit,
     Acknowledgment,
     Mention,
     PersonRedirect,
@@ -100,7 +100,7 @@ def test_an_import_is_recorded_as_one_change_set(research, editor):
     assert change_set.summary == plan.summary()
     written = [
         (model.__name__, record.history_type, record.change_set_id)
-        for model in (Section, Team, Person, Role)
+        for model in (Section, Team, Person, Credit)
         for record in model.history.filter(history_date__gte=change_set.created_at)
     ]
     assert len(written) == 1 + 2 + 3 + 1 + 4
@@ -123,7 +123,7 @@ def test_undoing_an_import_gives_back_the_page_as_it_was(research, editor, clien
     plan = undo(change_set, user=editor)
 
     assert plan.summary() == (
-        "3 people, 1 section, 2 teams and 4 roles removed; 1 person put back as they were"
+        "3 people, 1 section, 2 teams and 4 credits removed; 1 person put back as they were"
     )
     assert snapshot() == before
     assert page(research) == page_before
@@ -146,14 +146,14 @@ def test_the_undo_is_recorded_with_who_and_why(research, editor):
     )
     records = [
         (record.history_type, record.history_user, record.history_change_reason)
-        for model in (Section, Team, Person, Role, Project)
+        for model in (Section, Team, Person, Credit, Project)
         for record in model.history.filter(change_set=undo_set)
     ]
     assert len(records) == 1 + 2 + 3 + 1 + 4 + 1
     assert set(records) - {("~", editor, f"Undo of import #{change_set.pk}")} == {
         ("-", editor, f"Undo of import #{change_set.pk}")
     }
-    assert Role.history.filter(change_set=undo_set, history_type="-").count() == 4
+    assert Credit.history.filter(change_set=undo_set, history_type="-").count() == 4
 
 
 # Syncs
@@ -175,11 +175,11 @@ def test_undoing_the_mistyped_sync_brings_back_every_credit_team_and_section(gpt
     assert len(plan.changes.removed_credits) == 200
     change_set = ChangeSet.objects.get()
     assert change_set.kind == "sync"
-    assert Role.history.filter(change_set=change_set, history_type="-").count() == 200
+    assert Credit.history.filter(change_set=change_set, history_type="-").count() == 200
 
     plan = undo(change_set)
 
-    assert plan.summary() == "3 sections, 24 teams and 200 roles back"
+    assert plan.summary() == "3 sections, 24 teams and 200 credits back"
     assert snapshot() == before
     assert export_credits_csv(gpt4v_page) == full
 
@@ -188,7 +188,7 @@ def test_a_syncs_removals_say_who_and_why(research, editor):
     run_import(research, csv_file("Research,Architecture,Mark Chen,"), SYNC, user=editor)
 
     change_set = ChangeSet.objects.get()
-    removals = Role.history.filter(history_type="-")
+    removals = Credit.history.filter(history_type="-")
     assert sorted(removals.values_list("person__name", flat=True)) == ["Casey Chu", "Jamie Kiros"]
     assert {
         (record.history_user, record.history_change_reason, record.change_set)
@@ -273,7 +273,7 @@ def test_undoing_a_merge_gives_the_person_back_with_their_credits_and_address(ra
 
     assert snapshot() == before
     rasso = Person.objects.get(pk=raso["removed"].pk)
-    assert sorted(rasso.roles.values_list("team__name", "title")) == [
+    assert sorted(rasso.credits.values_list("team__name", "title")) == [
         ("Communications", "Writer"),
         ("Legal", ""),
     ]
@@ -287,8 +287,8 @@ def test_undoing_a_merge_gives_the_person_back_with_their_credits_and_address(ra
     assert client.get("/people/filippo-r/")["Location"] == "/people/filippo-rasso/"
     assert plan.summary() == (
         "1 alias and 1 person redirect removed; "
-        "1 person, 1 alias, 1 role, 1 mention and 1 distinct pair back; "
-        "1 project, 1 alias, 1 role and 1 person redirect put back as they were"
+        "1 person, 1 alias, 1 credit, 1 mention and 1 distinct pair back; "
+        "1 project, 1 alias, 1 credit and 1 person redirect put back as they were"
     )
 
 
@@ -298,12 +298,12 @@ def test_undoing_a_merge_gives_the_person_back_with_their_credits_and_address(ra
 def test_an_edit_after_the_import_stops_its_undo_and_is_named(research, editor, make_person):
     run_import(research, ADDITIONS, user=editor, source="legal.csv")
     change_set = ChangeSet.objects.get()
-    adviser = Role.objects.get(title="Adviser")
+    adviser = Credit.objects.get(title="Adviser")
     adviser.title = "Senior adviser"
     adviser._history_user = editor
     adviser.save()
     policy = Team.objects.get(name="Policy")
-    kim = Role.objects.create(person=make_person("Kim Lee"), team=policy)
+    kim = Credit.objects.create(person=make_person("Kim Lee"), team=policy)
     before = snapshot()
 
     with pytest.raises(UndoError) as refused:
@@ -316,12 +316,12 @@ def test_an_edit_after_the_import_stops_its_undo_and_is_named(research, editor, 
     texts = [conflict.text for conflict in refused.value.conflicts]
     assert len(texts) == 2
     assert re.fullmatch(
-        f"Role “Ada Lovelace \\(Policy: Senior adviser\\)” was changed by editor on {WHEN} "
+        f"Credit “Ada Lovelace \\(Policy: Senior adviser\\)” was changed by editor on {WHEN} "
         "after this import.",
         texts[0],
     ), texts[0]
     assert re.fullmatch(
-        f"Role “Kim Lee \\(Policy\\)” was added by the command line on {WHEN} after this "
+        f"Credit “Kim Lee \\(Policy\\)” was added by the command line on {WHEN} after this "
         "import and refers to Team “GPT-4V: Legal: Policy”, which undoing it would remove.",
         texts[1],
     ), texts[1]
@@ -343,7 +343,7 @@ def test_a_later_import_is_named_in_the_conflict(research, editor):
     texts = [conflict.text for conflict in refused.value.conflicts]
     assert len(texts) == 4
     assert re.fullmatch(
-        f"Role “Grace Hopper \\(Legal: Counsel lead\\)” was deleted by editor "
+        f"Credit “Grace Hopper \\(Legal: Counsel lead\\)” was deleted by editor "
         f"\\(sync #{second.pk}\\) on {WHEN} after this import.",
         texts[2],
     ), texts
@@ -412,7 +412,7 @@ def test_a_credit_added_again_by_hand_clashes_and_nothing_is_undone(research, ma
 
     texts = [conflict.text for conflict in refused.value.conflicts]
     assert texts == [
-        "Role “Casey Chu (Architecture)” cannot be put back: "
+        "Credit “Casey Chu (Architecture)” cannot be put back: "
         "This person already has this credit in this team."
     ]
     assert snapshot() == before
@@ -426,12 +426,12 @@ def refuse_inserts_into_roles():
                 "AS $$ BEGIN RAISE EXCEPTION 'credits cannot be added'; END $$"
             )
             cursor.execute(
-                "CREATE TRIGGER refuse_role_insert BEFORE INSERT ON people_role "
+                "CREATE TRIGGER refuse_role_insert BEFORE INSERT ON people_credit "
                 "FOR EACH ROW EXECUTE FUNCTION refuse_insert()"
             )
         else:
             cursor.execute(
-                "CREATE TRIGGER refuse_role_insert BEFORE INSERT ON people_role "
+                "CREATE TRIGGER refuse_role_insert BEFORE INSERT ON people_credit "
                 "BEGIN SELECT RAISE(ABORT, 'credits cannot be added'); END"
             )
 
@@ -478,7 +478,7 @@ def test_editors_see_the_change_sets_and_undo_one_after_confirming(research, edi
     text = page_text(confirmation)
     assert confirmation.status_code == 200
     assert (
-        '<ul class="undo-counts"> <li>3 people, 1 section, 2 teams and 4 roles removed</li> '
+        '<ul class="undo-counts"> <li>3 people, 1 section, 2 teams and 4 credits removed</li> '
         "<li>1 person put back as they were</li> </ul>"
     ) in text
     assert f'<input type="submit" value="Undo import #{change_set.pk}">' in text
@@ -490,7 +490,7 @@ def test_editors_see_the_change_sets_and_undo_one_after_confirming(research, edi
     assert response["Location"] == url(ChangeSet, "change", change_set.pk)
     shown = page_text(editor_client.get(response["Location"]))
     assert (
-        f"Undid import #{change_set.pk}: 3 people, 1 section, 2 teams and 4 roles removed; "
+        f"Undid import #{change_set.pk}: 3 people, 1 section, 2 teams and 4 credits removed; "
         "1 person put back as they were."
     ) in shown
     assert "Undo…" not in shown
@@ -619,9 +619,9 @@ def test_the_command_lists_and_undoes_a_change_set(research):
         listing.getvalue(),
     )
     assert out.getvalue().splitlines()[-2:] == [
-        "Undoing it changes: 3 people, 1 section, 2 teams and 4 roles removed; "
+        "Undoing it changes: 3 people, 1 section, 2 teams and 4 credits removed; "
         "1 person put back as they were.",
-        f"Undid import #{change_set.pk}: 3 people, 1 section, 2 teams and 4 roles removed; "
+        f"Undid import #{change_set.pk}: 3 people, 1 section, 2 teams and 4 credits removed; "
         "1 person put back as they were.",
     ]
     assert not Person.objects.filter(name="Ada Lovelace").exists()

@@ -23,10 +23,10 @@ from people.diff import compare
 from people.merging import merge_people
 from people.models import (
     Alias,
+    Credit,
     Person,
     Project,
     PublishedPerson,
-    Role,
     Section,
     Team,
     Version,
@@ -98,7 +98,7 @@ def test_publishing_makes_numbered_versions_with_when_who_and_note(released, edi
 
 
 def test_publishing_an_unchanged_draft_makes_no_version(released):
-    Role.objects.filter(person__name="Barbara Liskov").delete()
+    Credit.objects.filter(person__name="Barbara Liskov").delete()
 
     with pytest.raises(PublishError) as error:
         publish(released)
@@ -217,8 +217,8 @@ def test_the_home_page_lists_projects_by_their_published_title(client, released)
 
 
 def test_editors_see_a_banner_with_the_unpublished_changes(editor_client, released):
-    Role.objects.filter(person__name="Grace Hopper").delete()
-    Role.objects.filter(person__name="Ada Lovelace").update(title="Overall lead")
+    Credit.objects.filter(person__name="Grace Hopper").delete()
+    Credit.objects.filter(person__name="Ada Lovelace").update(title="Overall lead")
 
     banner = parse(editor_client.get("/credits/vision/").text).find("p", "draft-banner")
 
@@ -230,7 +230,7 @@ def test_editors_see_a_banner_with_the_unpublished_changes(editor_client, releas
 
 
 def test_editors_are_told_when_the_draft_is_the_published_version(editor_client, released):
-    Role.objects.filter(person__name="Barbara Liskov").delete()
+    Credit.objects.filter(person__name="Barbara Liskov").delete()
 
     banner = parse(editor_client.get("/credits/vision/").text).find("p", "draft-banner")
 
@@ -368,8 +368,8 @@ def test_an_address_a_version_was_published_with_leads_to_the_person(client, rel
 
 def test_the_changelog_lists_each_version_with_its_date_note_and_changes(client, released):
     first, second = versions_of(released)
-    Role.objects.filter(person__name="Barbara Liskov").delete()
-    Role.objects.filter(person__name="Grace Hopper").update(title="Compilers")
+    Credit.objects.filter(person__name="Barbara Liskov").delete()
+    Credit.objects.filter(person__name="Grace Hopper").update(title="Compilers")
     publish(released, note="Grace's title.\n\nThanks to her team.")
 
     page = parse(client.get("/credits/vision/changes/").text)
@@ -398,7 +398,7 @@ def test_the_changelog_shows_people_as_each_version_named_them(client, released)
     ada = Person.objects.get(name="Ada Lovelace")
     ada.name = "Ada King"
     ada.save()
-    Role.objects.filter(person__name="Grace Hopper").delete()
+    Credit.objects.filter(person__name="Grace Hopper").delete()
     publish(released)
 
     entries = parse(client.get("/credits/vision/changes/").text).find_all("li", "changelog-version")
@@ -428,7 +428,7 @@ def test_the_atom_feed_has_an_entry_per_version(client, released):
 
 
 def test_a_note_is_text_on_every_page_that_shows_it(client, released):
-    Role.objects.filter(person__name="Barbara Liskov").update(title="Lead")
+    Credit.objects.filter(person__name="Barbara Liskov").update(title="Lead")
     publish(released, note='<script>alert(1)</script> & "quotes"')
 
     changelog = client.get("/credits/vision/changes/").text
@@ -472,7 +472,7 @@ def test_unpublishing_keeps_the_versions_and_publishing_again_restores_the_page(
     gone = client.get("/credits/vision/")
     people_gone = client.get("/people/ada-lovelace/")
     home = parse(client.get("/").text)
-    Role.objects.filter(person__name="Barbara Liskov").delete()
+    Credit.objects.filter(person__name="Barbara Liskov").delete()
 
     publication = publish(released)
 
@@ -511,7 +511,7 @@ def test_restoring_the_draft_from_a_version_then_publishing_makes_a_new_version(
     research.save()
     make_credit("Alan Turing", section=research, title="Lead")
     Team.objects.create(section=make_section(released, "Extra"), name="New team")
-    Role.objects.filter(person__name="Grace Hopper").delete()
+    Credit.objects.filter(person__name="Grace Hopper").delete()
     publish(released)
     first = versions_of(released)[0]
 
@@ -532,7 +532,7 @@ def test_restoring_the_draft_from_a_version_then_publishing_makes_a_new_version(
 
 def test_restoring_brings_back_a_person_deleted_since_and_follows_a_merge(released, make_person):
     first = versions_of(released)[0]
-    Role.objects.filter(person__name="Grace Hopper").delete()
+    Credit.objects.filter(person__name="Grace Hopper").delete()
     grace = Person.objects.get(name="Grace Hopper")
     grace_id = grace.pk
     grace.delete()
@@ -542,7 +542,7 @@ def test_restoring_brings_back_a_person_deleted_since_and_follows_a_merge(releas
 
     recreated = Person.objects.get(pk=grace_id)
     assert (recreated.name, recreated.slug) == ("Grace Hopper", "grace-hopper")
-    credited = Role.objects.filter(team__name="Data").values_list("person__name", "title")
+    credited = Credit.objects.filter(team__name="Data").values_list("person__name", "title")
     assert sorted(credited) == [("Ada King", "Data lead"), ("Grace Hopper", "")]
 
 
@@ -583,8 +583,8 @@ def build_large_project(project, credits=10_000, people=2_000, teams=40):
         for n in range(people)
     )
     Alias.objects.bulk_create(Alias(person=person, name="Other") for person in person_rows[::3])
-    Role.objects.bulk_create(
-        Role(person=person_rows[n % people], team=team_rows[(n // people + n) % teams])
+    Credit.objects.bulk_create(
+        Credit(person=person_rows[n % people], team=team_rows[(n // people + n) % teams])
         for n in range(credits)
     )
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import connection
 
-from people.models import Project, Role, Team
+from people.models import Credit, Project, Team
 from people.versions import publish
 from tests.admin_pages import page_text, url
 from tests.html_tree import parse
@@ -26,7 +26,7 @@ def project(make_project, make_section, make_team, make_credit):
     publish(project)
     make_credit("Alan Turing", team=data)
     publish(project)
-    Role.objects.filter(person__name="Grace Hopper").delete()
+    Credit.objects.filter(person__name="Grace Hopper").delete()
     return project
 
 
@@ -224,7 +224,7 @@ def test_restoring_the_draft_from_a_version(editor_client, project):
     assert messages_of(response) == [
         "The draft is now version 1's content. Publishing it makes version 3."
     ]
-    names = set(Role.objects.values_list("person__name", flat=True))
+    names = set(Credit.objects.values_list("person__name", flat=True))
     assert names == {"Ada Lovelace", "Grace Hopper"}
     assert project.versions.count() == 2
 

@@ -6,7 +6,7 @@ Screenshots go to test-artifacts/.
 
 import pytest
 
-from people.models import Project, Role
+from people.models import Credit, Project
 from people.versions import publish
 from tests.browser import Tab
 
@@ -18,7 +18,7 @@ pytestmark = [
 
 
 def import_credits(editor_tab, project, credits):
-    editor_tab.page.goto("/admin/people/role/import/")
+    editor_tab.page.goto("/admin/people/credit/import/")
     editor_tab.page.select_option("#id_project", label=project.title)
     editor_tab.page.set_input_files(
         "#id_import_file",
@@ -89,5 +89,5 @@ def test_an_editor_imports_then_reviews_and_publishes_a_version_with_a_note(
     assert note == "Added the safety team."
     assert changelog == changes
     assert old_banner.startswith("Version 1 of 2, published ")
-    assert Role.objects.count() == 3
+    assert Credit.objects.count() == 3
     assert tab.csp_violations() == []

@@ -134,7 +134,7 @@ def test_an_import_committing_while_publishing_is_not_half_in_the_version(projec
                 "SELECT id FROM people_person WHERE name = 'Ada Lovelace'"
             ).fetchone()[0]
             other.execute(
-                "INSERT INTO people_role (person_id, team_id, title) VALUES (%s, %s, '')",
+                "INSERT INTO people_credit (person_id, team_id, title) VALUES (%s, %s, '')",
                 [person_id, team_id],
             )
 

@@ -10,11 +10,11 @@ from people.merging import merge_people
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     Mention,
     Person,
     Project,
     Resource,
-    Role,
     Section,
     Team,
 )
@@ -71,7 +71,7 @@ def test_nothing_changed(page):
 def test_people_added_and_removed_with_their_places(page, make_credit):
     make_credit("Alan Turing", team=Team.objects.get(name="Vision"), title="Reviewer")
     make_credit("Alan Turing", section=Section.objects.get(title="Safety"), title="Safety lead")
-    Role.objects.filter(person__name="Grace Hopper").delete()
+    Credit.objects.filter(person__name="Grace Hopper").delete()
 
     assert changes(page) == {
         "People": [
@@ -131,10 +131,10 @@ def test_credits_added_removed_moved_and_retitled(page, make_credit):
     research = Section.objects.get(title="Research")
     vision = Team.objects.get(name="Vision")
     make_credit("Grace Hopper", section=research, title="Vision lead")
-    Role.objects.filter(person__name="Raul Puri", section=research).delete()
+    Credit.objects.filter(person__name="Raul Puri", section=research).delete()
     make_credit("Raul Puri", team=Team.objects.get(name="Red team"))
-    Role.objects.filter(person__name="Madelaine Boyd").update(team=vision)
-    Role.objects.filter(person__name="Ada Lovelace").update(title="Overall lead")
+    Credit.objects.filter(person__name="Madelaine Boyd").update(team=vision)
+    Credit.objects.filter(person__name="Ada Lovelace").update(title="Overall lead")
 
     # Person by person, in the order of the new page.
     assert changes(page) == {
@@ -153,7 +153,7 @@ def test_a_credit_removed_from_someone_still_on_the_page(page, make_credit):
     make_credit("Ada Lovelace", team=Team.objects.get(name="Vision"))
     publish(page)
 
-    Role.objects.filter(person__name="Ada Lovelace", team__name="Data").delete()
+    Credit.objects.filter(person__name="Ada Lovelace", team__name="Data").delete()
 
     assert changes(page) == {
         "Credits": ["Ada Lovelace: credit removed from Research › Data (“Data lead”)"]
@@ -281,8 +281,8 @@ def test_the_summary_reads_as_the_banner_says(page, make_credit, make_person):
     data = Team.objects.get(name="Data")
     for name in ["Alan Turing", "Barbara Liskov", "Edsger Dijkstra", "Frances Allen"]:
         make_credit(name, team=data)
-    Role.objects.filter(person__name="Grace Hopper").delete()
-    Role.objects.filter(person__name="Ada Lovelace").update(title="Overall lead")
-    Role.objects.filter(person__name="Raul Puri").update(title="Science lead")
+    Credit.objects.filter(person__name="Grace Hopper").delete()
+    Credit.objects.filter(person__name="Ada Lovelace").update(title="Overall lead")
+    Credit.objects.filter(person__name="Raul Puri").update(title="Science lead")
 
     assert summary(page) == "4 people added, 1 removed, 2 titles changed"

@@ -41,7 +41,10 @@ def migrate(targets):
 
 
 def fill(apps):
-    """A published project and a draft, written with the models before versions."""
+    """A published project and a draft, written with the models before versions.
+
+    A credit was still called a role then (renamed in migration 0014).
+    """
     models = {name: apps.get_model("people", name) for name in [
         "Project", "Resource", "Section", "Team", "Person", "Alias", "Role", "Acknowledgment",
         "Mention",

@@ -9,12 +9,12 @@ from django.utils import timezone
 from people.models import (
     Acknowledgment,
     Alias,
+    Credit,
     Mention,
     Person,
     PersonRedirect,
     Project,
     Resource,
-    Role,
     Section,
     Team,
 )
@@ -234,7 +234,7 @@ def test_lead_lines_with_titles_sorted_under_their_section(client, page_project)
         "Hyeonwoo Noh Pretraining lead",
         "Raul Puri Research engineering lead",
     ]
-    assert [lead.find("span", "role-title").text() for lead in leads] == [
+    assert [lead.find("span", "credit-title").text() for lead in leads] == [
         "Pretraining lead",
         "Research engineering lead",
     ]
@@ -412,7 +412,7 @@ def test_the_drafts_last_updated_follows_a_change_of_the_credits(
     for model in [Section, Team, Person]:
         model.history.update(history_date=datetime(2023, 10, 1, tzinfo=UTC))
     make_credit(ada, team=team)
-    Role.history.update(history_date=datetime(2024, 3, 1, 12, tzinfo=UTC))
+    Credit.history.update(history_date=datetime(2024, 3, 1, 12, tzinfo=UTC))
 
     text = parse(editor_client.get("/credits/example/").text).find("p", "page-dates").text()
 
@@ -580,12 +580,12 @@ def build_credits(project, people, teams, sections=2):
         Person(name=name, slug=f"{project.slug}-{number}", sort_key=sort_key(name))
         for number, name in enumerate(names)
     )
-    Role.objects.bulk_create(
-        Role(person=person, team=team_rows[number % teams])
+    Credit.objects.bulk_create(
+        Credit(person=person, team=team_rows[number % teams])
         for number, person in enumerate(person_rows)
     )
-    Role.objects.bulk_create(
-        Role(person=person_rows[number], section=section, title="Lead")
+    Credit.objects.bulk_create(
+        Credit(person=person_rows[number], section=section, title="Lead")
         for number, section in enumerate(section_rows)
     )
     acknowledgment = Acknowledgment.objects.create(project=project, text="Thanks to:")
@@ -622,8 +622,9 @@ def test_person_page_query_count_does_not_grow(
     for number in range(projects):
         project = make_project(title=f"Work {number}", slug=f"work-{number}", assembled_by=person)
         build_credits(project, 3, teams)
-        Role.objects.bulk_create(
-            Role(person=person, team=team) for team in Team.objects.filter(section__project=project)
+        Credit.objects.bulk_create(
+            Credit(person=person, team=team)
+            for team in Team.objects.filter(section__project=project)
         )
         Acknowledgment.objects.get(project=project).people.add(person)
         publish(project)

@@ -33,7 +33,7 @@ DUPLICATES = {
         "GROUP BY section_id, name HAVING count(*) > 1) d"
     ),
     "identical credits": (
-        "SELECT count(*) FROM (SELECT person_id, team_id, section_id, title FROM people_role "
+        "SELECT count(*) FROM (SELECT person_id, team_id, section_id, title FROM people_credit "
         "GROUP BY person_id, team_id, section_id, title HAVING count(*) > 1) d"
     ),
 }

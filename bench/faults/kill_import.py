@@ -110,7 +110,7 @@ def main():
     print(f"  tables that differ after the kill: {changed or 'none'}")
     print(
         f"  the same import run again: exit {rerun.returncode}, "
-        f"people_role rows {before['people_role'][0]:,} -> {finished['people_role'][0]:,}"
+        f"people_credit rows {before['people_credit'][0]:,} -> {finished['people_credit'][0]:,}"
     )
     ok = not changed and rerun.returncode == 0
     print("PASS" if ok else "FAIL")

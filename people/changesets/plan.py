@@ -15,13 +15,13 @@ from people.models import (
     Acknowledgment,
     Alias,
     ChangeSet,
+    Credit,
     DistinctPair,
     Mention,
     Person,
     PersonRedirect,
     Project,
     Resource,
-    Role,
     Section,
     Team,
 )
@@ -35,7 +35,7 @@ MODELS = [
     Section,
     Team,
     Alias,
-    Role,
+    Credit,
     Acknowledgment,
     Mention,
     PersonRedirect,
@@ -68,7 +68,7 @@ class Conflict:
 
     @cached_property
     def text(self):
-        """What the editor reads, e.g. 'Role “Ada Lovelace (Legal)” was changed by editor…'.
+        """What the editor reads, e.g. 'Credit “Ada Lovelace (Legal)” was changed by editor…'.
 
         Worked out when shown (a few queries), so that thousands of conflicts cost
         nothing until listed.
@@ -108,7 +108,7 @@ def _latest_record(model, pk):
 
 
 def _label(model, pk, record=None):
-    """'Role “Ada Lovelace (Legal)”': the kind of row and its text, now or as last recorded."""
+    """'Credit “Ada Lovelace (Legal)”': the kind of row and its text, now or as last recorded."""
     row = model.objects.filter(pk=pk).first()
     if row is None:
         record = record or _latest_record(model, pk)
@@ -140,7 +140,7 @@ class UndoPlan:
     conflicts: list = field(default_factory=list)
 
     def counts(self):
-        """What the undo does, e.g. ["3 roles and 2 people removed", "1 section back"]."""
+        """What the undo does, e.g. ["3 credits and 2 people removed", "1 section back"]."""
         lines = []
         for rows, done in [
             (self.removals, "removed"),

@@ -18,9 +18,9 @@ from simple_history.utils import bulk_update_with_history
 from people.caching import invalidate_pages
 from people.changesets.record import recording_import
 from people.models import (
+    Credit,
     Person,
     PersonRedirect,
-    Role,
     Section,
     Team,
     lock_project,
@@ -146,7 +146,7 @@ def apply_plan(plan, *, user=None, source="", progress=None):
         (f"Removed by a sync import of {source}" if source else "Removed by a sync import")[:100],
         now,
     )
-    bulk.remove(Role, list(changes.removed_credits.values()), removed)
+    bulk.remove(Credit, list(changes.removed_credits.values()), removed)
     bulk.remove(Team, [team.pk for team in changes.removed_teams], removed)
     bulk.remove(Section, [section.pk for section in changes.removed_sections], removed)
 
@@ -215,7 +215,7 @@ def _change_sort_names(changes, stamp):
 
 
 def _create_credits(credits, sections, teams, people, stamp, progress):
-    fields = [Role._meta.get_field(name) for name in ("person", "section", "team", "title")]
+    fields = [Credit._meta.get_field(name) for name in ("person", "section", "team", "title")]
     rows = [
         (
             _pk(credit.person, people),
@@ -225,7 +225,7 @@ def _create_credits(credits, sections, teams, people, stamp, progress):
         )
         for credit in credits
     ]
-    bulk.insert(Role, fields, rows, stamp, progress)
+    bulk.insert(Credit, fields, rows, stamp, progress)
 
 
 def _move(model, positions, kind, stamp):

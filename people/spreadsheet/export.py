@@ -10,7 +10,7 @@ import io
 import tablib
 from django.db.models import QuerySet
 
-from people.models import Role, Section, Team
+from people.models import Credit, Section, Team
 from people.spreadsheet.format import COLUMNS, FORMULA_STARTS, OPTIONAL_COLUMNS
 
 
@@ -33,8 +33,8 @@ def credits_table(project, credits=None):
     is there only when someone exported has a sort name of their own. Cells a
     spreadsheet would run as formulas are escaped.
     """
-    leads = Role.objects.filter(section__project=project)
-    members = Role.objects.filter(team__section__project=project)
+    leads = Credit.objects.filter(section__project=project)
+    members = Credit.objects.filter(team__section__project=project)
     if credits is not None:
         ids = credits.values("pk") if isinstance(credits, QuerySet) else [c.pk for c in credits]
         leads, members = leads.filter(pk__in=ids), members.filter(pk__in=ids)
@@ -58,13 +58,13 @@ def credits_table(project, credits=None):
     return tablib.Dataset(*([escape_cell(value) for value in row] for row in rows), headers=headers)
 
 
-def _by_place(roles, place):
+def _by_place(credits, place):
     """Group (name, sort name, title) by section or team, people sorted as on the page.
 
     Sorted in Python: the database's collation may ignore spaces and punctuation.
     """
     grouped = {}
-    rows = roles.values_list(
+    rows = credits.values_list(
         place, "person__sort_key", "person__name", "person_id", "id", "person__sort_name", "title"
     )
     for place_id, _key, name, _person, _id, sort_name, title in sorted(rows):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from people.models import Person, Role, Section, Team
+from people.models import Credit, Person, Section, Team
 from people.sorting import normalize_name
 
 COLUMNS = ("section", "team", "person", "role")
@@ -24,7 +24,7 @@ MAX_LENGTHS = {
     "section": Section._meta.get_field("title").max_length,
     "team": Team._meta.get_field("name").max_length,
     "person": Person._meta.get_field("name").max_length,
-    "role": Role._meta.get_field("title").max_length,
+    "role": Credit._meta.get_field("title").max_length,
     "sort_name": Person._meta.get_field("sort_name").max_length,
 }
 # A spreadsheet runs a cell that starts with one of these as a formula.

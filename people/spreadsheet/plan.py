@@ -14,9 +14,9 @@ from operator import attrgetter
 from people import duplicates
 from people.models import (
     Alias,
+    Credit,
     Person,
     Project,
-    Role,
     Section,
     Team,
 )
@@ -83,7 +83,7 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
-class Credit:
+class PlannedCredit:
     """A person in a place with a title; `row` is where the file has it (None: the database)."""
 
     place: Place
@@ -137,10 +137,10 @@ class Changes:
     new_sections: dict[NewSection, int] = field(default_factory=dict)  # -> position
     new_teams: dict[NewTeam, int] = field(default_factory=dict)  # -> position
     new_people: dict[NewPerson, str] = field(default_factory=dict)  # -> sort name, or ""
-    new_credits: list[Credit] = field(default_factory=list)
+    new_credits: list[PlannedCredit] = field(default_factory=list)
     sort_names: list[SortNameChange] = field(default_factory=list)
     positions: dict[ExistingSection | ExistingTeam, int] = field(default_factory=dict)
-    removed_credits: dict[Credit, int] = field(default_factory=dict)  # -> Role pk
+    removed_credits: dict[PlannedCredit, int] = field(default_factory=dict)  # -> Credit pk
     removed_teams: list[ExistingTeam] = field(default_factory=list)
     removed_sections: list[ExistingSection] = field(default_factory=list)
 
@@ -151,7 +151,7 @@ class Report:
 
     rows_read: int
     credits_before: int = 0  # the project's credits before the import
-    unchanged: list[Credit] = field(default_factory=list)
+    unchanged: list[PlannedCredit] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     shared_names: list[SharedName] = field(default_factory=list)
     # Everyone's names and other spellings as (person pk, text), for look_alikes().
@@ -349,7 +349,7 @@ def _match(rows, places, people, report):
         if person is None:
             continue
         people.note_sort_name(person, row, problems)
-        credit = Credit(place, person, row.role, row.row)
+        credit = PlannedCredit(place, person, row.role, row.row)
         first = credits.setdefault(credit, credit)
         if first is not credit:
             report.duplicates.append(Duplicate(row.row, first.row))
@@ -455,21 +455,21 @@ class _Places:
 
     @staticmethod
     def _credits(project, leads, members):
-        """{credit: Role pk} of the project's credits."""
+        """{credit: Credit pk} of the project's credits."""
         credits = {}
         people = {}  # pk -> the person, made once
-        lead_lines = Role.objects.filter(section__project=project).values_list(
+        lead_lines = Credit.objects.filter(section__project=project).values_list(
             "pk", "section_id", "person_id", "person__name", "title"
         )
-        team_credits = Role.objects.filter(team__section__project=project).values_list(
+        team_credits = Credit.objects.filter(team__section__project=project).values_list(
             "pk", "team_id", "person_id", "person__name", "title"
         )
-        for places, roles in ((leads, lead_lines), (members, team_credits)):
-            for pk, place_pk, person_pk, name, title in roles:
+        for places, rows in ((leads, lead_lines), (members, team_credits)):
+            for pk, place_pk, person_pk, name, title in rows:
                 person = people.get(person_pk)
                 if person is None:
                     person = people[person_pk] = ExistingPerson(person_pk, name)
-                credits[Credit(places[place_pk], person, normalize_name(title))] = pk
+                credits[PlannedCredit(places[place_pk], person, normalize_name(title))] = pk
         return credits
 
     def place(self, row):

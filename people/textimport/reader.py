@@ -61,7 +61,7 @@ NAME_COLUMNS = {
     "member", "members", "who",
 }  # fmt: skip
 ROLE_COLUMNS = {
-    "role", "roles", "title", "titles", "position", "contribution", "contributions",
+    "role", "credits", "title", "titles", "position", "contribution", "contributions",
     "responsibility", "job", "what",
 }  # fmt: skip
 TEAM_COLUMNS = {"team", "teams", "group", "groups", "area", "workstream", "department"}
@@ -262,7 +262,7 @@ class _Reader:
             else:
                 name_column = _best_name_column(rows, self.known)
                 header = []
-        role_column = next((i for i, cell in enumerate(header) if cell in ROLE_COLUMNS), None)
+        credit_column = next((i for i, cell in enumerate(header) if cell in ROLE_COLUMNS), None)
         team_column = next((i for i, cell in enumerate(header) if cell in TEAM_COLUMNS), None)
         start = 1 if header else 0
         items = []
@@ -275,8 +275,8 @@ class _Reader:
                     self.note(number, " | ".join(row), "a table row without a name: left out")
                 continue
             title = (
-                row[role_column].strip()
-                if role_column is not None and role_column < len(row)
+                row[credit_column].strip()
+                if credit_column is not None and credit_column < len(row)
                 else ""
             )
             team = (

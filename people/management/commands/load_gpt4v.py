@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from simple_history.utils import get_history_manager_for_model
 
-from people.models import Person, Project, Role
+from people.models import Credit, Person, Project
 from people.versions import first_version
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "gpt4v.json"
@@ -45,9 +45,9 @@ class Command(BaseCommand):
             project = Project.objects.get(slug=SLUG)
             # Published on 25 September 2023: its version 1 says so.
             first_version(project)
-            credits = Role.objects.in_projects([project])
+            credits = Credit.objects.in_projects([project])
             people = Person.objects.filter(
-                Q(roles__in=credits) | Q(mentions__acknowledgment__project=project)
+                Q(credits__in=credits) | Q(mentions__acknowledgment__project=project)
             ).distinct()
             self.stdout.write(
                 self.style.SUCCESS(
