@@ -26,6 +26,7 @@ from people.admin_forms import (
 )
 from people.admin_import import CreditsImportExportMixin
 from people.admin_names import names_to_check_urls
+from people.admin_reviews import PersonReviewsMixin, ReviewAdmin, ask_for_review
 from people.admin_views import (
     duplicate_urls,
     merge_selected_people,
@@ -43,6 +44,7 @@ from people.models import (
     PersonRedirect,
     Project,
     Resource,
+    Review,
     Role,
     Section,
     Team,
@@ -321,7 +323,7 @@ class TeamAdmin(HistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
+class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
     form = PersonForm
     resource_classes = [PersonCreditResource]
     list_display = ["name", "sort_key", "credit_count", "alias_names"]
@@ -351,7 +353,7 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
         ("Links", {"fields": ["orcid", "homepage"]}),
     ]
     inlines = [AliasInline, PersonRoleInline]
-    actions = [merge_selected_people]
+    actions = [merge_selected_people, ask_for_review]
 
     def get_urls(self):
         return duplicate_urls(self) + names_to_check_urls(self) + super().get_urls()
@@ -559,3 +561,7 @@ class ChangeSetAdmin(admin.ModelAdmin):
         if undo is None:
             return ""
         return f"by {done_by(undo)} ({undo})"
+
+
+# Review by the people credited (people/admin_reviews.py)
+admin.site.register(Review, ReviewAdmin)

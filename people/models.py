@@ -396,8 +396,16 @@ class Person(models.Model):
         help_text="e.g. 0000-0002-1825-0097",
     )
     homepage = models.URLField(max_length=500, blank=True, validators=[validate_web_url])
+    email = models.EmailField(
+        "private email address",
+        blank=True,
+        help_text="Where requests to review their credits are sent. Never shown on the site "
+        "or in its files; only staff with the permission “Can see and set people's private "
+        "email addresses” see it.",
+    )
 
-    history = HistoricalRecords(bases=[ChangeSetRecord])
+    # The private address stays out of the history, which every editor can read.
+    history = HistoricalRecords(bases=[ChangeSetRecord], excluded_fields=["email"])
     objects = PersonQuerySet.as_manager()
 
     class Meta:
@@ -406,6 +414,7 @@ class Person(models.Model):
         permissions = [
             ("import_person", "Can import people"),
             ("export_person", "Can export people"),
+            ("view_person_email", "Can see and set people's private email addresses"),
         ]
 
     def __str__(self):
@@ -710,3 +719,7 @@ class ChangeSet(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+# Review by the people credited: its models live with the rest of it.
+from people.reviews.models import Proposal, Review, ReviewLink  # noqa: E402, F401

@@ -1,0 +1,52 @@
+"""A real SMTP server on a local port (aiosmtpd), for the tests and bench/bench_reviews.py."""
+
+import email
+import socket
+from contextlib import contextmanager
+from email import policy
+
+from aiosmtpd.controller import Controller
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it accepts and refuses the addresses in `refused`."""
+
+    def __init__(self, refused=()):
+        self.refused = set(refused)
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def mail_server(refused=()):
+    """Serve SMTP on 127.0.0.1; yield (port, mailbox)."""
+    mailbox = Mailbox(refused)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, mailbox
+    finally:
+        controller.stop()
+
+
+def text_and_html(message):
+    """The plain-text and HTML bodies of a message."""
+    return (
+        message.get_body(("plain",)).get_content(),
+        message.get_body(("html",)).get_content(),
+    )
