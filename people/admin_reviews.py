@@ -24,7 +24,6 @@ from people.reviews.decisions import (
     PERMISSIONS,
     DecisionError,
     accept,
-    credited_people,
     not_yet_asked,
     reject,
 )
@@ -53,7 +52,7 @@ def queue_url(project):
 # Asking
 
 
-def ask_page(request, model_admin, project, people, *, hidden=(), skipped=0):
+def ask_page(request, model_admin, project, people, *, hidden=()):
     """Confirm asking `people` about `project`, then ask; show the links to copy once.
 
     `hidden` are the (name, value) pairs the confirming form posts back, for an admin
@@ -96,7 +95,6 @@ def ask_page(request, model_admin, project, people, *, hidden=(), skipped=0):
         "with_email": with_email,
         "without_email": len(people) - with_email,
         "already_asked": Review.objects.filter(project=project, person__in=people).count(),
-        "skipped": skipped,
         "hidden": hidden,
         "link_days": settings.REVIEW_LINK_DAYS,
     }
@@ -120,14 +118,13 @@ def ask_for_review(model_admin, request, queryset):
             messages.WARNING,
         )
         return None
-    people = queryset.filter(pk__in=credited_people(project).values("pk"))
+    # The list is filtered by the project: `queryset` holds only people credited on it.
     hidden = [
         ("action", "ask_for_review"),
         ("select_across", request.POST.get("select_across", "0")),
         *((helpers.ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist("_selected_action")),
     ]
-    skipped = queryset.count() - people.count()
-    return ask_page(request, model_admin, project, people, hidden=hidden, skipped=skipped)
+    return ask_page(request, model_admin, project, queryset, hidden=hidden)
 
 
 class PersonReviewsMixin:

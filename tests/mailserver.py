@@ -2,6 +2,7 @@
 
 import email
 import socket
+import time
 from contextlib import contextmanager
 from email import policy
 
@@ -14,6 +15,8 @@ class Mailbox:
     def __init__(self, refused=()):
         self.refused = set(refused)
         self.messages = []
+        # When each message was received (time.monotonic()), for bench/bench_reviews.py.
+        self.received_at = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refused:
@@ -23,6 +26,7 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        self.received_at.append(time.monotonic())
         return "250 Message accepted for delivery"
 
 
@@ -45,8 +49,7 @@ def mail_server(refused=()):
 
 
 def text_and_html(message):
-    """The plain-text and HTML bodies of a message."""
-    return (
-        message.get_body(("plain",)).get_content(),
-        message.get_body(("html",)).get_content(),
+    """The plain-text and HTML bodies of a message, with the line ends SMTP gave them as "\\n"."""
+    return tuple(
+        message.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html")
     )

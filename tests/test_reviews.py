@@ -469,7 +469,7 @@ def test_a_review_link_is_cut_out_of_log_lines():
 
 
 @pytest.mark.parametrize("logger_name", ["django.request", "django.server", "people"])
-def test_what_the_site_logs_has_review_links_cut_out(logger_name):
+def test_what_the_site_logs_has_review_links_cut_out(logger_name, monkeypatch):
     # Django gives "django" and "django.server" handlers of their own: the settings
     # replace them by the filtered console handler.
     logger = logging.getLogger(logger_name)
@@ -478,11 +478,9 @@ def test_what_the_site_logs_has_review_links_cut_out(logger_name):
         handler for group in handlers for handler in group if type(handler) is logging.StreamHandler
     }
     written = io.StringIO()
-    stream = console.setStream(written)
-    try:
-        logger.warning('"GET %s HTTP/1.1" 404', "/review/link/abc.def/")
-    finally:
-        console.setStream(stream)
+    monkeypatch.setattr(console, "stream", written)
+
+    logger.warning('"GET %s HTTP/1.1" 404', "/review/link/abc.def/")
 
     assert written.getvalue() == '"GET /review/link/[redacted]/ HTTP/1.1" 404\n'
 

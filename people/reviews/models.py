@@ -92,7 +92,8 @@ class ReviewLink(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"link to {describe_parent(self, 'review')} until {self.expires_at:%Y-%m-%d}"
+        until = f" until {self.expires_at:%Y-%m-%d}" if self.expires_at else ""
+        return f"link to {describe_parent(self, 'review')}{until}"
 
 
 class Proposal(models.Model):
