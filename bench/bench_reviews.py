@@ -123,11 +123,11 @@ def main():
     with mail_server() as (port, mailbox):
         one_worker = run_workers(1, database_url, port)
         one_rate = sending_rate(mailbox, 0)
-        sent_once = len(mailbox.messages)
+        sent_once = len(mailbox.received)
         ask(project, Person.objects.all(), user=editor, site_url="http://localhost")
         two_workers = run_workers(2, database_url, port)
         two_rate = sending_rate(mailbox, sent_once)
-        received = len(mailbox.messages)
+        received = len(mailbox.received)
 
     print(f"1 worker:  {sent_once:,} messages in {one_worker:.1f} s with start-up, "
           f"{one_rate:,.0f} messages/s while sending")  # fmt: skip

@@ -14,9 +14,15 @@ class Mailbox:
 
     def __init__(self, refused=()):
         self.refused = set(refused)
-        self.messages = []
+        self.received = []
         # When each message was received (time.monotonic()), for bench/bench_reviews.py.
         self.received_at = []
+
+    # A method, not a property: aiosmtpd reads every attribute of its handler for each
+    # connection (SMTP.__init__ calls inspect.getmembers()), which would parse them all.
+    def messages(self):
+        """The messages received, parsed."""
+        return [email.message_from_bytes(raw, policy=policy.default) for raw in self.received]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refused:
@@ -25,7 +31,7 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        self.received.append(envelope.content)
         self.received_at.append(time.monotonic())
         return "250 Message accepted for delivery"
 

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
@@ -12,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from people.models import Person
 from people.reviews.asking import ask
+from people.reviews.emails import claim
 from people.reviews.models import Review, ReviewLink
 from tests.admin_pages import page_text, url
 from tests.mailserver import text_and_html
@@ -30,7 +32,7 @@ def test_the_review_email_goes_through_smtp_and_its_link_works(
     [result] = run_queued_tasks()
 
     assert result.return_value == {"sent": 1, "failed": 0}
-    [message] = smtp_server.messages
+    [message] = smtp_server.messages()
     assert message["To"] == "mark@example.org"
     assert message["From"] == django_settings.DEFAULT_FROM_EMAIL
     assert message["Subject"] == "Please check your credits on “Vision”"
@@ -59,7 +61,7 @@ def test_a_refused_address_is_recorded_and_the_others_are_sent(
 
     assert result.status == "SUCCESSFUL"
     assert result.return_value == {"sent": 2, "failed": 1}
-    assert sorted(message["To"] for message in smtp_server.messages) == [
+    assert sorted(message["To"] for message in smtp_server.messages()) == [
         "grace@example.org",
         "mark@example.org",
     ]
@@ -137,7 +139,7 @@ def test_a_worker_process_sends_the_queued_emails(smtp_server, credited, editor,
     [result] = DBTaskResult.objects.all()
     assert result.status == "SUCCESSFUL"
     assert result.return_value == {"sent": 1, "failed": 0}
-    [message] = smtp_server.messages
+    [message] = smtp_server.messages()
     assert message["From"] == "Credits <credits@example.org>"
     [link] = links_in(text_and_html(message)[0])
     opened = client.get(path_of(link))
@@ -169,3 +171,23 @@ def test_an_unknown_task_backend_stops_with_a_clear_message():
 
     assert result.returncode != 0
     assert "CREDITS_TASKS must be one of database, immediate, not 'celery'." in result.stderr
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_locked_project_or_person_does_not_hold_back_the_emails(credited, editor):
+    # Workers take each review row for themselves; the project's and the person's rows
+    # stay free for other workers (batches of one project) and editors (a save).
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite locks the whole database")
+    ask(credited["project"], [credited["mark"]], user=editor, site_url=SITE)
+    database = connection.settings_dict
+    with psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"],
+        dbname=database["NAME"],
+    ) as other:  # fmt: skip
+        other.execute("SELECT 1 FROM people_project FOR UPDATE")
+        other.execute("SELECT 1 FROM people_person FOR UPDATE")
+
+        claimed = claim(Review.objects.values_list("pk", flat=True))
+
+    assert [review.person for review in claimed] == [credited["mark"]]

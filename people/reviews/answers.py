@@ -38,8 +38,13 @@ class CreditLine:
 
 def credit_lines(person, project):
     """The person's credits on `project`, drafts included, in the order of its page."""
+    return credit_lines_of([person.pk], project).get(person.pk, [])
+
+
+def credit_lines_of(person_ids, project):
+    """credit_lines() of each of `person_ids` on `project`, by person id, in one query."""
     roles = (
-        Role.objects.filter(person=person)
+        Role.objects.filter(person__in=person_ids)
         .in_projects([project])
         .select_related("section", "team__section")
     )
@@ -49,15 +54,17 @@ def credit_lines(person, project):
         team_order = (1, role.team.position, role.team_id) if role.team_id else (0, 0, 0)
         return (section.position, section.pk, *team_order, role.pk)
 
-    return [
-        CreditLine(
-            role_id=role.pk,
-            section=role.place_section.title,
-            team=role.team.name if role.team_id else None,
-            title=role.title,
+    lines = {}
+    for role in sorted(roles, key=page_order):
+        lines.setdefault(role.person_id, []).append(
+            CreditLine(
+                role_id=role.pk,
+                section=role.place_section.title,
+                team=role.team.name if role.team_id else None,
+                title=role.title,
+            )
         )
-        for role in sorted(roles, key=page_order)
-    ]
+    return lines
 
 
 def sorts_as(person):

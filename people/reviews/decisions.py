@@ -55,7 +55,7 @@ def _apply(proposal, user, reason):
         changed = Person.objects.select_for_update().get(pk=proposal.review.person_id)
         setattr(changed, proposal.kind, proposal.value)
     else:
-        changed = Role.objects.select_for_update().filter(pk=proposal.role_id).first()
+        changed = Role.objects.select_for_update(of=("self",)).filter(pk=proposal.role_id).first()
         if changed is None:
             raise DecisionError(
                 "This credit no longer exists: reject the proposal, saying what became of it."
