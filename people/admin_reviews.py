@@ -66,7 +66,8 @@ def ask_page(request, model_admin, project, people, *, hidden=()):
             site_url=site_url(request),
             by_email=bool(request.POST.get("by_email")),
         )
-        message = f"Asked {len(asked.links) + asked.emailed} people to review “{project}”"
+        count = len(asked.links) + asked.emailed
+        message = f"Asked {count} {'person' if count == 1 else 'people'} to review “{project}”"
         if asked.emailed:
             message += f": {asked.emailed} by email, sent in the background"
         model_admin.message_user(request, message + ".", messages.SUCCESS)

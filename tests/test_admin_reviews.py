@@ -122,7 +122,7 @@ def test_asking_only_emails_and_never_sends_in_the_request(editor_client, credit
     )
     assert mail.outbox == []
     assert messages_after(editor_client, response) == [
-        "Asked 1 people to review “Vision”: 1 by email, sent in the background."
+        "Asked 1 person to review “Vision”: 1 by email, sent in the background."
     ]
 
 

@@ -76,6 +76,9 @@ class CorrectionsForm(forms.Form):
                 label="I did not work on this", required=False
             )
 
+    def person_fields(self):
+        return [self[name] for name in ["name", "sort_name", "orcid", "homepage"]]
+
     def credit_fields(self):
         """(credit, title field, "did not work on this" field) for the template."""
         return [
