@@ -489,6 +489,7 @@ def test_gunicorn_access_log_cuts_review_links(monkeypatch):
     conf = runpy.run_path(str(django_settings.BASE_DIR / "creditsite/gunicorn.conf.py"))
     from gunicorn.config import Config
 
+    assert conf["logger_class"] is conf["RedactingLogger"]
     logger = conf["RedactingLogger"](Config())
 
     class Response:
