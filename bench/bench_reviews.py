@@ -37,7 +37,7 @@ os.environ.setdefault("CREDITS_ALLOWED_HOSTS", "localhost")
 
 def create_project(people):
     """A project crediting `people` people, each with an email address; returns it."""
-    from people.models import Person, Project, Role, Section, Team
+    from people.models import Person, Project, Credit, Section, Team
 
     project = Project.objects.create(title="Bench", slug="bench")
     team = Team.objects.create(section=Section.objects.create(project=project, title="All"))
@@ -50,7 +50,7 @@ def create_project(people):
         )
         for number in range(people)
     )
-    Role.objects.bulk_create(Role(person=person, team=team) for person in created)
+    Credit.objects.bulk_create(Credit(person=person, team=team) for person in created)
     return project
 
 

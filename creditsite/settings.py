@@ -121,7 +121,7 @@ else:
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", str(60 * 60 * 24)))
 
 # Credits import and export (people/resources.py). Each of import and export needs
-# its own permission (people.import_role, people.export_person, ...), which the
+# its own permission (people.import_credit, people.export_person, ...), which the
 # Editors group has; without these settings any staff user could do both.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"

@@ -12,7 +12,7 @@ from people.admin_filters import (
     HasSortNameFilter,
     HasTitleFilter,
     ProjectFilter,
-    RoleKindFilter,
+    CreditKindFilter,
     SectionFilter,
 )
 from people.admin_forms import (
@@ -21,7 +21,7 @@ from people.admin_forms import (
     LeadInlineForm,
     NamesIgnoringCaseFormSet,
     PersonForm,
-    RoleInlineFormSet,
+    CreditInlineFormSet,
     select_place_related,
 )
 from people.admin_import import CreditsImportExportMixin
@@ -45,7 +45,7 @@ from people.models import (
     Project,
     Resource,
     Review,
-    Role,
+    Credit,
     Section,
     Team,
     credit_section,
@@ -89,14 +89,14 @@ class AcknowledgmentInline(admin.TabularInline):
     }
 
 
-class RoleInline(admin.TabularInline):
-    model = Role
+class CreditInline(admin.TabularInline):
+    model = Credit
     form = InlineConstraintsForm
-    formset = RoleInlineFormSet
+    formset = CreditInlineFormSet
     extra = 0
 
     def get_queryset(self, request):
-        # Each row is labelled with the role's person and place.
+        # Each row is labelled with the credit's person and place.
         return (
             super()
             .get_queryset(request)
@@ -108,7 +108,7 @@ class RoleInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class LeadInline(RoleInline):
+class LeadInline(CreditInline):
     fk_name = "section"
     form = LeadInlineForm
     fields = ["person", "title"]
@@ -126,7 +126,7 @@ class TeamInline(admin.TabularInline):
     show_change_link = True
 
 
-class MemberInline(RoleInline):
+class MemberInline(CreditInline):
     fk_name = "team"
     fields = ["person", "title"]
     autocomplete_fields = ["person"]
@@ -134,7 +134,7 @@ class MemberInline(RoleInline):
     verbose_name_plural = "members"
 
 
-class PersonRoleInline(RoleInline):
+class PersonCreditInline(CreditInline):
     fk_name = "person"
     fields = ["project", "section", "team", "title"]
     readonly_fields = ["project"]
@@ -155,10 +155,10 @@ class PersonRoleInline(RoleInline):
         )
 
     @admin.display(description="project")
-    def project(self, role):
-        if role.pk is None:
+    def project(self, credit):
+        if credit.pk is None:
             return "-"
-        return role.place_section.project
+        return credit.place_section.project
 
 
 class AliasInline(admin.TabularInline):
@@ -302,7 +302,7 @@ class TeamAdmin(HistoryAdmin):
             super()
             .get_queryset(request)
             .select_related("section__project")
-            .annotate(member_count=Count("roles"))
+            .annotate(member_count=Count("credits"))
         )
 
     @admin.display(description="name", ordering="name")
@@ -352,7 +352,7 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
         ),
         ("Links", {"fields": ["orcid", "homepage"]}),
     ]
-    inlines = [AliasInline, PersonRoleInline]
+    inlines = [AliasInline, PersonCreditInline]
     actions = [merge_selected_people, ask_for_review]
 
     def get_urls(self):
@@ -366,7 +366,7 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(credit_count=Count("roles"))
+            .annotate(credit_count=Count("credits"))
             .prefetch_related("aliases")
         )
 
@@ -418,11 +418,11 @@ class AliasAdmin(HistoryAdmin):
         return response
 
 
-@admin.register(Role)
-class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
+@admin.register(Credit)
+class CreditAdmin(CreditsImportExportMixin, HistoryAdmin):
     resource_classes = [CreditResource]
     list_display = ["person", "project", "section_title", "team_name", "title"]
-    list_filter = [ProjectFilter, SectionFilter, RoleKindFilter, HasTitleFilter]
+    list_filter = [ProjectFilter, SectionFilter, CreditKindFilter, HasTitleFilter]
     search_fields = ["person__name", "title", "team__name", "section__title"]
     list_select_related = ["person", "team__section__project", "section__project"]
     ordering = ["person__sort_key", "id"]
@@ -444,18 +444,18 @@ class RoleAdmin(CreditsImportExportMixin, HistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="project", ordering=credit_section("project__title"))
-    def project(self, role):
-        return role.place_section.project
+    def project(self, credit):
+        return credit.place_section.project
 
     @admin.display(description="section", ordering=credit_section("title"))
-    def section_title(self, role):
-        return role.place_section.title
+    def section_title(self, credit):
+        return credit.place_section.title
 
     @admin.display(description="team", ordering="team__name")
-    def team_name(self, role):
-        if role.team_id is None:
+    def team_name(self, credit):
+        if credit.team_id is None:
             return "(lead line)"
-        return role.team.name or "(no heading)"
+        return credit.team.name or "(no heading)"
 
 
 @admin.register(Acknowledgment)

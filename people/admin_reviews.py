@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from people.models import Person, Project, Role
+from people.models import Person, Project, Credit
 from people.reviews.answers import credit_lines, sorts_as
 from people.reviews.asking import ask
 from people.reviews.decisions import (
@@ -178,15 +178,15 @@ class ProposalRow:
     reject_form: RejectForm
 
 
-def current_value(proposal, roles):
+def current_value(proposal, credits):
     """What `proposal` would change, as it is now: the field, the credit's title, or the credit."""
     if proposal.kind in Proposal.PERSON_FIELDS:
         return getattr(proposal.review.person, proposal.kind)
     if proposal.kind in Proposal.CREDIT_KINDS:
-        role = roles.get(proposal.role_id)
-        if role is None:
+        credit = credits.get(proposal.credit_id)
+        if credit is None:
             return "(this credit no longer exists)"
-        return role.title if proposal.kind == Proposal.Kind.TITLE else proposal.credit
+        return credit.title if proposal.kind == Proposal.Kind.TITLE else proposal.credit
     return ""
 
 
@@ -337,14 +337,14 @@ class ReviewAdmin(admin.ModelAdmin):
         proposals = list(review.proposals.select_related("decided_by"))
         for proposal in proposals:
             proposal.review = review
-        roles = Role.objects.in_bulk(
-            [proposal.role_id for proposal in proposals if proposal.role_id]
+        credits = Credit.objects.in_bulk(
+            [proposal.credit_id for proposal in proposals if proposal.credit_id]
         )
         can_change = self.has_change_permission(request, review)
         rows = [
             ProposalRow(
                 proposal=proposal,
-                current=current_value(proposal, roles),
+                current=current_value(proposal, credits),
                 can_accept=can_change
                 and request.user.has_perm(PERMISSIONS.get(proposal.kind, "people.change_review")),
                 reject_form=reject_forms.get(proposal.pk)

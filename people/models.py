@@ -344,7 +344,7 @@ class PersonQuerySet(models.QuerySet):
             return self
         published = Project.objects.published()
         return self.filter(
-            Exists(Role.objects.filter(person=OuterRef("pk")).in_projects(published))
+            Exists(Credit.objects.filter(person=OuterRef("pk")).in_projects(published))
             | Exists(
                 Mention.objects.filter(person=OuterRef("pk"), acknowledgment__project__in=published)
             )
@@ -476,7 +476,7 @@ class Alias(models.Model):
         return self.name
 
 
-class RoleQuerySet(models.QuerySet):
+class CreditQuerySet(models.QuerySet):
     def in_projects(self, projects):
         """Credits on any of `projects` (a queryset, or a list of projects or ids)."""
         return self.filter(
@@ -484,10 +484,10 @@ class RoleQuerySet(models.QuerySet):
         )
 
 
-class Role(models.Model):
+class Credit(models.Model):
     """A person's credit: a member of a team, or a lead line directly under a section."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="roles")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="credits")
     section = models.ForeignKey(
         Section,
         on_delete=models.PROTECT,
@@ -501,7 +501,7 @@ class Role(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="roles",
+        related_name="credits",
         help_text="For a member of a team.",
     )
     title = models.CharField(
@@ -512,7 +512,7 @@ class Role(models.Model):
     )
 
     history = HistoricalRecords(bases=[ChangeSetRecord])
-    objects = RoleQuerySet.as_manager()
+    objects = CreditQuerySet.as_manager()
 
     class Meta:
         ordering = ["person__sort_key", "id"]
@@ -522,7 +522,7 @@ class Role(models.Model):
                     Q(section__isnull=False, team__isnull=True)
                     | Q(section__isnull=True, team__isnull=False)
                 ),
-                name="check_role_in_section_or_team",
+                name="check_credit_in_section_or_team",
                 violation_error_message="Choose either a section (for a lead line) "
                 "or a team, not both.",
             ),
@@ -534,19 +534,19 @@ class Role(models.Model):
             models.UniqueConstraint(
                 fields=["person", "team", "title"],
                 condition=Q(team__isnull=False),
-                name="unique_team_role",
+                name="unique_team_credit",
                 violation_error_message="This person already has this credit in this team.",
             ),
             models.UniqueConstraint(
                 fields=["person", "section", "title"],
                 condition=Q(section__isnull=False),
-                name="unique_section_role",
+                name="unique_lead_line",
                 violation_error_message="This person already has this lead line in this section.",
             ),
         ]
         permissions = [
-            ("import_role", "Can import credits"),
-            ("export_role", "Can export credits"),
+            ("import_credit", "Can import credits"),
+            ("export_credit", "Can export credits"),
         ]
 
     def __str__(self):

@@ -11,7 +11,7 @@ GROUPS = {
         "resource",
         "section",
         "team",
-        "role",
+        "credit",
         "acknowledgment",
         "mention",
     ],

@@ -12,7 +12,7 @@ from people.models import (
     PersonRedirect,
     Project,
     Resource,
-    Role,
+    Credit,
     Section,
     Team,
 )
@@ -27,7 +27,7 @@ CURATED = [
     "team",
     "person",
     "alias",
-    "role",
+    "credit",
     "acknowledgment",
     "mention",
     "personredirect",
@@ -45,8 +45,8 @@ def test_editors_may_curate_import_export_undo_and_review_and_nothing_else():
         for model in CURATED
         for action in ["add", "change", "delete", "view"]
     } | {
-        ("people", "import_role"),
-        ("people", "export_role"),
+        ("people", "import_credit"),
+        ("people", "export_credit"),
         ("people", "import_person"),
         ("people", "export_person"),
         ("people", "view_changeset"),
@@ -69,7 +69,7 @@ def test_no_group_sees_private_email_addresses():
         Team,
         Person,
         Alias,
-        Role,
+        Credit,
         Acknowledgment,
         Mention,
         PersonRedirect,

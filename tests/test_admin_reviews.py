@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django_tasks_db.models import DBTaskResult
 
-from people.models import Person, Project, Role
+from people.models import Person, Project, Credit
 from people.reviews.answers import Change, confirm, propose
 from people.reviews.models import Proposal, Review, ReviewLink
 from tests.admin_pages import messages_after, page_text, url
@@ -393,7 +393,7 @@ def test_emails_sent_later_are_recorded_per_person(editor_client, credited):
         "ada@example.org",
         "mark@example.org",
     ]
-    assert Role.objects.count() == 2
+    assert Credit.objects.count() == 2
 
 
 @pytest.mark.parametrize("rows", [5, 100])

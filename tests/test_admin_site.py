@@ -15,7 +15,7 @@ from people.models import (
     Project,
     Resource,
     Review,
-    Role,
+    Credit,
     Section,
     Team,
 )
@@ -31,7 +31,7 @@ MODELS = [
     Team,
     Person,
     Alias,
-    Role,
+    Credit,
     Acknowledgment,
     Mention,
     PersonRedirect,
@@ -62,7 +62,7 @@ def test_site_header_and_index_grouped_in_working_order(editor_client):
         "Resources",
         "Sections",
         "Teams",
-        "Roles",
+        "Credits",
         "Acknowledgments",
         "Mentions",
     ]
@@ -84,7 +84,7 @@ def test_editor_sees_list_add_and_change_pages(editor_client, one_of_each, model
     assert change.context["original"] == obj
 
 
-@pytest.mark.parametrize("model", [Project, Person, Role], ids=by_name)
+@pytest.mark.parametrize("model", [Project, Person, Credit], ids=by_name)
 def test_editor_sees_history_pages(editor_client, one_of_each, model):
     response = editor_client.get(url(model, "history", one_of_each[model].pk))
 
@@ -99,7 +99,7 @@ def test_editor_sees_history_pages(editor_client, one_of_each, model):
         (Section, {"title": "Deployment", "position": 2}, {"title": "Deployment"}),
         (Team, {"name": "Pretraining", "position": 2}, {"name": "Pretraining"}),
         (Alias, {"name": "Dave Mely"}, {"name": "Dave Mely"}),
-        (Role, {"title": "Optimization lead"}, {"title": "Optimization lead"}),
+        (Credit, {"title": "Optimization lead"}, {"title": "Optimization lead"}),
         (Acknowledgment, {"text": "Thanks to Be My Eyes."}, {"text": "Thanks to Be My Eyes."}),
         (PersonRedirect, {"old_slug": "dm"}, {"old_slug": "dm"}),
     ],
@@ -111,7 +111,7 @@ def test_add_form_saves(editor_client, submit_form, one_of_each, model, fields, 
         "section": one_of_each[Section].pk,
         "person": one_of_each["raul"].pk,
     }
-    if model is Role:
+    if model is Credit:
         links["team"] = one_of_each[Team].pk
         del links["section"]
 
@@ -128,7 +128,7 @@ def test_add_lead_line_and_mention_and_distinct_pair(
 
     lead = submit_form(
         editor_client,
-        url(Role, "add"),
+        url(Credit, "add"),
         person=kim.pk,
         section=one_of_each[Section].pk,
         title="Lead",
@@ -144,7 +144,7 @@ def test_add_lead_line_and_mention_and_distinct_pair(
     )
 
     assert [lead.status_code, mention.status_code, pair.status_code] == [302, 302, 302]
-    assert Role.objects.filter(person=kim, section=one_of_each[Section], title="Lead").exists()
+    assert Credit.objects.filter(person=kim, section=one_of_each[Section], title="Lead").exists()
     assert Mention.objects.filter(person=kim).exists()
     saved = DistinctPair.objects.get(decided_by__username="editor")
     assert (saved.first, saved.second) == (one_of_each[Person], kim)
@@ -248,12 +248,12 @@ def build_rows(db):
         Alias.objects.bulk_create(
             Alias(person=person, name=f"P. {n:03}") for n, person in enumerate(people)
         )
-        Role.objects.bulk_create(
+        Credit.objects.bulk_create(
             credit
             for person, section, team in zip(people, sections, teams, strict=True)
             for credit in (
-                Role(person=person, team=team),
-                Role(person=person, section=section, title="Lead"),
+                Credit(person=person, team=team),
+                Credit(person=person, section=section, title="Lead"),
             )
         )
         acknowledgments = Acknowledgment.objects.bulk_create(
@@ -292,9 +292,9 @@ def test_changelist_queries_do_not_grow_with_rows(
     ("model", "filters"),
     [
         (Person, {"has_credits": "yes", "has_aliases": "yes", "has_orcid": "no"}),
-        (Role, {"section": "", "kind": "member", "has_title": "no"}),
+        (Credit, {"section": "", "kind": "member", "has_title": "no"}),
     ],
-    ids=["Person", "Role"],
+    ids=["Person", "Credit"],
 )
 def test_filtered_changelist_queries_do_not_grow_with_rows(
     editor_client, one_of_each, build_rows, django_assert_max_num_queries, rows, model, filters

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from people import caching
-from people.models import Person, Project, Role
+from people.models import Person, Project, Credit
 from people.reviews.answers import Change, propose
 from people.reviews.decisions import accept, reject
 from people.reviews.models import Proposal, Review, ReviewLink
@@ -320,7 +320,7 @@ def test_a_second_visit_shows_the_editors_decisions(client, credited, mark_page,
 def test_a_credit_removed_since_leaves_the_page(client, credited, mark_page):
     _, page = mark_page
 
-    Role.objects.filter(pk=credited["mark_credit"].pk).delete()
+    Credit.objects.filter(pk=credited["mark_credit"].pk).delete()
 
     assert "You have no credits on this page." in page_text(client.get(page))
 
@@ -334,7 +334,7 @@ def test_the_email_address_is_never_public(client, make_project, make_section, m
     person = Person.objects.create(
         name="Mark Chen", slug="mark-chen", email="mark.private@example.org"
     )
-    Role.objects.create(person=person, team=team)
+    Credit.objects.create(person=person, team=team)
     addresses = [
         "/",
         "/credits/public/",

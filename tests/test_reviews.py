@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from creditsite.logs import RedactReviewLinks
-from people.models import Person, Role
+from people.models import Person, Credit
 from people.reviews.answers import Change, confirm, credit_lines, propose
 from people.reviews.asking import EMAIL_BATCH, ask, remind
 from people.reviews.decisions import DecisionError, accept, reject, review_counts
@@ -288,7 +288,7 @@ def test_the_database_refuses_two_pending_proposals_for_one_field(credited, open
 def test_a_correction_to_a_credit_removed_since_is_left_out(credited, open_review):
     review, _ = open_review(credited["mark"], credited["project"])
     role_id = credited["mark_credit"].pk
-    Role.objects.filter(pk=role_id).delete()
+    Credit.objects.filter(pk=role_id).delete()
 
     recorded = propose(review, [Change("not_mine", "", role_id=role_id, credit="team")])
 
@@ -337,9 +337,9 @@ def test_accepting_a_title_and_a_credit_not_theirs(credited, open_review, editor
     for proposal in Proposal.objects.all():
         accept(proposal, editor)
 
-    assert Role.objects.get(pk=credited["ada_credit"].pk).title == "Overall and data lead"
-    assert not Role.objects.filter(pk=credited["mark_credit"].pk).exists()
-    removal = Role.history.filter(id=credited["mark_credit"].pk, history_type="-").get()
+    assert Credit.objects.get(pk=credited["ada_credit"].pk).title == "Overall and data lead"
+    assert not Credit.objects.filter(pk=credited["mark_credit"].pk).exists()
+    removal = Credit.history.filter(id=credited["mark_credit"].pk, history_type="-").get()
     assert removal.history_change_reason == "Accepted from Mark Chen's review"
     # The decided proposal keeps what the credit was.
     assert Proposal.objects.get(kind="not_mine").status == "accepted"

@@ -42,90 +42,278 @@ def stop_editors_reviewing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0011_recompute_sort_keys'),
+        ("people", "0011_recompute_sort_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='person',
-            options={'ordering': ['sort_key', 'name', 'id'], 'permissions': [('import_person', 'Can import people'), ('export_person', 'Can export people'), ('view_person_email', "Can see and set people's private email addresses")], 'verbose_name_plural': 'people'},
+            name="person",
+            options={
+                "ordering": ["sort_key", "name", "id"],
+                "permissions": [
+                    ("import_person", "Can import people"),
+                    ("export_person", "Can export people"),
+                    ("view_person_email", "Can see and set people's private email addresses"),
+                ],
+                "verbose_name_plural": "people",
+            },
         ),
         migrations.AddField(
-            model_name='person',
-            name='email',
-            field=models.EmailField(blank=True, help_text="Where requests to review their credits are sent. Never shown on the site or in its files; only staff with the permission “Can see and set people's private email addresses” see it.", max_length=254, verbose_name='private email address'),
+            model_name="person",
+            name="email",
+            field=models.EmailField(
+                blank=True,
+                help_text="Where requests to review their credits are sent. Never shown on the site or in its files; only staff with the permission “Can see and set people's private email addresses” see it.",
+                max_length=254,
+                verbose_name="private email address",
+            ),
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('confirmed', 'confirmed'), ('changes_proposed', 'changes proposed')], default='pending', help_text='Pending until the person answers: they confirm, or propose changes.', max_length=20)),
-                ('asked_at', models.DateTimeField(default=django.utils.timezone.now, help_text='When last asked.')),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_at', models.DateTimeField(blank=True, help_text='When the last reminder was queued.', null=True)),
-                ('email_status', models.CharField(blank=True, choices=[('', 'not emailed'), ('queued', 'queued'), ('sending', 'sending'), ('sent', 'sent'), ('failed', 'failed')], default='', max_length=10, verbose_name='email')),
-                ('email_error', models.CharField(blank=True, help_text='What the mail server answered when it refused.', max_length=500)),
-                ('emailed_at', models.DateTimeField(blank=True, help_text='When the last email was accepted by the mail server.', null=True)),
-                ('asked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='people.person')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='people.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("confirmed", "confirmed"),
+                            ("changes_proposed", "changes proposed"),
+                        ],
+                        default="pending",
+                        help_text="Pending until the person answers: they confirm, or propose changes.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "asked_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, help_text="When last asked."
+                    ),
+                ),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "reminded_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When the last reminder was queued.", null=True
+                    ),
+                ),
+                (
+                    "email_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "not emailed"),
+                            ("queued", "queued"),
+                            ("sending", "sending"),
+                            ("sent", "sent"),
+                            ("failed", "failed"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="email",
+                    ),
+                ),
+                (
+                    "email_error",
+                    models.CharField(
+                        blank=True,
+                        help_text="What the mail server answered when it refused.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "emailed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the last email was accepted by the mail server.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "asked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="people.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'person__sort_key', 'id'],
+                "ordering": ["project", "person__sort_key", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('name', 'name'), ('sort_name', 'sort name'), ('orcid', 'ORCID iD'), ('homepage', 'homepage'), ('title', 'title of a credit'), ('not_mine', 'did not work on this'), ('missing', 'missing credit'), ('note', 'note to the editors')], max_length=20)),
-                ('credit', models.CharField(blank=True, help_text='The credit as it read when proposed.', max_length=700)),
-                ('old_value', models.TextField(blank=True, help_text='The value when proposed.')),
-                ('value', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('pending', 'to decide'), ('accepted', 'accepted'), ('rejected', 'rejected')], default='pending', max_length=10)),
-                ('reason', models.TextField(blank=True, help_text='Why it was rejected; the person sees it.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('role', models.ForeignKey(blank=True, help_text='The credit a title or “did not work on this” is about.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposals', to='people.role')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposals', to='people.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("name", "name"),
+                            ("sort_name", "sort name"),
+                            ("orcid", "ORCID iD"),
+                            ("homepage", "homepage"),
+                            ("title", "title of a credit"),
+                            ("not_mine", "did not work on this"),
+                            ("missing", "missing credit"),
+                            ("note", "note to the editors"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "credit",
+                    models.CharField(
+                        blank=True, help_text="The credit as it read when proposed.", max_length=700
+                    ),
+                ),
+                ("old_value", models.TextField(blank=True, help_text="The value when proposed.")),
+                ("value", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "to decide"),
+                            ("accepted", "accepted"),
+                            ("rejected", "rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True, help_text="Why it was rejected; the person sees it."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The credit a title or “did not work on this” is about.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="proposals",
+                        to="people.credit",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proposals",
+                        to="people.review",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['review', 'created_at', 'id'],
+                "ordering": ["review", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewLink',
+            name="ReviewLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='people.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links",
+                        to="people.review",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(fields=('project', 'person'), name='unique_review'),
+            model_name="review",
+            constraint=models.UniqueConstraint(fields=("project", "person"), name="unique_review"),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['name', 'sort_name', 'orcid', 'homepage']), ('status', 'pending')), fields=('review', 'kind'), name='unique_pending_person_proposal'),
+            model_name="proposal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("kind__in", ["name", "sort_name", "orcid", "homepage"]), ("status", "pending")
+                ),
+                fields=("review", "kind"),
+                name="unique_pending_person_proposal",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('role__isnull', False), ('status', 'pending')), fields=('review', 'kind', 'role'), name='unique_pending_credit_proposal'),
+            model_name="proposal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("role__isnull", False), ("status", "pending")),
+                fields=("review", "kind", "role"),
+                name="unique_pending_credit_proposal",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='check_rejection_has_reason', violation_error_message='Say why the proposal is rejected: the person sees it.'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "rejected"), _negated=True),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="check_rejection_has_reason",
+                violation_error_message="Say why the proposal is rejected: the person sees it.",
+            ),
         ),
         migrations.RunPython(let_editors_review, stop_editors_reviewing),
     ]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from people.models import Role
+from people.models import Credit
 from people.reviews.models import Proposal, Review
 from people.sorting import sort_name_used
 
@@ -14,7 +14,7 @@ from people.sorting import sort_name_used
 class CreditLine:
     """One of a person's credits on a project, as the project's page shows it."""
 
-    role_id: int
+    credit_id: int
     section: str
     # None for a lead line under the section; "" for the section's group without a heading.
     team: str | None
@@ -43,25 +43,25 @@ def credit_lines(person, project):
 
 def credit_lines_of(person_ids, project):
     """credit_lines() of each of `person_ids` on `project`, by person id, in one query."""
-    roles = (
-        Role.objects.filter(person__in=person_ids)
+    credits = (
+        Credit.objects.filter(person__in=person_ids)
         .in_projects([project])
         .select_related("section", "team__section")
     )
 
-    def page_order(role):
-        section = role.place_section
-        team_order = (1, role.team.position, role.team_id) if role.team_id else (0, 0, 0)
-        return (section.position, section.pk, *team_order, role.pk)
+    def page_order(credit):
+        section = credit.place_section
+        team_order = (1, credit.team.position, credit.team_id) if credit.team_id else (0, 0, 0)
+        return (section.position, section.pk, *team_order, credit.pk)
 
     lines = {}
-    for role in sorted(roles, key=page_order):
-        lines.setdefault(role.person_id, []).append(
+    for credit in sorted(credits, key=page_order):
+        lines.setdefault(credit.person_id, []).append(
             CreditLine(
-                role_id=role.pk,
-                section=role.place_section.title,
-                team=role.team.name if role.team_id else None,
-                title=role.title,
+                credit_id=credit.pk,
+                section=credit.place_section.title,
+                team=credit.team.name if credit.team_id else None,
+                title=credit.title,
             )
         )
     return lines
@@ -74,12 +74,12 @@ def sorts_as(person):
 
 @dataclass(frozen=True)
 class Change:
-    """A correction the person asks for; `role_id` for one about a credit."""
+    """A correction the person asks for; `credit_id` for one about a credit."""
 
     kind: str
     value: str
     old_value: str = ""
-    role_id: int | None = None
+    credit_id: int | None = None
     credit: str = ""
 
 
@@ -106,16 +106,16 @@ def propose(review, changes):
         # One answer at a time per review, so that a double submission cannot race.
         review = Review.objects.select_for_update().get(pk=review.pk)
         # A credit removed since the page was shown takes its corrections with it.
-        role_ids = {change.role_id for change in changes if change.role_id is not None}
+        credit_ids = {change.credit_id for change in changes if change.credit_id is not None}
         existing = set(
-            Role.objects.filter(pk__in=role_ids, person=review.person_id).values_list(
+            Credit.objects.filter(pk__in=credit_ids, person=review.person_id).values_list(
                 "pk", flat=True
             )
         )
         recorded = sum(
             _record(review, change)
             for change in changes
-            if change.role_id is None or change.role_id in existing
+            if change.credit_id is None or change.credit_id in existing
         )
         if recorded:
             review.status = Review.Status.CHANGES_PROPOSED
@@ -131,11 +131,11 @@ def _record(review, change):
         Proposal.objects.create(review=review, kind=change.kind, value=change.value)
         return 1
     pending = review.proposals.filter(
-        kind=change.kind, role_id=change.role_id, status=Proposal.Status.PENDING
+        kind=change.kind, credit_id=change.credit_id, status=Proposal.Status.PENDING
     ).first()
     if pending is not None and pending.value == change.value:
         return 0
-    proposal = pending or Proposal(review=review, kind=change.kind, role_id=change.role_id)
+    proposal = pending or Proposal(review=review, kind=change.kind, credit_id=change.credit_id)
     proposal.value = change.value
     proposal.old_value = change.old_value
     proposal.credit = change.credit

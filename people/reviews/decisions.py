@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from people.models import Person, Role
+from people.models import Person, Credit
 from people.reviews.models import Proposal, Review
 
 
@@ -19,8 +19,8 @@ class DecisionError(Exception):
 # What accepting each kind needs beyond deciding reviews: the admin edit it stands for.
 PERMISSIONS = {
     **{kind: "people.change_person" for kind in Proposal.PERSON_FIELDS},
-    Proposal.Kind.TITLE: "people.change_role",
-    Proposal.Kind.NOT_MINE: "people.delete_role",
+    Proposal.Kind.TITLE: "people.change_credit",
+    Proposal.Kind.NOT_MINE: "people.delete_credit",
 }
 
 
@@ -55,7 +55,9 @@ def _apply(proposal, user, reason):
         changed = Person.objects.select_for_update().get(pk=proposal.review.person_id)
         setattr(changed, proposal.kind, proposal.value)
     else:
-        changed = Role.objects.select_for_update(of=("self",)).filter(pk=proposal.role_id).first()
+        changed = (
+            Credit.objects.select_for_update(of=("self",)).filter(pk=proposal.credit_id).first()
+        )
         if changed is None:
             raise DecisionError(
                 "This credit no longer exists: reject the proposal, saying what became of it."
@@ -94,8 +96,8 @@ def reject(proposal, user, reason):
 
 def credited_people(project):
     """The people with a credit on `project`."""
-    roles = Role.objects.in_projects([project])
-    return Person.objects.filter(pk__in=roles.values("person_id"))
+    credits = Credit.objects.in_projects([project])
+    return Person.objects.filter(pk__in=credits.values("person_id"))
 
 
 def not_yet_asked(project):

@@ -61,18 +61,18 @@ class CorrectionsForm(forms.Form):
             "sort_name": person.sort_name,
             "orcid": person.orcid,
             "homepage": person.homepage,
-            **{f"title-{credit.role_id}": credit.title for credit in credits},
+            **{f"title-{credit.credit_id}": credit.title for credit in credits},
         }
         super().__init__(*args, initial=initial, **kwargs)
         for credit in credits:
-            self.fields[f"title-{credit.role_id}"] = forms.CharField(
+            self.fields[f"title-{credit.credit_id}"] = forms.CharField(
                 label=f"Title in {credit.place}",
                 max_length=200,
                 # A lead line is its title; a team member may have none.
                 required=credit.is_lead,
                 validators=[validate_title],
             )
-            self.fields[f"not_mine-{credit.role_id}"] = forms.BooleanField(
+            self.fields[f"not_mine-{credit.credit_id}"] = forms.BooleanField(
                 label="I did not work on this", required=False
             )
 
@@ -82,7 +82,7 @@ class CorrectionsForm(forms.Form):
     def credit_fields(self):
         """(credit, title field, "did not work on this" field) for the template."""
         return [
-            (credit, self[f"title-{credit.role_id}"], self[f"not_mine-{credit.role_id}"])
+            (credit, self[f"title-{credit.credit_id}"], self[f"not_mine-{credit.credit_id}"])
             for credit in self.credits
         ]
 
@@ -108,15 +108,15 @@ class CorrectionsForm(forms.Form):
             if data[kind] != getattr(self.person, kind)
         ]
         for credit in self.credits:
-            title = data[f"title-{credit.role_id}"]
-            if data[f"not_mine-{credit.role_id}"]:
+            title = data[f"title-{credit.credit_id}"]
+            if data[f"not_mine-{credit.credit_id}"]:
                 kind, value = Proposal.Kind.NOT_MINE, ""
             elif title != credit.title:
                 kind, value = Proposal.Kind.TITLE, title
             else:
                 continue
             changes.append(
-                Change(kind, value, credit.title, role_id=credit.role_id, credit=str(credit))
+                Change(kind, value, credit.title, credit_id=credit.credit_id, credit=str(credit))
             )
         for kind in (Proposal.Kind.MISSING, Proposal.Kind.NOTE):
             if data[kind]:

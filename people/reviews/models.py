@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from people.models import Person, Project, Role, describe_parent
+from people.models import Person, Project, Credit, describe_parent
 
 
 class Review(models.Model):
@@ -120,8 +120,8 @@ class Proposal(models.Model):
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="proposals")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    role = models.ForeignKey(
-        Role,
+    credit = models.ForeignKey(
+        Credit,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
