@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 # Local development runs with debug on; `make serve` runs production settings.
 LOCAL := CREDITS_DEBUG=1
 
-.PHONY: help setup run test test-all lint format bench serve clean
+.PHONY: help setup run test test-all lint format bench serve worker clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ serve: $(BIN)/.installed ## Serve with production settings: gunicorn, whitenoise
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	$(MANAGE) migrate --no-input
 	$(BIN)/gunicorn creditsite.wsgi --config creditsite/gunicorn.conf.py
+
+worker: $(BIN)/.installed ## Run a background worker: sends the queued review emails (production settings)
+	$(MANAGE) db_worker --no-reload
 
 clean: ## Remove the virtual environment and the local database
 	rm -rf $(VENV) db.sqlite3 staticfiles

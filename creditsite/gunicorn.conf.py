@@ -6,6 +6,10 @@ Run: gunicorn creditsite.wsgi -c creditsite/gunicorn.conf.py
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from creditsite.logs import redact_review_links
+
 bind = os.environ.get("CREDITS_BIND", "127.0.0.1:8000")
 # Pages are rendered from the cache or the database, never waiting on other
 # services for long, so plain processes scale with the cores.
@@ -19,6 +23,22 @@ graceful_timeout = 30
 max_requests = 20000
 max_requests_jitter = 2000
 accesslog = "-"
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with the secret part of review links cut out of the access log."""
+
+    def atoms(self, resp, req, environ, request_time):
+        # Logger.atoms() gives the values the access log line is formatted from
+        # (request line, path, referrer, headers…); each string is redacted.
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            name: redact_review_links(value) if isinstance(value, str) else value
+            for name, value in atoms.items()
+        }
+
+
+logger_class = RedactingLogger
 # Several servers (or tests) on one machine must not share one control socket.
 control_socket_disable = True
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "people",
 ]
 
@@ -129,6 +132,43 @@ IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 # a publication) has locked, before saying so instead of hanging.
 WEB_LOCK_WAIT_SECONDS = float(env("WEB_LOCK_WAIT_SECONDS", "3"))
 IMPORT_UPLOAD_EXPIRY = int(env("IMPORT_UPLOAD_EXPIRY", str(60 * 60 * 24)))
+
+# Background work (review emails) through the Django tasks API. "database" queues
+# tasks in PostgreSQL for `manage.py db_worker` processes, on any number of machines;
+# "immediate" runs them at once in the process that asks, for `make run`.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env("TASKS", "immediate" if DEBUG else "database")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"CREDITS_TASKS must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+
+# Email goes out by SMTP, except in local development without a mail server, where
+# the console shows it.
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+if env("EMAIL_HOST") or not DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+# A mail server that stops answering must not hold a worker for the system's default.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "credits@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Review by the people credited (people/reviews/). The address links in emails start
+# with; empty: the address the editor who asks uses for the admin.
+SITE_URL = env("SITE_URL").rstrip("/")
+REVIEW_LINK_DAYS = int(env("REVIEW_LINK_DAYS", "30"))
+REVIEW_RATE_LIMIT = int(env("REVIEW_RATE_LIMIT", "30"))
 
 AUTHENTICATION_BACKENDS = [
     # Axes first, so that a locked-out sign-in is refused before the password is checked.
@@ -227,6 +267,14 @@ AXES_VERBOSE = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Django logs the address of a request that fails (and runserver of every one):
+    # a review link's secret part is cut out of every line first.
+    "filters": {"review_links": {"()": "creditsite.logs.RedactReviewLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["review_links"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # Django gives these loggers handlers of its own, which would print unfiltered.
+    "loggers": {
+        name: {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO"), "propagate": False}
+        for name in ["django", "django.server"]
+    },
 }

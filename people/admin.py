@@ -38,6 +38,7 @@ from people.admin_forms import (
 from people.admin_import import CreditsImportExportMixin
 from people.admin_members import credits_panel, credits_urls
 from people.admin_names import names_to_check_urls
+from people.admin_reviews import PersonReviewsMixin, ReviewAdmin, ask_for_review
 from people.admin_text_import import text_import_urls
 from people.admin_versions import (
     publish_selected_projects,
@@ -62,6 +63,7 @@ from people.models import (
     PersonRedirect,
     Project,
     Resource,
+    Review,
     Section,
     Team,
     Version,
@@ -413,7 +415,7 @@ class TeamAdmin(HistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
+class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
     form = PersonForm
     resource_classes = [PersonCreditResource]
     list_display = ["name", "sort_key", "credit_count", "alias_names"]
@@ -443,7 +445,7 @@ class PersonAdmin(CreditsImportExportMixin, HistoryAdmin):
         ("Links", {"fields": ["orcid", "homepage"]}),
     ]
     inlines = [AliasInline, PersonCreditInline]
-    actions = [merge_selected_people]
+    actions = [merge_selected_people, ask_for_review]
 
     class Media:
         css = {"all": ["people/admin.css"]}
@@ -684,3 +686,7 @@ class ChangeSetAdmin(admin.ModelAdmin):
         if undo is None:
             return ""
         return f"by {done_by(undo)} ({undo})"
+
+
+# Review by the people credited (people/admin_reviews.py)
+admin.site.register(Review, ReviewAdmin)

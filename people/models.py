@@ -452,7 +452,16 @@ class Person(models.Model):
     )
     homepage = models.URLField(max_length=500, blank=True, validators=[validate_web_url])
 
-    history = HistoricalRecords(bases=[ChangeSetRecord])
+    email = models.EmailField(
+        "private email address",
+        blank=True,
+        help_text="Where requests to review their credits are sent. Never shown on the site "
+        "or in its files; only staff with the permission “Can see and set people's private "
+        "email addresses” see it.",
+    )
+
+    # The private address stays out of the history, which every editor can read.
+    history = HistoricalRecords(bases=[ChangeSetRecord], excluded_fields=["email"])
     objects = PersonQuerySet.as_manager()
 
     class Meta:
@@ -461,6 +470,7 @@ class Person(models.Model):
         permissions = [
             ("import_person", "Can import people"),
             ("export_person", "Can export people"),
+            ("view_person_email", "Can see and set people's private email addresses"),
         ]
 
     def __str__(self):
@@ -872,3 +882,7 @@ class PublishedPerson(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Review by the people credited: its models live with the rest of it.
+from people.reviews.models import Proposal, Review, ReviewLink  # noqa: E402, F401

@@ -17,6 +17,7 @@ GROUPS = {
     ],
     "People": ["person", "alias", "personredirect", "distinctpair"],
     "Changes": ["changeset"],
+    "Reviews": ["review"],
 }
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from people import views
+from people.reviews import views as review_views
 
 app_name = "people"
 
@@ -23,4 +24,7 @@ urlpatterns = [
     path(f"{VERSION}CITATION.cff", views.project_cff, name="version-cff"),
     path(f"{VERSION}citation.bib", views.project_bibtex, name="version-bibtex"),
     path("people/<str:slug>/", views.person_detail, name="person-detail"),
+    # A private review link; creditsite/logs.py cuts its token out of the logs.
+    path("review/link/<str:token>/", review_views.review_link, name="review-link"),
+    path("review/<int:pk>/", review_views.review, name="review"),
 ]

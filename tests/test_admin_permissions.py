@@ -35,7 +35,7 @@ CURATED = [
 ]
 
 
-def test_editors_may_curate_import_export_and_undo_and_nothing_else():
+def test_editors_may_curate_import_export_undo_and_review_and_nothing_else():
     editors = Group.objects.get(name="Editors")
 
     permissions = set(editors.permissions.values_list("content_type__app_label", "codename"))
@@ -51,7 +51,13 @@ def test_editors_may_curate_import_export_and_undo_and_nothing_else():
         ("people", "export_person"),
         ("people", "view_changeset"),
         ("people", "undo_changeset"),
-    }
+    } | {("people", f"{action}_review") for action in ["add", "change", "delete", "view"]}
+
+
+def test_no_group_sees_private_email_addresses():
+    holders = Group.objects.filter(permissions__codename="view_person_email")
+
+    assert not holders.exists()
 
 
 @pytest.mark.parametrize(

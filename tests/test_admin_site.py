@@ -15,6 +15,7 @@ from people.models import (
     PersonRedirect,
     Project,
     Resource,
+    Review,
     Section,
     Team,
 )
@@ -45,7 +46,7 @@ def by_name(model):
 def test_every_credits_model_is_registered():
     registered = [model for model in admin.site._registry if model._meta.app_label == "people"]
 
-    assert registered == [*MODELS, ChangeSet]
+    assert registered == [*MODELS, ChangeSet, Review]
 
 
 def test_site_header_and_index_grouped_in_working_order(editor_client):

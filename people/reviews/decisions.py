@@ -1,0 +1,130 @@
+"""The editors' side of a review: proposals accepted or rejected, and the counts per project."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from people.models import Credit, Person
+from people.reviews.models import Proposal, Review
+
+
+class DecisionError(Exception):
+    """A proposal that cannot be accepted as it stands; the message says why."""
+
+
+# What accepting each kind needs beyond deciding reviews: the admin edit it stands for.
+PERMISSIONS = {
+    **{kind: "people.change_person" for kind in Proposal.PERSON_FIELDS},
+    Proposal.Kind.TITLE: "people.change_credit",
+    Proposal.Kind.NOT_MINE: "people.delete_credit",
+}
+
+
+def accept(proposal, user):
+    """Apply `proposal` as an admin edit would, and record it as accepted; return the object
+    changed (None for a note or a missing credit, which editors act on themselves).
+
+    The change is validated as the admin validates it (full_clean) and recorded in the
+    history with the editor and the reason "Accepted from <person>'s review".
+    """
+    with transaction.atomic():
+        proposal = (
+            Proposal.objects.select_for_update(of=["self"])
+            .select_related("review__person")
+            .get(pk=proposal.pk)
+        )
+        if proposal.status != Proposal.Status.PENDING:
+            raise DecisionError("This proposal was already decided.")
+        reason = Truncator(f"Accepted from {proposal.review.person.name}'s review").chars(100)
+        changed = _apply(proposal, user, reason)
+        proposal.status = Proposal.Status.ACCEPTED
+        proposal.decided_at = timezone.now()
+        proposal.decided_by = user
+        proposal.save(update_fields=["status", "decided_at", "decided_by"])
+        return changed
+
+
+def _apply(proposal, user, reason):
+    if proposal.kind in (Proposal.Kind.MISSING, Proposal.Kind.NOTE):
+        return None
+    if proposal.kind in Proposal.PERSON_FIELDS:
+        changed = Person.objects.select_for_update().get(pk=proposal.review.person_id)
+        setattr(changed, proposal.kind, proposal.value)
+    else:
+        changed = (
+            Credit.objects.select_for_update(of=("self",)).filter(pk=proposal.credit_id).first()
+        )
+        if changed is None:
+            raise DecisionError(
+                "This credit no longer exists: reject the proposal, saying what became of it."
+            )
+        if proposal.kind == Proposal.Kind.NOT_MINE:
+            _record(changed, user, reason).delete()
+            return changed
+        changed.title = proposal.value
+    try:
+        changed.full_clean()
+    except ValidationError as error:
+        raise DecisionError(" ".join(error.messages)) from error
+    _record(changed, user, reason).save()
+    return changed
+
+
+def _record(instance, user, reason):
+    # django-simple-history reads these for the history record's user and reason.
+    instance._history_user = user
+    instance._change_reason = reason
+    return instance
+
+
+def reject(proposal, user, reason):
+    """Record `proposal` as rejected, with the reason the person will see."""
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status != Proposal.Status.PENDING:
+            raise DecisionError("This proposal was already decided.")
+        proposal.status = Proposal.Status.REJECTED
+        proposal.reason = reason
+        proposal.decided_at = timezone.now()
+        proposal.decided_by = user
+        proposal.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+
+
+def credited_people(project):
+    """The people with a credit on `project`."""
+    credits = Credit.objects.in_projects([project])
+    return Person.objects.filter(pk__in=credits.values("person_id"))
+
+
+def not_yet_asked(project):
+    """The people credited on `project` who were never asked to review it."""
+    return credited_people(project).exclude(reviews__project=project)
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    """How the reviews of a project stand."""
+
+    not_asked: int
+    pending: int
+    confirmed: int
+    changes_proposed: int
+    to_decide: int
+    email_failed: int
+
+
+def review_counts(project):
+    counts = Review.objects.filter(project=project).aggregate(
+        pending=Count("pk", filter=Q(status=Review.Status.PENDING)),
+        confirmed=Count("pk", filter=Q(status=Review.Status.CONFIRMED)),
+        changes_proposed=Count("pk", filter=Q(status=Review.Status.CHANGES_PROPOSED)),
+        email_failed=Count("pk", filter=Q(email_status=Review.Email.FAILED)),
+    )
+    to_decide = Proposal.objects.filter(
+        review__project=project, status=Proposal.Status.PENDING
+    ).count()
+    return ReviewCounts(not_asked=not_yet_asked(project).count(), to_decide=to_decide, **counts)

@@ -1,0 +1,170 @@
+"""Review by the people credited: who was asked, their private links, what they proposed.
+
+Imported at the end of people/models.py, whose app they belong to.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from people.models import Credit, Person, Project, describe_parent
+
+
+class Review(models.Model):
+    """A person asked to review their credits on one project, and how they answered."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        CONFIRMED = "confirmed", "confirmed"
+        CHANGES_PROPOSED = "changes_proposed", "changes proposed"
+
+    class Email(models.TextChoices):
+        NONE = "", "not emailed"
+        QUEUED = "queued", "queued"
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reviews")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reviews")
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PENDING,
+        help_text="Pending until the person answers: they confirm, or propose changes.",
+    )
+    asked_at = models.DateTimeField(default=timezone.now, help_text="When last asked.")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last reminder was queued."
+    )
+    email_status = models.CharField(
+        "email", max_length=10, choices=Email.choices, blank=True, default=Email.NONE
+    )
+    email_error = models.CharField(
+        max_length=500, blank=True, help_text="What the mail server answered when it refused."
+    )
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last email was accepted by the mail server."
+    )
+
+    class Meta:
+        ordering = ["project", "person__sort_key", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "person"], name="unique_review"),
+        ]
+
+    def __str__(self):
+        project = describe_parent(self, "project")
+        return f"{describe_parent(self, 'person')}'s review of {project}"
+
+
+class ReviewLinkQuerySet(models.QuerySet):
+    def live(self):
+        """Links that open their review: neither expired nor revoked."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ReviewLink(models.Model):
+    """A private link to a review (people/reviews/links.py).
+
+    Only a hash of the link is stored: the link itself exists in the email sent, or
+    on the admin page that showed it once, so the database alone opens no review.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        until = f" until {self.expires_at:%Y-%m-%d}" if self.expires_at else ""
+        return f"link to {describe_parent(self, 'review')}{until}"
+
+
+class Proposal(models.Model):
+    """A correction a person proposed in their review, and what the editors decided."""
+
+    class Kind(models.TextChoices):
+        # The first four are the Person fields of the same name.
+        NAME = "name", "name"
+        SORT_NAME = "sort_name", "sort name"
+        ORCID = "orcid", "ORCID iD"
+        HOMEPAGE = "homepage", "homepage"
+        TITLE = "title", "title of a credit"
+        NOT_MINE = "not_mine", "did not work on this"
+        MISSING = "missing", "missing credit"
+        NOTE = "note", "note to the editors"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "to decide"
+        ACCEPTED = "accepted", "accepted"
+        REJECTED = "rejected", "rejected"
+
+    PERSON_FIELDS = [Kind.NAME, Kind.SORT_NAME, Kind.ORCID, Kind.HOMEPAGE]
+    CREDIT_KINDS = [Kind.TITLE, Kind.NOT_MINE]
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    credit = models.ForeignKey(
+        Credit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        help_text="The credit a title or “did not work on this” is about.",
+    )
+    credit_text = models.CharField(
+        max_length=700, blank=True, help_text="The credit as it read when proposed."
+    )
+    old_value = models.TextField(blank=True, help_text="The value when proposed.")
+    value = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True, help_text="Why it was rejected; the person sees it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["review", "created_at", "id"]
+        constraints = [
+            # A new proposal for the same thing replaces the one still to decide.
+            models.UniqueConstraint(
+                fields=["review", "kind"],
+                condition=Q(status="pending", kind__in=["name", "sort_name", "orcid", "homepage"]),
+                name="unique_pending_person_proposal",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "kind", "credit"],
+                condition=Q(status="pending", credit__isnull=False),
+                name="unique_pending_credit_proposal",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="check_rejection_has_reason",
+                violation_error_message="Say why the proposal is rejected: the person sees it.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} proposed in {describe_parent(self, 'review')}"
