@@ -246,7 +246,7 @@ def test_the_same_proposals_twice_are_recorded_once(credited, open_review):
     review, _ = open_review(credited["mark"], credited["project"])
     changes = [
         Change("name", "Mark Chén", "Mark Chen"),
-        Change("title", "Data lead", "", role_id=credited["mark_credit"].pk, credit="team"),
+        Change("title", "Data lead", "", credit_id=credited["mark_credit"].pk, credit_text="team"),
         Change("note", "Thanks!"),
     ]
 
@@ -290,7 +290,7 @@ def test_a_correction_to_a_credit_removed_since_is_left_out(credited, open_revie
     role_id = credited["mark_credit"].pk
     Credit.objects.filter(pk=role_id).delete()
 
-    recorded = propose(review, [Change("not_mine", "", role_id=role_id, credit="team")])
+    recorded = propose(review, [Change("not_mine", "", credit_id=role_id, credit_text="team")])
 
     assert recorded == 0
     assert not Proposal.objects.exists()
@@ -331,8 +331,8 @@ def test_accepting_a_title_and_a_credit_not_theirs(credited, open_review, editor
     ada_review, _ = open_review(credited["ada"], credited["project"])
     mark_review, _ = open_review(credited["mark"], credited["project"])
     propose(ada_review, [Change("title", "Overall and data lead", "Overall lead",
-                                role_id=credited["ada_credit"].pk)])  # fmt: skip
-    propose(mark_review, [Change("not_mine", "", role_id=credited["mark_credit"].pk)])
+                                credit_id=credited["ada_credit"].pk)])  # fmt: skip
+    propose(mark_review, [Change("not_mine", "", credit_id=credited["mark_credit"].pk)])
 
     for proposal in Proposal.objects.all():
         accept(proposal, editor)
@@ -347,7 +347,7 @@ def test_accepting_a_title_and_a_credit_not_theirs(credited, open_review, editor
 
 def test_a_lead_line_cannot_lose_its_title(credited, open_review, editor):
     review, _ = open_review(credited["ada"], credited["project"])
-    propose(review, [Change("title", "", "Overall lead", role_id=credited["ada_credit"].pk)])
+    propose(review, [Change("title", "", "Overall lead", credit_id=credited["ada_credit"].pk)])
 
     with pytest.raises(DecisionError, match="needs a title"):
         accept(Proposal.objects.get(), editor)
