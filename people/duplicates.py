@@ -79,6 +79,9 @@ TWO_LETTERS = Rule(55, "Two letters apart")
 # added, too many to list among thousands of people ("Tao Xu" / "Tao Xue").
 SIMILAR_SPELLING = Rule(50, "Similar spelling, same initials")
 SIMILAR_GIVEN_NAMES = Rule(50, "Same family name, given names alike or an initial")
+SINGLE_WORD = Rule(40, "A one-word name is the given or family name of the other")
+# A one-word name as common as "Lee" would resemble thousands of people: the first few will do.
+SINGLE_WORD_MATCHES = 20
 
 
 def confidence(score):
@@ -504,12 +507,20 @@ class Hints:
         # The folded names of each list in by_initials, for rapidfuzz to compare at once.
         self.folded_by_initials = defaultdict(list)
         self.by_family = defaultdict(list)
+        # Longer names by their family name and first given name; one-word names by the word.
+        self.by_part = defaultdict(list)
+        self.single_words = defaultdict(list)
 
     def add(self, hint):
         initials = (hint.given[:1], hint.family[:1])
         self.by_initials[initials].append(hint)
         self.folded_by_initials[initials].append(hint.folded)
         self.by_family[hint.given[:1], hint.family].append(hint)
+        if hint.given:
+            for part in {hint.family, hint.given.split()[0]}:
+                self.by_part[part].append(hint)
+        else:
+            self.single_words[hint.family].append(hint)
 
     def likenesses(self, hint):
         """Yield (other hint, rule) for each filed name alike `hint`, with the same initials."""
@@ -526,6 +537,16 @@ class Hints:
         for other in self.by_family.get((hint.given[:1], hint.family), ()):
             if given_names_alike(hint.given, other.given):
                 yield other, SIMILAR_GIVEN_NAMES
+        yield from ((other, SINGLE_WORD) for other in self.one_word_likenesses(hint))
+
+    def one_word_likenesses(self, hint):
+        """Names one of which is a single word that is the other's given or family name."""
+        if not hint.given:
+            return self.by_part.get(hint.family, [])[:SINGLE_WORD_MATCHES]
+        parts = {hint.family, hint.given.split()[0]}
+        return [other for part in parts for other in self.single_words.get(part, [])][
+            :SINGLE_WORD_MATCHES
+        ]
 
 
 class LookAlikeFinder:

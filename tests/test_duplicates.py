@@ -453,3 +453,24 @@ def test_different_names_are_not_look_alikes():
     found = best_look_alikes(["Jing Yang", "Wei Lu", "Kim Chen", "Ana Jain"], people)
 
     assert found == {"Jing Yang": None, "Wei Lu": None, "Kim Chen": None, "Ana Jain": None}
+
+
+@pytest.mark.parametrize(
+    ("new", "known"),
+    [
+        ("Björk", "Björk Guðmundsdóttir"),
+        ("Turing", "Alan Turing"),
+        ("Alan Turing", "Turing"),
+    ],
+)
+def test_a_one_word_name_resembles_a_longer_name_it_is_part_of_at_low_confidence(new, known):
+    found = look_alikes([new], [(1, known)])
+
+    [alike] = found[new]
+    assert (alike.spelling, alike.person_id) == (known, 1)
+    assert alike.rule.description == "A one-word name is the given or family name of the other"
+    assert alike.confidence == "low"
+
+
+def test_a_one_word_name_does_not_resemble_a_name_it_is_not_part_of():
+    assert look_alikes(["Björk"], [(1, "Bjorn Borg"), (2, "Anna Björkman")]) == {"Björk": []}
