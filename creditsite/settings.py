@@ -131,6 +131,12 @@ IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 # The longest a web request waits for a project that another transaction (an import,
 # a publication) has locked, before saying so instead of hanging.
 WEB_LOCK_WAIT_SECONDS = float(env("WEB_LOCK_WAIT_SECONDS", "3"))
+# No upload is stored past IMPORT_MAX_BYTES (creditsite/uploads.py), then Django's own.
+FILE_UPLOAD_HANDLERS = [
+    "creditsite.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 IMPORT_UPLOAD_EXPIRY = int(env("IMPORT_UPLOAD_EXPIRY", str(60 * 60 * 24)))
 
 # Background work (review emails) through the Django tasks API. "database" queues

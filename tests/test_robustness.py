@@ -697,3 +697,29 @@ def test_no_page_from_before_a_redis_outage_is_served_after_it(
     assert "Ada King" in during
     assert keys_back >= 4  # the generations and the two pages of before the outage
     assert all("Ada King" in text and "Ada Lovelace" not in text for text in after)
+
+
+def test_an_upload_over_the_limit_is_not_stored_past_it(settings):
+    from creditsite.uploads import SizeLimitUploadHandler
+
+    settings.IMPORT_MAX_BYTES = 100
+    handler = SizeLimitUploadHandler()
+    handler.new_file("import_file", "huge.csv", "text/csv", 1_000_000)
+    passed_on = [handler.receive_data_chunk(b"x" * 64, start) for start in range(0, 1_000_000, 64)]
+
+    received = handler.file_complete(1_000_000)
+
+    # Django's own handlers, after this one, store only what it passes on.
+    assert sum(len(chunk) for chunk in passed_on if chunk is not None) <= 100
+    assert (received.name, received.size, received.read()) == ("huge.csv", 1_000_000, b"")
+
+
+def test_an_upload_under_the_limit_goes_on_to_djangos_handlers(settings):
+    from creditsite.uploads import SizeLimitUploadHandler
+
+    settings.IMPORT_MAX_BYTES = 100
+    handler = SizeLimitUploadHandler()
+    handler.new_file("import_file", "small.csv", "text/csv", 50)
+
+    assert handler.receive_data_chunk(b"x" * 50, 0) == b"x" * 50
+    assert handler.file_complete(50) is None
