@@ -380,7 +380,8 @@ def citation_bibtex(page, authors, release):
         "date": release.published_at.date().isoformat() if release.published_at else "",
         # Kept verbatim, as url fields are; an address has no braces or backslashes.
         "url": re.sub(r"[{}\\\s]", "", release.version_url or release.url),
-        "note": bibtex_text(citation_message(page)),
+        # The entry is the citation: "cite it as below" would point at nothing.
+        "note": bibtex_text(citation_message(page)) if page.citation else "",
     }
     entry = Entry(
         "misc",

@@ -68,6 +68,11 @@ class TeamBlock:
     anchor: str
     people: list[Entry]
 
+    @property
+    def is_titled(self):
+        """Whether a member carries a title: such a team lists one person per line."""
+        return any(entry.title for entry in self.people)
+
 
 @dataclass(frozen=True)
 class SectionBlock:
@@ -75,6 +80,19 @@ class SectionBlock:
     anchor: str
     leads: list[Entry]
     teams: list[TeamBlock]
+
+    @property
+    def people_count(self):
+        """How many people the section credits, each counted once, for the contents."""
+        people = {entry.person_id for entry in self.leads}
+        for team in self.teams:
+            people.update(entry.person_id for entry in team.people)
+        return len(people)
+
+    @property
+    def named_teams(self):
+        """The teams the contents list: all but the section's unheaded group."""
+        return [team for team in self.teams if team.name]
 
 
 @dataclass(frozen=True)
@@ -375,6 +393,40 @@ def content_credits(project, content, ids):
                     section=section.title,
                     team=team.name if team else None,
                     title=", ".join(credit.title for credit in mine if credit.title),
+                    url=f"{project.url}#{anchor}",
+                )
+            )
+
+    for section in content.sections:
+        add(section, None, section.leads, anchors.sections[section.id])
+        for team in section.teams:
+            add(section, team, team.credits, anchors.teams[team.id])
+    return found
+
+
+def credits_by_person(project, content, ids):
+    """Return the credits of each of the people `ids` on a page's content, by person id.
+
+    One place per person and place, in page order; one pass over the page
+    however many people are asked for (the search results, people/search.py).
+    """
+    anchors = page_anchors(content.sections)
+    found = {}
+
+    def add(section, team, credits, anchor):
+        titles = {}
+        for credit in credits:
+            if credit.person_id in ids:
+                person_titles = titles.setdefault(credit.person_id, [])
+                if credit.title:
+                    person_titles.append(credit.title)
+        for person_id, person_titles in titles.items():
+            found.setdefault(person_id, []).append(
+                PlaceCredit(
+                    project=project,
+                    section=section.title,
+                    team=team.name if team else None,
+                    title=", ".join(person_titles),
                     url=f"{project.url}#{anchor}",
                 )
             )

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
-from people.models import Alias
+from people.models import Alias, PublishedPerson, Version
+from people.pages import PlaceCredit, ProjectLink, credits_by_person
+from people.snapshots import PageContent
 from people.sorting import fold, sort_fold
 
 SEARCH_RESULTS = 50
@@ -20,6 +22,8 @@ class SearchResult:
     matched: list[str]
     # The other spellings that did not.
     also: list[str]
+    # Where the published pages credit them, in page order, to tell apart similar names.
+    places: list[PlaceCredit]
 
 
 def _letter_variants():
@@ -47,7 +51,7 @@ def accent_insensitive_pattern(folded_word):
     )
 
 
-def search_result(person, words):
+def search_result(person, words, places):
     """Return a found person as the results list shows them: which other spelling matched.
 
     When neither the name nor the sort key holds every word, the person was
@@ -63,7 +67,30 @@ def search_result(person, words):
         url=person.get_absolute_url(),
         matched=matched,
         also=[alias for alias in aliases if alias not in matched],
+        places=places.get(person.pk, []),
     )
+
+
+def published_places(person_ids):
+    """Return where the versions the public reads credit each of `person_ids`, by person id.
+
+    One query whatever the number of people: the current versions naming any
+    of them, each read once.
+    """
+    if not person_ids:
+        return {}
+    ids = set(person_ids)
+    naming = PublishedPerson.objects.filter(person_id__in=ids).values("version_id")
+    versions = (
+        Version.objects.current().filter(pk__in=naming).select_related("project").order_by("pk")
+    )
+    places = {}
+    for version in sorted(versions, key=lambda version: (version.title, version.pk)):
+        project = ProjectLink(version.title, version.project.get_absolute_url(), is_draft=False)
+        content = PageContent.from_json(version.content)
+        for person_id, person_places in credits_by_person(project, content, ids).items():
+            places.setdefault(person_id, []).extend(person_places)
+    return places
 
 
 def search_people(query, people):
@@ -92,5 +119,7 @@ def search_people(query, people):
         .order_by("sort_key", "name", "pk")[: SEARCH_RESULTS + 1]
     )
     found.sort(key=lambda person: (person.sort_key, person.name, person.pk))
-    results = [search_result(person, words) for person in found[:SEARCH_RESULTS]]
+    shown = found[:SEARCH_RESULTS]
+    places = published_places([person.pk for person in shown])
+    results = [search_result(person, words, places) for person in shown]
     return results, len(found) > SEARCH_RESULTS

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import timezone
 
@@ -30,6 +31,9 @@ PROJECT_PAGE_QUERIES = 3
 # The database's page generation, the person, their other spellings, and the published
 # names of the person in current versions with those versions (people.views).
 PERSON_PAGE_QUERIES = 4
+# The people found, their other spellings, and the current versions naming them
+# (people.search).
+SEARCH_QUERIES = 3
 
 
 def names(node):
@@ -646,11 +650,18 @@ def searchable(page_project, make_credit):
     publish(page_project)
 
 
+def result_items(html):
+    """The search results' items, without the lists of places inside them."""
+    results = parse(html).find_all("ol", "search-results")
+    if not results:
+        return []
+    return [child for child in results[0].children if getattr(child, "tag", "") == "li"]
+
+
 def search_results(client, query):
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
-    results = parse(response.text).find_all("ol", "search-results")
-    return [item.find("a").text() for item in results[0].find_all("li")] if results else []
+    return [item.find("a", "result-name").text() for item in result_items(response.text)]
 
 
 @pytest.mark.parametrize(
@@ -678,9 +689,11 @@ def test_search_finds_people_by_any_spelling(client, searchable, query, found):
 def test_search_shows_other_spellings_and_links_to_the_person(client, searchable):
     response = client.get("/search/", {"q": "rasso"})
 
-    item = parse(response.text).find("ol", "search-results").find("li")
-    assert item.text() == "Filippo Rasso (also Filippo Raso)"
-    assert item.find("a").attrs["href"] == "/people/filippo-rasso/"
+    [item] = result_items(response.text)
+    assert item.text() == (
+        "Filippo Rasso (also Filippo Raso) Vision credits › Research contributions › Data"
+    )
+    assert item.find("a", "result-name").attrs["href"] == "/people/filippo-rasso/"
     assert item.find_all("mark") == []
     assert 'value="rasso"' in response.content.decode()
 
@@ -688,16 +701,14 @@ def test_search_shows_other_spellings_and_links_to_the_person(client, searchable
 def test_search_shows_the_other_spelling_that_matched(client, searchable):
     Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Z. Zed")
 
-    raso = parse(client.get("/search/", {"q": "raso"}).text).find("ol", "search-results").find("li")
-    zoe = (
-        parse(client.get("/search/", {"q": "ångström"}).text)
-        .find("ol", "search-results")
-        .find("li")
-    )
+    [raso] = result_items(client.get("/search/", {"q": "raso"}).text)
+    [zoe] = result_items(client.get("/search/", {"q": "ångström"}).text)
 
-    assert raso.text() == "Filippo Rasso (matched: Filippo Raso)"
+    assert raso.find("span", "other-spellings").text() == "(matched: Filippo Raso)"
     assert raso.find("mark").text() == "Filippo Raso"
-    assert zoe.text() == "Zoe Zed (matched: Zoë Zedd-Ångström; also Z. Zed)"
+    assert zoe.find("span", "other-spellings").text() == (
+        "(matched: Zoë Zedd-Ångström; also Z. Zed)"
+    )
     assert zoe.find("mark").text() == "Zoë Zedd-Ångström"
 
 
@@ -740,7 +751,7 @@ def test_search_query_count_does_not_grow(client, make_project, django_assert_nu
     build_credits(project, people, 4)
     publish(project)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(SEARCH_QUERIES):
         found = search_results(client, "numero")
 
     assert len(found) == min(people, 50)
@@ -759,3 +770,151 @@ def test_only_web_addresses_become_links(client, make_project, make_section, mak
     assert 'href="ftp:' not in html
     assert "Archive</li>" in html
     assert '<a href="https://example.org/r">Report</a>' in html
+
+
+# The project page, for readers (issue 12, points 16-21)
+
+
+def test_a_team_whose_members_carry_titles_lists_one_per_line(client, page_project, make_credit):
+    data = Team.objects.get(name="Data")
+    make_credit("Zoe Zed", team=data, title="Analysis lead")
+    make_credit("Paul Röttger", team=data, title="Infrastructure lead")
+    publish(page_project)
+
+    page = parse(client.get("/credits/vision/").text)
+
+    titled = page.by_id("research-contributions--data").find("ul", "names")
+    assert titled.classes == ["names", "titled"]
+    assert [item.text() for item in titled.find_all("li")] == [
+        "Diogo Moitinho de Almeida",
+        "Łukasz Kondraciuk",
+        "Paul Röttger Infrastructure lead",
+        "Zoe Zed Analysis lead",
+    ]
+    assert titled.find_all("span", "sep") == []
+    untitled = page.by_id("research-contributions--architecture-research").find("ul", "names")
+    assert untitled.classes == ["names"]
+
+
+def test_titled_members_are_set_one_per_line_by_the_stylesheet():
+    css = stylesheet()
+
+    assert re.search(r"\.names\.titled li \{[^}]*display: block;", css)
+    assert re.search(r"\.names li \{[^}]*display: inline;", css)
+
+
+def stylesheet():
+    with open(finders.find("people/site.css"), encoding="utf-8") as css:
+        return css.read()
+
+
+def test_names_and_titles_never_hyphenate_and_move_whole():
+    css = stylesheet()
+
+    rule = re.search(r"a\.person,\n\.credit-title \{([^}]*)\}", css)
+    assert rule is not None
+    assert "hyphens: none;" in rule[1]
+    assert "display: inline-block;" in rule[1]
+    assert "max-width: 100%;" in rule[1]
+
+
+def test_contents_list_sections_and_teams_with_counts(client, page_project):
+    page = parse(client.get("/credits/vision/").text)
+
+    contents = page.find("details", "contents")
+    assert contents.find("summary").text() == "Contents"
+    nav = contents.find("nav")
+    assert nav.attrs["aria-label"] == "Contents"
+    links = [(a.text(), a.attrs["href"]) for a in nav.find_all("a")]
+    assert links == [
+        ("Research contributions", "#research-contributions"),
+        ("Architecture research", "#research-contributions--architecture-research"),
+        ("Data", "#research-contributions--data"),
+        ("Safety contributions", "#safety-contributions"),
+        ("Acknowledgments", "#acknowledgments"),
+    ]
+    assert [count.text() for count in nav.find_all("span", "count")] == [
+        "(6)",
+        "(1)",
+        "(4)",
+        "(1)",
+    ]
+    for _title, href in links:
+        page.by_id(href[1:])
+
+
+def test_a_page_without_sections_has_no_contents(editor_client, make_project):
+    make_project(slug="empty", is_published=False)
+
+    page = parse(editor_client.get("/credits/empty/").text)
+
+    assert page.find_all("details", "contents") == []
+
+
+def test_self_links_show_on_hover_and_focus_only_and_stay_focusable(client, page_project):
+    css = stylesheet()
+    page = parse(client.get("/credits/vision/").text)
+
+    assert re.search(r"\.heading-row \.self-link \{\s*opacity: 0;\s*\}", css)
+    assert re.search(
+        r"\.heading-row:hover \.self-link,\n\.heading-row:focus-within \.self-link \{\s*"
+        r"opacity: 1;",
+        css,
+    )
+    link = page.find_all("a", "self-link")[0]
+    assert link.attrs["href"] == "#authorship"
+    assert "tabindex" not in link.attrs
+    assert link.find("span", "visually-hidden").text().startswith("Link to")
+    assert "display: none" not in re.search(r"\.self-link \{([^}]*)\}", css)[1]
+
+
+def test_the_filter_box_draws_no_rule_of_its_own():
+    css = stylesheet()
+
+    assert "border" not in re.search(r"\.name-filter \{([^}]*)\}", css)[1]
+
+
+def test_search_results_say_where_each_person_is_credited(
+    client, make_project, make_section, make_team, make_credit
+):
+    vision = make_project(title="Vision", slug="vision")
+    make_credit("Alex Kim", team=make_team(make_section(vision, "Research"), "Data"))
+    make_credit("Alex Kim", section=vision.sections.get(), title="Lead")
+    speech = make_project(title="Speech", slug="speech")
+    make_credit("Alex Kimura", team=make_team(make_section(speech, "Safety"), "Red team"))
+    draft = make_project(title="Secret", slug="secret", is_published=False)
+    make_credit("Alex Kimura", team=make_team(make_section(draft, "Hidden"), "Team"))
+    publish(vision)
+    publish(speech)
+
+    items = result_items(client.get("/search/", {"q": "alex kim"}).text)
+
+    places = [
+        [(a.text(), a.attrs["href"]) for a in item.find("ul", "search-places").find_all("a")]
+        for item in items
+    ]
+    assert [item.find("a", "result-name").text() for item in items] == ["Alex Kim", "Alex Kimura"]
+    assert places == [
+        [
+            ("Vision › Research", "/credits/vision/#research"),
+            ("Vision › Research › Data", "/credits/vision/#research--data"),
+        ],
+        [("Speech › Safety › Red team", "/credits/speech/#safety--red-team")],
+    ]
+    assert items[0].find("span", "credit-title").text() == "Lead"
+    assert "Secret" not in client.get("/search/", {"q": "alex kim"}).text
+
+
+def test_search_places_are_shortened_after_three(
+    client, make_project, make_section, make_team, make_credit
+):
+    project = make_project(title="Vision", slug="vision")
+    section = make_section(project, "Research")
+    for name in ["A", "B", "C", "D", "E"]:
+        make_credit("Alex Kim", team=make_team(section, name))
+    publish(project)
+
+    [item] = result_items(client.get("/search/", {"q": "alex"}).text)
+
+    assert len(item.find("ul", "search-places").find_all("li")) == 4
+    assert item.find("li", "more-places").text() == "and 2 more on their page"
