@@ -498,7 +498,7 @@ def test_admin_export_of_a_project_as_csv(editor_client, make_project):
 
 def test_admin_export_as_xlsx(editor_client, make_project):
     project = make_project()
-    run_import(project, csv_file("Research,Data,=1+1,"))
+    run_import(project, csv_file("Research,Data,=SUM(A1),"))
 
     response = editor_client.post(
         reverse("admin:people_credit_export"), {"project": project.pk, "format": "1"}
@@ -507,7 +507,7 @@ def test_admin_export_as_xlsx(editor_client, make_project):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert [[cell.value for cell in row] for row in sheet.rows] == [
         ["section", "team", "person", "role"],
-        ["Research", "Data", "'=1+1", None],
+        ["Research", "Data", "'=SUM(A1)", None],
     ]
 
 

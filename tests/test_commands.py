@@ -455,7 +455,7 @@ def test_export_to_a_file_round_trips(make_project, tmp_path):
 
 def test_export_to_xlsx(make_project, tmp_path, write):
     make_project("GPT-4V", "gpt-4v")
-    path = write(b"section,team,person,role\nResearch,Data,=1+1,\n")
+    path = write(b"section,team,person,role\nResearch,Data,=SUM(A1),\n")
     run("import_credits", path, "--project", "gpt-4v")
     output = tmp_path / "out.xlsx"
 
@@ -464,7 +464,7 @@ def test_export_to_xlsx(make_project, tmp_path, write):
     sheet = openpyxl.load_workbook(output).active
     assert [[cell.value for cell in row] for row in sheet.rows] == [
         ["section", "team", "person", "role"],
-        ["Research", "Data", "'=1+1", None],
+        ["Research", "Data", "'=SUM(A1)", None],
     ]
 
 

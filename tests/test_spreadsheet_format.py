@@ -135,6 +135,33 @@ BAD_FILES = {
         "Row 2, column E: a value in a column without a name in the header; quote values that "
         "contain commas.",
     ),
+    "control character in a name": (
+        csv_file("Research,Data,Ann\x1bBeta,"),
+        "Row 2, column person: This name contains a control character (U+001B) at position 4: "
+        "remove it.",
+    ),
+    "control character in a title": (
+        csv_file("Research,Data,Ann Beta,Lead\x07"),
+        "Row 2, column role: This title contains a control character (U+0007) at position 5: "
+        "remove it.",
+    ),
+    "right-to-left override in a name": (
+        csv_file("Research,Data,Mark \u202enehC,"),
+        "Row 2, column person: This name contains an invisible text-direction character "
+        "(U+202E RIGHT-TO-LEFT OVERRIDE) at position 6, which can make it display as something "
+        "else: remove it.",
+    ),
+    "right-to-left override in a section": (
+        csv_file("Research\u202e,Data,Ann Beta,"),
+        "Row 2, column section: This title contains an invisible text-direction character "
+        "(U+202E RIGHT-TO-LEFT OVERRIDE) at position 9, which can make it display as something "
+        "else: remove it.",
+    ),
+    "name of zero-width spaces only": (
+        csv_file("Research,Data,\u200b\u200b,"),
+        "Row 2, column person: A name needs at least one letter: this one has only spaces, "
+        "punctuation or invisible characters.",
+    ),
 }
 
 

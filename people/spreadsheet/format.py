@@ -13,9 +13,10 @@ import string
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
-from people.models import Credit, Person, Section, Team
+from people.models import Credit, Person, Section, Team, validate_name, validate_title
 from people.sorting import normalize_name
 
 COLUMNS = ("section", "team", "person", "role")
@@ -26,6 +27,15 @@ MAX_LENGTHS = {
     "person": Person._meta.get_field("name").max_length,
     "role": Credit._meta.get_field("title").max_length,
     "sort_name": Person._meta.get_field("sort_name").max_length,
+}
+# What the forms check of each column's names and titles (control and text-direction
+# characters refused, a name needs a letter), checked here too: one rule at every way in.
+VALIDATORS = {
+    "section": validate_title,
+    "team": validate_title,
+    "person": validate_name,
+    "role": validate_title,
+    "sort_name": validate_name,
 }
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -288,6 +298,8 @@ def _read_row(number, cells, columns):
                     name,
                 )
             )
+        elif value:
+            problems.extend(_refused_characters(value, number, name))
         if len(value) > MAX_LENGTHS[name]:
             problems.append(
                 Problem(
@@ -303,6 +315,16 @@ def _read_row(number, cells, columns):
     if problems:
         return None, problems
     return CreditRow(number, **values), []
+
+
+def _refused_characters(value, number, column):
+    """The problem, if any, that the admin's forms would also find in this name or title."""
+    validate = VALIDATORS[column]
+    try:
+        validate(value)
+    except ValidationError as error:
+        return [Problem(message, number, column) for message in error.messages]
+    return []
 
 
 def column_letter(index):
