@@ -15,7 +15,7 @@ yet in the database resemble (look_alikes, for an import's "did you mean").
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations, product
+from itertools import combinations, islice, product
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -563,17 +563,28 @@ class LookAlikeFinder:
     def find(self, new):
         """Return the LookAlikes of the NewName `new`, best first."""
         best = {}
-        for spelling in spellings_of(new, new.text):
-            for other, rule in self.blocks.likenesses(spelling):
-                keep_best(best, other, rule)
-        for other, rule in self.hints.likenesses(hint_of(new, new.text)):
+        for other, rule in islice(self.likenesses(new), LIKENESSES_LOOKED_AT):
             keep_best(best, other, rule)
         return [alike for _owner, alike in sorted(best.items(), key=_best_first)]
+
+    def likenesses(self, new):
+        """(other, rule) for what `new` resembles, the surest rules (the blocks) first."""
+        for spelling in spellings_of(new, new.text):
+            yield from self.blocks.likenesses(spelling)
+        yield from self.hints.likenesses(hint_of(new, new.text))
 
     def add(self, new):
         for spelling in spellings_of(new, new.text):
             self.blocks.add(spelling)
         self.hints.add(hint_of(new, new.text))
+
+
+# A file of fifty thousand new names that all look alike ("Bulk Person 0000001"…) would
+# have each compared with all the others: the look-alike check stays near-linear by
+# filing only the first new names for the later ones to be compared with, and looking
+# at no more than so many likenesses of each name (which is plenty to show the best).
+NEW_NAMES_FILED = 500
+LIKENESSES_LOOKED_AT = 20
 
 
 def _best_first(item):
@@ -610,7 +621,8 @@ def look_alikes(new_names, names, aliases=()):
     for position, text in enumerate(new_names):
         new = NewName(position, text)
         found[text] = finder.find(new)
-        finder.add(new)
+        if position < NEW_NAMES_FILED:
+            finder.add(new)
     return found
 
 

@@ -474,3 +474,13 @@ def test_a_one_word_name_resembles_a_longer_name_it_is_part_of_at_low_confidence
 
 def test_a_one_word_name_does_not_resemble_a_name_it_is_not_part_of():
     assert look_alikes(["Björk"], [(1, "Bjorn Borg"), (2, "Anna Björkman")]) == {"Björk": []}
+
+
+def test_a_name_late_in_a_long_file_is_compared_with_the_database_and_the_first_new_names():
+    fillers = [f"Volunteer {number:04}" for number in range(2000)]
+    new_names = ["Filippo Rasso", *fillers, "Filippo Raso", "Madeline Boyd"]
+
+    found = look_alikes(new_names, [(1, "Madeleine Boyd")])
+
+    assert [alike.spelling for alike in found["Filippo Raso"]] == ["Filippo Rasso"]
+    assert [alike.spelling for alike in found["Madeline Boyd"]] == ["Madeleine Boyd"]
