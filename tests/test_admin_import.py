@@ -1,4 +1,5 @@
 import io
+import re
 import time
 
 import openpyxl
@@ -150,12 +151,12 @@ def test_admin_sync_preview_lists_the_credits_to_remove(editor_client, make_proj
 
     preview = upload(editor_client, project, csv_file("Safety,Evals,Cy Dee,"), mode=SYNC)
 
-    page_text = text(preview)
+    page_text = " ".join(text(preview).split())
     assert "0 new credits, 1 unchanged, 1 removed" in page_text
-    assert "<h3>Credits to remove (1)</h3>" in page_text
     assert (
-        "<td></td>\n            <td>Safety</td>\n            <td>(lead line)</td>\n"
-        "            <td>Ann Beta</td>\n            <td>Lead</td>"
+        '<h3>Credits to remove (1)</h3> <div class="credit-groups" id="removed-credits"> '
+        "<details> <summary>Safety › (lead lines) (1)</summary> "
+        '<ol class="credit-lines"> <li>Ann Beta — Lead</li> </ol> </details>'
     ) in page_text
 
 
@@ -234,16 +235,49 @@ def test_admin_sync_preview_lists_sort_names_duplicates_and_places_to_remove(
     assert "<h3>People to be created" not in page_text
 
 
-def test_admin_preview_of_a_large_file_is_a_summary(editor_client, make_project):
+def test_admin_preview_lists_every_credit_grouped_by_section_and_team(editor_client, make_project):
     project = make_project()
     data = csv_file(*(f"Research,Team {n % 7},Person {n:04},Credit {n}" for n in range(600)))
 
     preview = upload(editor_client, project, data)
 
-    page_text = text(preview)
-    assert '<p id="new-credits">600 credits: too many to list here.</p>' in page_text
-    assert "Credit 42<" not in page_text
+    page_text = " ".join(text(preview).split())
+    assert "too many to list" not in page_text
+    assert "<h3>New credits (600)</h3>" in page_text
+    assert page_text.count("<details>") == 7
+    assert "<summary>Research › Team 0 (86)</summary>" in page_text
+    assert "<summary>Research › Team 6 (85)</summary>" in page_text
+    assert '<li><span class="row">Row 44:</span> Person 0042 — Credit 42</li>' in page_text
     assert preview.context["confirm_form"] is not None
+
+
+def test_admin_preview_has_the_confirm_button_at_the_top_and_at_the_end(
+    editor_client, make_project
+):
+    project = make_project()
+    data = csv_file(*(f"Research,Team {n % 7},Person {n:04},Credit {n}" for n in range(50)))
+
+    preview = upload(editor_client, project, data)
+
+    page_text = text(preview)
+    buttons = [match.start() for match in re.finditer(r'value="Confirm import"', page_text)]
+    assert len(buttons) == 2
+    assert page_text.index("<h3>New credits (50)</h3>") < buttons[1]
+    assert 'form="confirm-import"' in page_text
+    assert (
+        '<form action="/admin/people/credit/process_import/" method="POST" id="confirm-import">'
+    ) in page_text
+
+
+def test_admin_preview_with_nothing_to_import_has_no_confirm_button(editor_client, make_project):
+    project = make_project()
+    data = csv_file("Research,Data,Ann Beta,")
+    confirm(editor_client, upload(editor_client, project, data))
+
+    preview = upload(editor_client, project, data)
+
+    assert "Confirm import" not in text(preview)
+    assert "there is nothing to import" in text(preview)
 
 
 def test_admin_preview_escapes_html_in_names(editor_client, make_project):
@@ -253,8 +287,8 @@ def test_admin_preview_escapes_html_in_names(editor_client, make_project):
 
     page_text = text(preview)
     assert "<script>alert(1)</script>" not in page_text
-    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page_text
-    assert "<td>&lt;b&gt;S&lt;/b&gt;</td>" in page_text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</li>" in page_text
+    assert "<summary>&lt;b&gt;S&lt;/b&gt; › Data (1)</summary>" in page_text
 
 
 # Errors: shown, nothing written, the upload deleted

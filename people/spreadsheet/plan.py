@@ -130,6 +130,29 @@ class Newcomer:
     look_alike: str
 
 
+@dataclass(frozen=True, slots=True)
+class CreditGroup:
+    """The credits of one place, as the preview lists them."""
+
+    place: Place
+    credits: list[PlannedCredit]
+
+    @property
+    def team_label(self):
+        team = self.place.team
+        if team is None:
+            return "(lead lines)"
+        return team.name or "(no heading)"
+
+
+def credit_groups(credits):
+    """`credits` grouped by place, places in the order they first appear."""
+    groups = defaultdict(list)
+    for credit in credits:
+        groups[credit.place].append(credit)
+    return [CreditGroup(place, place_credits) for place, place_credits in groups.items()]
+
+
 @dataclass
 class Changes:
     """What applying a plan writes, each change once."""
@@ -220,6 +243,18 @@ class ImportPlan:
         return [
             Newcomer(person, self.look_alikes.get(person, "")) for person in self.changes.new_people
         ]
+
+    @cached_property
+    def new_credit_groups(self):
+        return credit_groups(self.changes.new_credits)
+
+    @cached_property
+    def unchanged_groups(self):
+        return credit_groups(self.report.unchanged)
+
+    @cached_property
+    def removed_groups(self):
+        return credit_groups(self.changes.removed_credits)
 
     def counts(self):
         changes, report = self.changes, self.report
