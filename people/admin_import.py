@@ -31,6 +31,22 @@ PREVIEW_ROWS = 500
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
 
 
+SAME_PERSON = re.compile(r"^same-person-([0-9]+)$")
+
+
+def same_people(post):
+    """The preview's decisions, {row of a new name: pk of the person it is}.
+
+    Each flagged name's choice is posted as "same-person-<row>": a pk, or "new".
+    """
+    decisions = {}
+    for name, value in post.items():
+        found = SAME_PERSON.match(name)
+        if found and value.isdigit():
+            decisions[int(found[1])] = int(value)
+    return decisions
+
+
 def projects():
     return Project.objects.order_by("title", "pk")
 
@@ -123,6 +139,7 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             "project": data["project"],
             "mode": data["mode"],
             "expected_digest": data.get("digest"),
+            "same_people": same_people(request.POST),
         }
 
     def get_confirm_form_initial(self, request, import_form):

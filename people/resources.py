@@ -71,11 +71,12 @@ class CreditResource(resources.ModelResource):
         fields = (*COLUMNS, *OPTIONAL_COLUMNS)
         import_id_fields = ()
 
-    def __init__(self, project=None, mode=ADD, expected_digest=None, **kwargs):
+    def __init__(self, project=None, mode=ADD, expected_digest=None, same_people=None, **kwargs):
         super().__init__(**kwargs)
         self.project = project
         self.mode = mode
         self.expected_digest = expected_digest
+        self.same_people = same_people
 
     @classmethod
     def get_display_name(cls):
@@ -109,6 +110,7 @@ class CreditResource(resources.ModelResource):
                 user=kwargs.get("user"),
                 source=kwargs.get("file_name") or "",
                 expected_digest=None if dry_run else self.expected_digest,
+                same_people=None if dry_run else self.same_people,
                 wait_seconds=settings.WEB_LOCK_WAIT_SECONDS,
             )
         except CreditsError as error:

@@ -571,3 +571,65 @@ def test_admin_export_of_selected_rows(editor_client, make_project, model):
     assert response.content.decode() == (
         "section,team,person,role\nResearch,,Ann Beta,Lead\nResearch,Data,Ann Beta,\n"
     )
+
+
+# Decisions on flagged names
+
+
+def test_admin_preview_asks_same_person_or_new_and_the_confirmation_applies_it(
+    editor_client, make_project, make_person
+):
+    project = make_project()
+    boyd = make_person("Madeleine Boyd")
+    jose = make_person("José Pérez")
+    data = csv_file("Research,Data,Madeline Boyd,", "Research,Data,José Perez,")
+    preview = upload(editor_client, project, data)
+    form = preview.context["confirm_form"]
+    decisions = {"same-person-2": str(boyd.pk), "same-person-3": "new"}
+
+    done = editor_client.post(
+        reverse("admin:people_credit_process_import"),
+        {**{name: form.initial.get(name, "") for name in form.fields}, **decisions},
+        follow=True,
+    )
+
+    page_text = " ".join(text(preview).split())
+    assert (
+        '<label><input type="radio" form="confirm-import" name="same-person-2" value="new" '
+        "checked> A new person</label> "
+        f'<label><input type="radio" form="confirm-import" name="same-person-2" value="{boyd.pk}">'
+        " The same person as Madeleine Boyd</label>"
+    ) in page_text
+    assert f'name="same-person-3" value="{jose.pk}"> The same person as José Pérez' in page_text
+    assert [str(m) for m in done.context["messages"]] == [
+        'Import finished for "Example credits": '
+        "2 new credits, 0 unchanged; 1 new person, 1 new section, 1 new team."
+    ]
+    assert sorted(Person.objects.values_list("name", flat=True)) == [
+        "José Perez",
+        "José Pérez",
+        "Madeleine Boyd",
+    ]
+    assert list(Alias.objects.values_list("person__name", "name")) == [
+        ("Madeleine Boyd", "Madeline Boyd")
+    ]
+    assert boyd.credits.count() == 1
+
+
+def test_admin_preview_shows_names_written_family_name_first(
+    editor_client, make_project, make_person
+):
+    project = make_project()
+    make_person("Ada Lovelace")
+    data = csv_file('Research,Data,"Lovelace, Ada",', 'Research,Data,"Hopper, Grace",')
+
+    preview = upload(editor_client, project, data)
+
+    page_text = " ".join(text(preview).split())
+    assert (
+        '<h3>Names written family name first (2)</h3> <ul id="family-first"> '
+        "<li>Row 2: “Lovelace, Ada” is read as <strong>Ada Lovelace</strong> — "
+        "credited to Ada Lovelace.</li> "
+        "<li>Row 3: “Hopper, Grace” is read as <strong>Grace Hopper</strong> — a new person, "
+        "shown as “Grace Hopper” and sorted by family name.</li>"
+    ) in page_text
