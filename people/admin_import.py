@@ -23,7 +23,7 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from people.models import Project, ProjectBusy
 from people.resources import CreditsCSV, CreditsXLSX
 from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
-from people.spreadsheet.plan import ADD, MODES
+from people.spreadsheet.plan import ADD, MODES, SYNC
 from people.spreadsheet.storage import UploadExpired
 
 # Each list of the preview is drawn row by row up to this length, else summarised.
@@ -51,9 +51,24 @@ def projects():
     return Project.objects.order_by("title", "pk")
 
 
+class ModeSelect(forms.RadioSelect):
+    """The import modes, each choice with a sentence saying what it does."""
+
+    descriptions = {
+        ADD: "Adds the file's credits that the project lacks; changes and removes nothing.",
+        SYNC: "The project's credits become exactly the file's: credits, teams and sections "
+        "the file lacks are removed. The preview lists them before anything is written.",
+    }
+
+    def create_option(self, name, value, label, selected, index, **kwargs):
+        option = super().create_option(name, value, label, selected, index, **kwargs)
+        option["description"] = self.descriptions[value]
+        return option
+
+
 class CreditsImportForm(ImportForm):
     project = forms.ModelChoiceField(projects(), help_text="The project whose credits change.")
-    mode = forms.ChoiceField(choices=MODES, initial=ADD, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(choices=[(ADD, "Add"), (SYNC, "Sync")], initial=ADD, widget=ModeSelect)
     field_order = ["project", "mode", "import_file", "format", "resource"]
 
     def __init__(self, *args, **kwargs):

@@ -633,3 +633,28 @@ def test_admin_preview_shows_names_written_family_name_first(
         "<li>Row 3: “Hopper, Grace” is read as <strong>Grace Hopper</strong> — a new person, "
         "shown as “Grace Hopper” and sorted by family name.</li>"
     ) in page_text
+
+
+def test_the_import_form_is_laid_out_like_djangos_with_each_mode_explained(editor_client):
+    form = editor_client.get(reverse("admin:people_credit_import"))
+
+    page_text = " ".join(text(form).split())
+    assert (
+        '<div class="form-row field-project"> <div> <div class="flex-container"> '
+        '<label for="id_project">Project:</label> <select name="project"'
+    ) in page_text
+    assert (
+        '</select> </div> <div class="help" id="id_project_helptext">'
+        "<div>The project whose credits change.</div></div>"
+    ) in page_text
+    assert (
+        '<ul id="id_mode" class="mode-choices"> <li> <label for="id_mode_0">'
+        '<input type="radio" name="mode" value="add" id="id_mode_0" required checked> '
+        '<strong>Add</strong></label> <div class="help" id="id_mode_0_helptext">Adds the '
+        "file&#x27;s credits that the project lacks; changes and removes nothing.</div> </li>"
+    ) in page_text
+    assert (
+        '<strong>Sync</strong></label> <div class="help" id="id_mode_1_helptext">The '
+        "project&#x27;s credits become exactly the file&#x27;s"
+    ) in page_text
+    assert 'href="/static/people/admin-import.css"' in page_text

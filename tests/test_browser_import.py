@@ -31,6 +31,7 @@ def test_an_editor_reviews_every_credit_decides_a_name_and_confirms_at_the_end(
     tab.sign_in("editor", "editor-password-123")
     tab.page.goto("/admin/people/credit/import/")
     tab.page.select_option("#id_project", label="Vision")
+    tab.screenshot("import-form")
     tab.page.set_input_files(
         "#id_import_file",
         {"name": "vision.csv", "mimeType": "text/csv", "buffer": credits_file()},
