@@ -22,6 +22,7 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from people.models import Project, ProjectBusy
 from people.resources import CreditsCSV, CreditsXLSX
+from people.spreadsheet.export import export_file_name
 from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
 from people.spreadsheet.plan import ADD, MODES, SYNC
 from people.spreadsheet.storage import UploadExpired
@@ -111,6 +112,12 @@ class CreditsExportForm(ExportForm):
         self.fields["project"].queryset = projects()
         if "project" not in self.initial and len(self.fields["project"].queryset[:2]) == 1:
             self.initial["project"] = self.fields["project"].queryset.get()
+
+
+class PeopleCreditsExportForm(ExportForm):
+    """The export of people's credits, in every project: only the file format to choose."""
+
+    field_order = ["format", "resource"]
 
 
 class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
@@ -249,10 +256,23 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         plan = result.plan
         messages.success(request, f'Import finished for "{plan.project}": {plan.summary()}.')
 
+    def exports_one_project(self):
+        return all(resource.exports_one_project for resource in self.resource_classes)
+
+    def get_export_form_class(self):
+        return self.export_form_class if self.exports_one_project() else PeopleCreditsExportForm
+
     def get_export_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("export_form")
-        return {"project": form.cleaned_data["project"]} if form is not None else {}
+        if form is None or "project" not in form.cleaned_data:
+            return {}
+        return {"project": form.cleaned_data["project"]}
 
     def get_export_filename(self, request, queryset, file_format):
-        date = timezone.localdate().isoformat()
-        return f"credits-{date}.{file_format.get_extension()}"
+        # ExportMixin.get_export_filename: overridden to name the file after the project
+        # (the export form's, already validated) or, for people, after them.
+        slug = "people"
+        if self.exports_one_project():
+            project = Project.objects.filter(pk=request.POST.get("project")).first()
+            slug = project.slug if project is not None else "project"
+        return export_file_name(slug, file_format.get_extension(), timezone.localdate())

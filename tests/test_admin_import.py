@@ -526,12 +526,14 @@ def test_admin_export_of_a_project_as_csv(editor_client, make_project):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith('attachment; filename="credits-')
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="credits-example-{timezone.localdate().isoformat()}.csv"'
+    )
     assert response.content == GPT4V_CSV.read_bytes()
 
 
 def test_admin_export_as_xlsx(editor_client, make_project):
-    project = make_project()
+    project = make_project("GPT-4V(ision): technical work [and] authors?", "gpt-4v")
     run_import(project, csv_file("Research,Data,=1+1,"))
 
     response = editor_client.post(
@@ -539,37 +541,66 @@ def test_admin_export_as_xlsx(editor_client, make_project):
     )
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="credits-gpt-4v-{timezone.localdate().isoformat()}.xlsx"'
+    )
+    assert sheet.title == "GPT-4V(ision) technical work an"
     assert [[cell.value for cell in row] for row in sheet.rows] == [
         ["section", "team", "person", "role"],
         ["Research", "Data", "'=1+1", None],
     ]
 
 
-@pytest.mark.parametrize("model", ["credit", "person"])
-def test_admin_export_of_selected_rows(editor_client, make_project, model):
+def test_admin_export_of_selected_credits(editor_client, make_project):
     project = make_project()
     run_import(
         project,
         csv_file("Research,,Ann Beta,Lead", "Research,Data,Ann Beta,", "Research,Data,Cy Dee,"),
     )
-    chosen = (
-        Credit.objects.filter(person__name="Ann Beta")
-        if model == "credit"
-        else Person.objects.filter(name="Ann Beta")
-    )
+    chosen = Credit.objects.filter(person__name="Ann Beta")
     form = editor_client.post(
-        reverse(f"admin:people_{model}_changelist"),
+        reverse("admin:people_credit_changelist"),
         {"action": "export_admin_action", "_selected_action": [obj.pk for obj in chosen]},
     )
     items = form.context["form"].initial["export_items"]
 
     response = editor_client.post(
-        reverse(f"admin:people_{model}_export"),
+        reverse("admin:people_credit_export"),
         {"project": project.pk, "format": "0", "export_items": items},
     )
 
     assert response.content.decode() == (
         "section,team,person,role\nResearch,,Ann Beta,Lead\nResearch,Data,Ann Beta,\n"
+    )
+
+
+def test_admin_export_of_selected_people_has_all_their_credits_without_asking(
+    editor_client, make_project
+):
+    vision = make_project("Vision", "vision")
+    run_import(vision, csv_file("Research,,Ann Beta,Lead", "Research,Data,Cy Dee,"))
+    audio = make_project("Audio", "audio")
+    run_import(audio, csv_file("Safety,Evals,Ann Beta,", "Safety,Evals,Ed Fu,"))
+    chosen = Person.objects.filter(name__in=["Ann Beta", "Cy Dee"])
+    form = editor_client.post(
+        reverse("admin:people_person_changelist"),
+        {"action": "export_admin_action", "_selected_action": [obj.pk for obj in chosen]},
+    )
+    items = form.context["form"].initial["export_items"]
+
+    response = editor_client.post(
+        reverse("admin:people_person_export"), {"format": "0", "export_items": items}
+    )
+
+    assert "project" not in form.context["form"].fields
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="credits-people-{timezone.localdate().isoformat()}.csv"'
+    )
+    assert response.content.decode() == (
+        "project,section,team,person,role\n"
+        "audio,Safety,Evals,Ann Beta,\n"
+        "vision,Research,,Ann Beta,Lead\n"
+        "vision,Research,Data,Cy Dee,\n"
     )
 
 
