@@ -22,8 +22,9 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from people.models import Project, ProjectBusy
 from people.resources import CreditsCSV, CreditsXLSX
+from people.spreadsheet.export import export_file_name
 from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
-from people.spreadsheet.plan import ADD, MODES
+from people.spreadsheet.plan import ADD, MODES, SYNC
 from people.spreadsheet.storage import UploadExpired
 
 # Each list of the preview is drawn row by row up to this length, else summarised.
@@ -31,13 +32,44 @@ PREVIEW_ROWS = 500
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
 
 
+SAME_PERSON = re.compile(r"^same-person-([0-9]+)$")
+
+
+def same_people(post):
+    """The preview's decisions, {row of a new name: pk of the person it is}.
+
+    Each flagged name's choice is posted as "same-person-<row>": a pk, or "new".
+    """
+    decisions = {}
+    for name, value in post.items():
+        found = SAME_PERSON.match(name)
+        if found and value.isdigit():
+            decisions[int(found[1])] = int(value)
+    return decisions
+
+
 def projects():
     return Project.objects.order_by("title", "pk")
 
 
+class ModeSelect(forms.RadioSelect):
+    """The import modes, each choice with a sentence saying what it does."""
+
+    descriptions = {
+        ADD: "Adds the file's credits that the project lacks; changes and removes nothing.",
+        SYNC: "The project's credits become exactly the file's: credits, teams and sections "
+        "the file lacks are removed. The preview lists them before anything is written.",
+    }
+
+    def create_option(self, name, value, label, selected, index, **kwargs):
+        option = super().create_option(name, value, label, selected, index, **kwargs)
+        option["description"] = self.descriptions[value]
+        return option
+
+
 class CreditsImportForm(ImportForm):
     project = forms.ModelChoiceField(projects(), help_text="The project whose credits change.")
-    mode = forms.ChoiceField(choices=MODES, initial=ADD, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(choices=[(ADD, "Add"), (SYNC, "Sync")], initial=ADD, widget=ModeSelect)
     field_order = ["project", "mode", "import_file", "format", "resource"]
 
     def __init__(self, *args, **kwargs):
@@ -82,6 +114,12 @@ class CreditsExportForm(ExportForm):
             self.initial["project"] = self.fields["project"].queryset.get()
 
 
+class PeopleCreditsExportForm(ExportForm):
+    """The export of people's credits, in every project: only the file format to choose."""
+
+    field_order = ["format", "resource"]
+
+
 class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
     """Import and export of a project's credits in the spreadsheet format."""
 
@@ -123,6 +161,7 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             "project": data["project"],
             "mode": data["mode"],
             "expected_digest": data.get("digest"),
+            "same_people": same_people(request.POST),
         }
 
     def get_confirm_form_initial(self, request, import_form):
@@ -217,10 +256,23 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         plan = result.plan
         messages.success(request, f'Import finished for "{plan.project}": {plan.summary()}.')
 
+    def exports_one_project(self):
+        return all(resource.exports_one_project for resource in self.resource_classes)
+
+    def get_export_form_class(self):
+        return self.export_form_class if self.exports_one_project() else PeopleCreditsExportForm
+
     def get_export_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("export_form")
-        return {"project": form.cleaned_data["project"]} if form is not None else {}
+        if form is None or "project" not in form.cleaned_data:
+            return {}
+        return {"project": form.cleaned_data["project"]}
 
     def get_export_filename(self, request, queryset, file_format):
-        date = timezone.localdate().isoformat()
-        return f"credits-{date}.{file_format.get_extension()}"
+        # ExportMixin.get_export_filename: overridden to name the file after the project
+        # (the export form's, already validated) or, for people, after them.
+        slug = "people"
+        if self.exports_one_project():
+            project = Project.objects.filter(pk=request.POST.get("project")).first()
+            slug = project.slug if project is not None else "project"
+        return export_file_name(slug, file_format.get_extension(), timezone.localdate())

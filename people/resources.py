@@ -13,7 +13,7 @@ from import_export.results import Error, Result, RowResult
 
 from people.models import Credit, Person
 from people.spreadsheet import apply
-from people.spreadsheet.export import credits_table, write_csv
+from people.spreadsheet.export import credits_table, people_credits_table, write_csv
 from people.spreadsheet.format import COLUMNS, OPTIONAL_COLUMNS, CreditsError, read_credits
 from people.spreadsheet.plan import ADD
 
@@ -66,16 +66,20 @@ class CreditResource(resources.ModelResource):
     role = Field(column_name="role")
     sort_name = Field(column_name="sort_name")
 
+    # Whether the export form asks for a project (the export is one project's credits).
+    exports_one_project = True
+
     class Meta:
         model = Credit
         fields = (*COLUMNS, *OPTIONAL_COLUMNS)
         import_id_fields = ()
 
-    def __init__(self, project=None, mode=ADD, expected_digest=None, **kwargs):
+    def __init__(self, project=None, mode=ADD, expected_digest=None, same_people=None, **kwargs):
         super().__init__(**kwargs)
         self.project = project
         self.mode = mode
         self.expected_digest = expected_digest
+        self.same_people = same_people
 
     @classmethod
     def get_display_name(cls):
@@ -109,6 +113,7 @@ class CreditResource(resources.ModelResource):
                 user=kwargs.get("user"),
                 source=kwargs.get("file_name") or "",
                 expected_digest=None if dry_run else self.expected_digest,
+                same_people=None if dry_run else self.same_people,
                 wait_seconds=settings.WEB_LOCK_WAIT_SECONDS,
             )
         except CreditsError as error:
@@ -125,14 +130,18 @@ class CreditResource(resources.ModelResource):
 
 
 class PersonCreditResource(CreditResource):
-    """The credits of the chosen people in one project, in the same format."""
+    """People: imported as a project's credits; exported with all their credits, every project."""
+
+    exports_one_project = False
 
     class Meta:
         model = Person
         fields = (*COLUMNS, *OPTIONAL_COLUMNS)
         import_id_fields = ()
 
-    def credits_of(self, queryset):
-        if queryset is None:
-            return None
-        return Credit.objects.filter(person__in=queryset)
+    def export(self, queryset=None, **kwargs):
+        """Resource.export: the credits of the people of `queryset` (everyone if None).
+
+        Overridden: the rows are credits in every project, a `project` column first.
+        """
+        return people_credits_table(Person.objects.all() if queryset is None else queryset)

@@ -1,4 +1,5 @@
 import io
+import re
 import time
 
 import openpyxl
@@ -150,12 +151,12 @@ def test_admin_sync_preview_lists_the_credits_to_remove(editor_client, make_proj
 
     preview = upload(editor_client, project, csv_file("Safety,Evals,Cy Dee,"), mode=SYNC)
 
-    page_text = text(preview)
+    page_text = " ".join(text(preview).split())
     assert "0 new credits, 1 unchanged, 1 removed" in page_text
-    assert "<h3>Credits to remove (1)</h3>" in page_text
     assert (
-        "<td></td>\n            <td>Safety</td>\n            <td>(lead line)</td>\n"
-        "            <td>Ann Beta</td>\n            <td>Lead</td>"
+        '<h3>Credits to remove (1)</h3> <div class="credit-groups" id="removed-credits"> '
+        "<details> <summary>Safety › (lead lines) (1)</summary> "
+        '<ol class="credit-lines"> <li>Ann Beta — Lead</li> </ol> </details>'
     ) in page_text
 
 
@@ -234,16 +235,49 @@ def test_admin_sync_preview_lists_sort_names_duplicates_and_places_to_remove(
     assert "<h3>People to be created" not in page_text
 
 
-def test_admin_preview_of_a_large_file_is_a_summary(editor_client, make_project):
+def test_admin_preview_lists_every_credit_grouped_by_section_and_team(editor_client, make_project):
     project = make_project()
     data = csv_file(*(f"Research,Team {n % 7},Person {n:04},Credit {n}" for n in range(600)))
 
     preview = upload(editor_client, project, data)
 
-    page_text = text(preview)
-    assert '<p id="new-credits">600 credits: too many to list here.</p>' in page_text
-    assert "Credit 42<" not in page_text
+    page_text = " ".join(text(preview).split())
+    assert "too many to list" not in page_text
+    assert "<h3>New credits (600)</h3>" in page_text
+    assert page_text.count("<details>") == 7
+    assert "<summary>Research › Team 0 (86)</summary>" in page_text
+    assert "<summary>Research › Team 6 (85)</summary>" in page_text
+    assert '<li><span class="row">Row 44:</span> Person 0042 — Credit 42</li>' in page_text
     assert preview.context["confirm_form"] is not None
+
+
+def test_admin_preview_has_the_confirm_button_at_the_top_and_at_the_end(
+    editor_client, make_project
+):
+    project = make_project()
+    data = csv_file(*(f"Research,Team {n % 7},Person {n:04},Credit {n}" for n in range(50)))
+
+    preview = upload(editor_client, project, data)
+
+    page_text = text(preview)
+    buttons = [match.start() for match in re.finditer(r'value="Confirm import"', page_text)]
+    assert len(buttons) == 2
+    assert page_text.index("<h3>New credits (50)</h3>") < buttons[1]
+    assert 'form="confirm-import"' in page_text
+    assert (
+        '<form action="/admin/people/credit/process_import/" method="POST" id="confirm-import">'
+    ) in page_text
+
+
+def test_admin_preview_with_nothing_to_import_has_no_confirm_button(editor_client, make_project):
+    project = make_project()
+    data = csv_file("Research,Data,Ann Beta,")
+    confirm(editor_client, upload(editor_client, project, data))
+
+    preview = upload(editor_client, project, data)
+
+    assert "Confirm import" not in text(preview)
+    assert "there is nothing to import" in text(preview)
 
 
 def test_admin_preview_escapes_html_in_names(editor_client, make_project):
@@ -253,8 +287,8 @@ def test_admin_preview_escapes_html_in_names(editor_client, make_project):
 
     page_text = text(preview)
     assert "<script>alert(1)</script>" not in page_text
-    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page_text
-    assert "<td>&lt;b&gt;S&lt;/b&gt;</td>" in page_text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</li>" in page_text
+    assert "<summary>&lt;b&gt;S&lt;/b&gt; › Data (1)</summary>" in page_text
 
 
 # Errors: shown, nothing written, the upload deleted
@@ -492,12 +526,14 @@ def test_admin_export_of_a_project_as_csv(editor_client, make_project):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith('attachment; filename="credits-')
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="credits-example-{timezone.localdate().isoformat()}.csv"'
+    )
     assert response.content == GPT4V_CSV.read_bytes()
 
 
 def test_admin_export_as_xlsx(editor_client, make_project):
-    project = make_project()
+    project = make_project("GPT-4V(ision): technical work [and] authors?", "gpt-4v")
     run_import(project, csv_file("Research,Data,=SUM(A1),"))
 
     response = editor_client.post(
@@ -505,35 +541,151 @@ def test_admin_export_as_xlsx(editor_client, make_project):
     )
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="credits-gpt-4v-{timezone.localdate().isoformat()}.xlsx"'
+    )
+    assert sheet.title == "GPT-4V(ision) technical work an"
     assert [[cell.value for cell in row] for row in sheet.rows] == [
         ["section", "team", "person", "role"],
         ["Research", "Data", "'=SUM(A1)", None],
     ]
 
 
-@pytest.mark.parametrize("model", ["credit", "person"])
-def test_admin_export_of_selected_rows(editor_client, make_project, model):
+def test_admin_export_of_selected_credits(editor_client, make_project):
     project = make_project()
     run_import(
         project,
         csv_file("Research,,Ann Beta,Lead", "Research,Data,Ann Beta,", "Research,Data,Cy Dee,"),
     )
-    chosen = (
-        Credit.objects.filter(person__name="Ann Beta")
-        if model == "credit"
-        else Person.objects.filter(name="Ann Beta")
-    )
+    chosen = Credit.objects.filter(person__name="Ann Beta")
     form = editor_client.post(
-        reverse(f"admin:people_{model}_changelist"),
+        reverse("admin:people_credit_changelist"),
         {"action": "export_admin_action", "_selected_action": [obj.pk for obj in chosen]},
     )
     items = form.context["form"].initial["export_items"]
 
     response = editor_client.post(
-        reverse(f"admin:people_{model}_export"),
+        reverse("admin:people_credit_export"),
         {"project": project.pk, "format": "0", "export_items": items},
     )
 
     assert response.content.decode() == (
         "section,team,person,role\nResearch,,Ann Beta,Lead\nResearch,Data,Ann Beta,\n"
     )
+
+
+def test_admin_export_of_selected_people_has_all_their_credits_without_asking(
+    editor_client, make_project
+):
+    vision = make_project("Vision", "vision")
+    run_import(vision, csv_file("Research,,Ann Beta,Lead", "Research,Data,Cy Dee,"))
+    audio = make_project("Audio", "audio")
+    run_import(audio, csv_file("Safety,Evals,Ann Beta,", "Safety,Evals,Ed Fu,"))
+    chosen = Person.objects.filter(name__in=["Ann Beta", "Cy Dee"])
+    form = editor_client.post(
+        reverse("admin:people_person_changelist"),
+        {"action": "export_admin_action", "_selected_action": [obj.pk for obj in chosen]},
+    )
+    items = form.context["form"].initial["export_items"]
+
+    response = editor_client.post(
+        reverse("admin:people_person_export"), {"format": "0", "export_items": items}
+    )
+
+    assert "project" not in form.context["form"].fields
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="credits-people-{timezone.localdate().isoformat()}.csv"'
+    )
+    assert response.content.decode() == (
+        "project,section,team,person,role\n"
+        "audio,Safety,Evals,Ann Beta,\n"
+        "vision,Research,,Ann Beta,Lead\n"
+        "vision,Research,Data,Cy Dee,\n"
+    )
+
+
+# Decisions on flagged names
+
+
+def test_admin_preview_asks_same_person_or_new_and_the_confirmation_applies_it(
+    editor_client, make_project, make_person
+):
+    project = make_project()
+    boyd = make_person("Madeleine Boyd")
+    jose = make_person("José Pérez")
+    data = csv_file("Research,Data,Madeline Boyd,", "Research,Data,José Perez,")
+    preview = upload(editor_client, project, data)
+    form = preview.context["confirm_form"]
+    decisions = {"same-person-2": str(boyd.pk), "same-person-3": "new"}
+
+    done = editor_client.post(
+        reverse("admin:people_credit_process_import"),
+        {**{name: form.initial.get(name, "") for name in form.fields}, **decisions},
+        follow=True,
+    )
+
+    page_text = " ".join(text(preview).split())
+    assert (
+        '<label><input type="radio" form="confirm-import" name="same-person-2" value="new" '
+        "checked> A new person</label> "
+        f'<label><input type="radio" form="confirm-import" name="same-person-2" value="{boyd.pk}">'
+        " The same person as Madeleine Boyd</label>"
+    ) in page_text
+    assert f'name="same-person-3" value="{jose.pk}"> The same person as José Pérez' in page_text
+    assert [str(m) for m in done.context["messages"]] == [
+        'Import finished for "Example credits": '
+        "2 new credits, 0 unchanged; 1 new person, 1 new section, 1 new team."
+    ]
+    assert sorted(Person.objects.values_list("name", flat=True)) == [
+        "José Perez",
+        "José Pérez",
+        "Madeleine Boyd",
+    ]
+    assert list(Alias.objects.values_list("person__name", "name")) == [
+        ("Madeleine Boyd", "Madeline Boyd")
+    ]
+    assert boyd.credits.count() == 1
+
+
+def test_admin_preview_shows_names_written_family_name_first(
+    editor_client, make_project, make_person
+):
+    project = make_project()
+    make_person("Ada Lovelace")
+    data = csv_file('Research,Data,"Lovelace, Ada",', 'Research,Data,"Hopper, Grace",')
+
+    preview = upload(editor_client, project, data)
+
+    page_text = " ".join(text(preview).split())
+    assert (
+        '<h3>Names written family name first (2)</h3> <ul id="family-first"> '
+        "<li>Row 2: “Lovelace, Ada” is read as <strong>Ada Lovelace</strong> — "
+        "credited to Ada Lovelace.</li> "
+        "<li>Row 3: “Hopper, Grace” is read as <strong>Grace Hopper</strong> — a new person, "
+        "shown as “Grace Hopper” and sorted by family name.</li>"
+    ) in page_text
+
+
+def test_the_import_form_is_laid_out_like_djangos_with_each_mode_explained(editor_client):
+    form = editor_client.get(reverse("admin:people_credit_import"))
+
+    page_text = " ".join(text(form).split())
+    assert (
+        '<div class="form-row field-project"> <div> <div class="flex-container"> '
+        '<label for="id_project">Project:</label> <select name="project"'
+    ) in page_text
+    assert (
+        '</select> </div> <div class="help" id="id_project_helptext">'
+        "<div>The project whose credits change.</div></div>"
+    ) in page_text
+    assert (
+        '<ul id="id_mode" class="mode-choices"> <li> <label for="id_mode_0">'
+        '<input type="radio" name="mode" value="add" id="id_mode_0" required checked> '
+        '<strong>Add</strong></label> <div class="help" id="id_mode_0_helptext">Adds the '
+        "file&#x27;s credits that the project lacks; changes and removes nothing.</div> </li>"
+    ) in page_text
+    assert (
+        '<strong>Sync</strong></label> <div class="help" id="id_mode_1_helptext">The '
+        "project&#x27;s credits become exactly the file&#x27;s"
+    ) in page_text
+    assert 'href="/static/people/admin-import.css"' in page_text

@@ -72,6 +72,22 @@ def test_dry_run_writes_nothing_and_flags_lookalikes(make_project, make_person, 
     assert database_rows() == before
 
 
+def test_names_written_family_name_first_are_reported(make_project, make_person, write):
+    make_project("GPT-4V", "gpt-4v")
+    make_person("Ada Lovelace")
+    path = write(b'section,team,person,role\nR,D,"Lovelace, Ada",\nR,D,"Hopper, Grace",\n')
+
+    out, _err = run("import_credits", path, "--project", "gpt-4v", "--dry-run")
+
+    assert out.splitlines()[:5] == [
+        "Names written family name first (2):",
+        '  row 2: "Lovelace, Ada" read as Ada Lovelace, credited to Ada Lovelace',
+        '  row 3: "Hopper, Grace" read as Grace Hopper, a new person',
+        "New people (1):",
+        "  row 3: Grace Hopper",
+    ]
+
+
 def test_sync_lists_and_removes_what_the_file_lacks(make_project, write):
     make_project("GPT-4V", "gpt-4v")
     run("import_credits", str(GPT4V_CSV), "--project", "gpt-4v")

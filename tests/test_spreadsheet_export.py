@@ -1,10 +1,12 @@
 import ast
+import io
 
+import openpyxl
 import pytest
 from django.conf import settings
 
 from people.models import Credit, Person
-from people.spreadsheet.export import export_credits_csv
+from people.spreadsheet.export import export_credits_csv, export_credits_xlsx
 from tests.spreadsheets import csv_file, empty_the_database, page, run_import
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +93,21 @@ def test_the_export_does_not_depend_on_django_import_export():
 
     assert "import_export" not in imported
     assert "people" in imported
+
+
+@pytest.mark.parametrize(
+    ("title", "sheet"),
+    [
+        ("Vision", "Vision"),
+        ("A/B test: [draft] *why?* \\ notes", "A B test draft why notes"),
+        ("GPT-4V(ision) technical work and authors", "GPT-4V(ision) technical work an"),
+        ("'Quoted'", "Quoted"),
+        ("[]:", "Credits"),
+    ],
+)
+def test_the_xlsx_sheet_is_named_after_the_project_as_excel_allows(make_project, title, sheet):
+    project = make_project(title, "p")
+
+    workbook = openpyxl.load_workbook(io.BytesIO(export_credits_xlsx(project)))
+
+    assert workbook.sheetnames == [sheet]

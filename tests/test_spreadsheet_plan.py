@@ -315,3 +315,112 @@ def test_the_preview_flags_look_alikes_with_the_duplicate_finders_matcher(
     plan = run_import(make_project(), csv_file(f"Research,Data,{new},"), dry_run=True)
 
     assert [(n.person.name, n.look_alike) for n in plan.newcomers] == [(new, resembles)]
+
+
+# The editor's decisions on flagged names (same person or new)
+
+
+def test_a_name_decided_the_same_person_becomes_their_other_spelling(make_project, make_person):
+    project = make_project()
+    boyd = make_person("Madeleine Boyd")
+    data = csv_file("Research,Data,Madeline Boyd,", "Research,Evals,madeline boyd,")
+    preview = run_import(project, data, dry_run=True)
+    [newcomer] = preview.newcomers
+
+    plan = run_import(
+        project, data, expected_digest=preview.digest(), same_people={2: newcomer.same_as}
+    )
+
+    assert (newcomer.look_alike, newcomer.same_as) == ("Madeleine Boyd", boyd.pk)
+    assert plan.changes.new_people == {}
+    assert Person.objects.count() == 1
+    assert list(Alias.objects.values_list("person__name", "name")) == [
+        ("Madeleine Boyd", "Madeline Boyd")
+    ]
+    assert sorted(boyd.credits.values_list("team__name", flat=True)) == ["Data", "Evals"]
+    assert run_import(project, csv_file("Research,Ops,Madeline Boyd,")).newcomers == []
+
+
+def test_the_digest_includes_the_decisions(make_project, make_person):
+    project = make_project()
+    boyd = make_person("Madeleine Boyd")
+    rows = read_credits(csv_file("Research,Data,Madeline Boyd,"))
+
+    undecided = build_plan(project, rows)
+    decided = build_plan(project, rows, same_people={2: boyd.pk})
+
+    assert decided.digest() != undecided.digest()
+    assert decided.digest() == build_plan(project, rows, same_people={2: boyd.pk}).digest()
+
+
+def test_a_decision_for_a_person_deleted_since_the_preview_imports_nothing(
+    make_project, make_person
+):
+    project = make_project()
+    boyd = make_person("Madeleine Boyd")
+    boyd_pk = boyd.pk
+    data = csv_file("Research,Data,Madeline Boyd,")
+    preview = run_import(project, data, dry_run=True)
+    boyd.delete()
+    before = database_rows()
+
+    with pytest.raises(CreditsError) as error:
+        run_import(project, data, expected_digest=preview.digest(), same_people={2: boyd_pk})
+
+    assert 'The person you chose for "Madeline Boyd" no longer exists' in str(error.value)
+    assert database_rows() == before
+
+
+def test_names_that_differ_only_by_accents_are_flagged_and_decidable(make_project, make_person):
+    project = make_project()
+    jose = make_person("José Pérez")
+    data = csv_file("Research,Data,José Perez,")
+
+    preview = run_import(project, data, dry_run=True)
+    run_import(project, data, expected_digest=preview.digest(), same_people={2: jose.pk})
+
+    assert [(n.person.name, n.look_alike, n.same_as) for n in preview.newcomers] == [
+        ("José Perez", "José Pérez", jose.pk)
+    ]
+    assert Person.objects.count() == 1
+    assert list(jose.aliases.values_list("name", flat=True)) == ["José Perez"]
+    assert jose.credits.count() == 1
+
+
+# Names written family name first
+
+
+def test_a_family_first_name_matches_the_existing_person(make_project, make_person):
+    project = make_project()
+    ada = make_person("Ada Lovelace")
+
+    plan = run_import(project, csv_file('Research,Data,"Lovelace, Ada",'))
+
+    assert plan.changes.new_people == {}
+    assert [(f.written, f.row, f.name, f.person) for f in plan.report.family_first] == [
+        ("Lovelace, Ada", 2, "Ada Lovelace", "Ada Lovelace")
+    ]
+    assert ada.credits.count() == 1
+
+
+def test_a_family_first_name_of_no_one_creates_the_person_given_name_first(make_project):
+    project = make_project()
+    data = csv_file('Research,Data,"Lovelace, Ada",', "Research,Evals,Ada Lovelace,")
+
+    plan = run_import(project, data)
+
+    assert [(f.name, f.person) for f in plan.report.family_first] == [("Ada Lovelace", "")]
+    ada = Person.objects.get()
+    assert ada.name == "Ada Lovelace"
+    assert ada.sort_key.startswith("lovelace")
+    assert Credit.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "name", ["Martin Luther King, Jr.", "Acme, Inc.", "Lovelace, Ada, Countess", ", Ada"]
+)
+def test_names_with_a_comma_that_are_not_family_first_are_kept(make_project, name):
+    plan = run_import(make_project(), csv_file(f'Research,Data,"{name}",'), dry_run=True)
+
+    assert plan.report.family_first == []
+    assert [person.name for person in plan.changes.new_people] == [name]

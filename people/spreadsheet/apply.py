@@ -18,6 +18,7 @@ from simple_history.utils import bulk_update_with_history
 from people.caching import invalidate_pages
 from people.changesets.record import recording_import
 from people.models import (
+    Alias,
     Credit,
     Person,
     PersonRedirect,
@@ -60,24 +61,30 @@ def import_credits(
     user=None,
     source="",
     expected_digest=None,
+    same_people=None,
     progress=None,
     wait_seconds=None,
 ):
     """Plan importing `rows` into `project` and, unless `dry_run`, write it (see write_plan).
 
     Returns the plan. Raises CreditsError, and writes nothing, if anything is wrong.
-    `expected_digest` is the digest of the plan an editor confirmed: if the database
-    changed since, nothing is written.
+    `expected_digest` is the digest of the plan an editor previewed: if the database
+    changed since, nothing is written. `same_people` are the decisions the editor made
+    on that preview (see build_plan); the plan written includes them, and so does its digest.
     """
     with collector_paused():
-        plan = build_plan(project, rows, mode)
+        plan = build_plan(project, rows, mode, same_people)
         if dry_run:
             return plan
-        if expected_digest is not None and plan.digest() != expected_digest:
-            raise CreditsError(
-                "The credits in the database changed since the preview, so nothing was "
-                "imported. Upload the file again to see what it would change now."
-            )
+        # The preview was made before the decisions: its digest is that of the plan
+        # without them.
+        if expected_digest is not None:
+            previewed = build_plan(project, rows, mode) if same_people else plan
+            if previewed.digest() != expected_digest:
+                raise CreditsError(
+                    "The credits in the database changed since the preview, so nothing was "
+                    "imported. Upload the file again to see what it would change now."
+                )
         write_plan(
             plan, rows, user=user, source=source, progress=progress, wait_seconds=wait_seconds
         )
@@ -100,7 +107,7 @@ def write_plan(plan, rows, *, user=None, source="", progress=None, wait_seconds=
                 raise CreditsError(
                     f'The project "{plan.project}" no longer exists; nothing was imported.'
                 )
-            again = build_plan(locked, rows, plan.mode)
+            again = build_plan(locked, rows, plan.mode, plan.same_people)
             if again.digest() != plan.digest():
                 raise CreditsError(
                     "The credits in the database changed while this import was being "
@@ -173,6 +180,11 @@ def apply_plan(plan, *, user=None, source="", progress=None):
         for (new, sort_name), slug in zip(changes.new_people.items(), slugs, strict=True)
     }
     bulk.create(Person, list(people.values()), added)
+    bulk.create(
+        Alias,
+        [Alias(person_id=alias.person.pk, name=alias.name) for alias in changes.new_aliases],
+        added,
+    )
     _change_sort_names(changes.sort_names, added)
     _create_credits(changes.new_credits, sections, teams, people, added, progress)
     invalidate_pages()

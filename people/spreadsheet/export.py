@@ -6,11 +6,12 @@ through here, so the three give the same bytes.
 
 import csv
 import io
+import re
 
 import tablib
 from django.db.models import QuerySet
 
-from people.models import Credit, Section, Team
+from people.models import Credit, Project, Section, Team, credit_section
 from people.spreadsheet.format import COLUMNS, FORMULA_STARTS, OPTIONAL_COLUMNS
 
 
@@ -23,6 +24,23 @@ def export_credits_csv(project, credits=None):
 def export_credits_xlsx(project):
     """Return a project's credits as an XLSX workbook, the same cells as the CSV."""
     return credits_table(project).export("xlsx")
+
+
+# Excel refuses these in a sheet's name, and names longer than 31 characters.
+SHEET_NAME_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+SHEET_NAME_LENGTH = 31
+
+
+def sheet_name(title):
+    """A project's title as Excel accepts it for a sheet's name, e.g. "GPT-4V(ision) technical…"."""
+    name = SHEET_NAME_FORBIDDEN.sub(" ", title)
+    name = " ".join(name.split()).strip("'")[:SHEET_NAME_LENGTH].strip()
+    return name or "Credits"
+
+
+def export_file_name(slug, extension, date):
+    """credits-<slug>-<date>.<extension>: what a downloaded export is called."""
+    return f"credits-{slug}-{date.isoformat()}.{extension}"
 
 
 def credits_table(project, credits=None):
@@ -55,7 +73,33 @@ def credits_table(project, credits=None):
     if not any(row[-1] for row in rows):
         headers = headers[:-1]
         rows = [row[:-1] for row in rows]
-    return tablib.Dataset(*([escape_cell(value) for value in row] for row in rows), headers=headers)
+    return tablib.Dataset(
+        *([escape_cell(value) for value in row] for row in rows),
+        headers=headers,
+        title=sheet_name(project.title),
+    )
+
+
+def people_credits_table(people):
+    """Every credit of `people`, in every project: a `project` column (its slug) first.
+
+    Projects by title, each in page order, as credits_table gives them.
+    """
+    credits = Credit.objects.filter(person__in=people)
+    project_ids = credits.annotate(project_id=credit_section("project_id")).values("project_id")
+    tables = [
+        (project.slug, credits_table(project, credits))
+        for project in Project.objects.filter(pk__in=project_ids).order_by("title", "pk")
+    ]
+    headers = ["project", *COLUMNS]
+    if any(OPTIONAL_COLUMNS[-1] in table.headers for _slug, table in tables):
+        headers.append(OPTIONAL_COLUMNS[-1])
+    rows = []
+    for slug, table in tables:
+        for row in table:
+            cells = [slug, *row]
+            rows.append(cells + [""] * (len(headers) - len(cells)))
+    return tablib.Dataset(*rows, headers=headers, title="Credits")
 
 
 def _by_place(credits, place):

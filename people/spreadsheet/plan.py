@@ -124,10 +124,59 @@ class SharedName:
 
 @dataclass(frozen=True, slots=True)
 class Newcomer:
-    """A new person as the preview lists them, with the name they resemble, if any."""
+    """A new person as the preview lists them, with the name they resemble, if any.
+
+    `same_as` is the pk of the person in the database they resemble: the editor may
+    decide they are that person (see build_plan's `same_people`).
+    """
 
     person: NewPerson
     look_alike: str
+    same_as: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlias:
+    """A name of the file the editor decided is another spelling of an existing person."""
+
+    person: ExistingPerson
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyFirst:
+    """A `person` cell written family name first, "Lovelace, Ada", read as "Ada Lovelace".
+
+    `person` is the name of the existing person it matched, "" if it is a new person.
+    """
+
+    written: str
+    row: int
+    name: str
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreditGroup:
+    """The credits of one place, as the preview lists them."""
+
+    place: Place
+    credits: list[PlannedCredit]
+
+    @property
+    def team_label(self):
+        team = self.place.team
+        if team is None:
+            return "(lead lines)"
+        return team.name or "(no heading)"
+
+
+def credit_groups(credits):
+    """`credits` grouped by place, places in the order they first appear."""
+    groups = defaultdict(list)
+    for credit in credits:
+        groups[credit.place].append(credit)
+    return [CreditGroup(place, place_credits) for place, place_credits in groups.items()]
 
 
 @dataclass
@@ -139,6 +188,7 @@ class Changes:
     new_people: dict[NewPerson, str] = field(default_factory=dict)  # -> sort name, or ""
     new_credits: list[PlannedCredit] = field(default_factory=list)
     sort_names: list[SortNameChange] = field(default_factory=list)
+    new_aliases: list[NewAlias] = field(default_factory=list)
     positions: dict[ExistingSection | ExistingTeam, int] = field(default_factory=dict)
     removed_credits: dict[PlannedCredit, int] = field(default_factory=dict)  # -> Credit pk
     removed_teams: list[ExistingTeam] = field(default_factory=list)
@@ -154,6 +204,7 @@ class Report:
     unchanged: list[PlannedCredit] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     shared_names: list[SharedName] = field(default_factory=list)
+    family_first: list[FamilyFirst] = field(default_factory=list)
     # Everyone's names and other spellings as (person pk, text), for look_alikes().
     known_names: list[tuple[int, str]] = field(default_factory=list, repr=False)
     known_aliases: list[tuple[int, str]] = field(default_factory=list, repr=False)
@@ -167,6 +218,7 @@ class ImportPlan:
     mode: str
     changes: Changes
     report: Report
+    same_people: dict[int, int] = field(default_factory=dict)  # see build_plan
 
     @property
     def has_changes(self):
@@ -204,8 +256,8 @@ class ImportPlan:
         return warning
 
     @cached_property
-    def look_alikes(self):
-        """{new person: the name they resemble}, worked out when first shown.
+    def look_alike_people(self):
+        """{new person: (the name they resemble, its person's pk or None)}, when first shown.
 
         A plan made to be written or checked against another is never shown, and its
         new people are never compared.
@@ -213,13 +265,36 @@ class ImportPlan:
         if not self.changes.new_people:
             return {}
         report = self.report
-        return look_alikes(list(self.changes.new_people), report.known_names, report.known_aliases)
+        return _look_alikes(list(self.changes.new_people), report.known_names, report.known_aliases)
+
+    @property
+    def look_alikes(self):
+        """{new person: the name they resemble}."""
+        return {person: label for person, (label, _) in self.look_alike_people.items()}
 
     @cached_property
     def newcomers(self):
+        found = self.look_alike_people
         return [
-            Newcomer(person, self.look_alikes.get(person, "")) for person in self.changes.new_people
+            Newcomer(person, *found.get(person, ("", None))) for person in self.changes.new_people
         ]
+
+    @property
+    def has_decisions(self):
+        """Whether the preview asks the editor about some names (same person or new)."""
+        return any(newcomer.same_as for newcomer in self.newcomers)
+
+    @cached_property
+    def new_credit_groups(self):
+        return credit_groups(self.changes.new_credits)
+
+    @cached_property
+    def unchanged_groups(self):
+        return credit_groups(self.report.unchanged)
+
+    @cached_property
+    def removed_groups(self):
+        return credit_groups(self.changes.removed_credits)
 
     def counts(self):
         changes, report = self.changes, self.report
@@ -290,6 +365,7 @@ class ImportPlan:
             sorted(team.pk for team in changes.removed_teams),
             sorted(section.pk for section in changes.removed_sections),
             sorted((change.person.pk, change.new) for change in changes.sort_names),
+            sorted((alias.person.pk, alias.name) for alias in changes.new_aliases),
             sorted(
                 (type(thing).__name__, thing.pk, position)
                 for thing, position in changes.positions.items()
@@ -320,10 +396,15 @@ def _count(number, singular, plural=None):
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
-def build_plan(project, rows, mode=ADD):
-    """Work out what importing `rows` changes, with a fixed number of queries."""
+def build_plan(project, rows, mode=ADD, same_people=None):
+    """Work out what importing `rows` changes, with a fixed number of queries.
+
+    `same_people` are the editor's decisions on the preview: {row: person pk} where the
+    row is the first of a name that would be a new person, and the person the one the
+    name resembles. The name becomes that person's other spelling, and their credit.
+    """
     places = _Places(project)
-    people = _People()
+    people = _People(same_people or {})
     report = Report(rows_read=len(rows), credits_before=len(places.credits))
     credits = _match(rows, places, people, report)
     changes = Changes()
@@ -336,7 +417,7 @@ def build_plan(project, rows, mode=ADD):
     if mode == SYNC:
         _removals(changes, places, credits)
     _positions(changes, places, credits, mode)
-    return ImportPlan(project, mode, changes, report)
+    return ImportPlan(project, mode, changes, report, same_people or {})
 
 
 def _match(rows, places, people, report):
@@ -356,6 +437,7 @@ def _match(rows, places, people, report):
     if problems:
         raise CreditsError(problems)
     report.shared_names = list(people.shared.values())
+    report.family_first = list(people.family_first.values())
     return list(credits)
 
 
@@ -363,6 +445,7 @@ def _people(changes, report, people):
     """New people, with the sort names the file gives them; sort names the file changes."""
     for person in people.new.values():
         changes.new_people[person] = people.given_sort_name(person)
+    changes.new_aliases = list(people.new_aliases.values())
     for person, row in people.sort_names.items():
         old = people.existing_sort_names.get(person)
         if old is not None and old != row.sort_name:
@@ -503,7 +586,10 @@ def _find(index, title):
 class _People:
     """Every person, found by name or other spelling (alias), as the same name."""
 
-    def __init__(self):
+    def __init__(self, same_people):
+        self.same_people = same_people  # row -> person pk: the editor's decisions
+        self.new_aliases = {}  # same-name key -> NewAlias
+        self.family_first = {}  # same-name key of the cell -> FamilyFirst
         self.existing = {}  # pk -> ExistingPerson
         self.existing_sort_names = {}  # ExistingPerson -> sort name
         self.by_name = defaultdict(list)
@@ -524,10 +610,22 @@ class _People:
         for person, name in self.aliases:
             self.by_alias[same_name_key(name)].add(person)
 
+    def _matches(self, key):
+        return self.by_name.get(key) or sorted(self.by_alias.get(key, ()), key=attrgetter("pk"))
+
     def match(self, row, problems):
         """The person of the row's name, a new person, or None (a problem) if it is ambiguous."""
-        key = same_name_key(row.person)
-        matches = self.by_name.get(key) or sorted(self.by_alias.get(key, ()), key=attrgetter("pk"))
+        name = row.person
+        key = same_name_key(name)
+        matches = self._matches(key)
+        turned = "" if matches or key in self.new else given_name_first(name)
+        if turned:
+            cell_key, name, key = key, turned, same_name_key(turned)
+            matches = self._matches(key)
+            if cell_key not in self.family_first:
+                self.family_first[cell_key] = FamilyFirst(
+                    row.person, row.row, turned, matches[0].name if len(matches) == 1 else ""
+                )
         if len(matches) > 1:
             names = ", ".join(sorted(person.name for person in matches))
             problems.append(
@@ -549,8 +647,26 @@ class _People:
                     ", ".join(sorted(person.name for person in others)),
                 )
             return matches[0]
+        decided = self.new_aliases.get(key)
+        if decided is not None:
+            return decided.person
+        same_as = self.same_people.get(row.row)
+        if same_as is not None and key not in self.new:
+            if same_as not in self.existing:
+                problems.append(
+                    Problem(
+                        f'The person you chose for "{row.person}" no longer exists; '
+                        "upload the file again.",
+                        row.row,
+                        "person",
+                    )
+                )
+                return None
+            same_as = self.existing[same_as]
+            self.new_aliases[key] = NewAlias(same_as, name)
+            return same_as
         if key not in self.new:
-            self.new[key] = NewPerson(row.person, row.row)
+            self.new[key] = NewPerson(name, row.row)
         return self.new[key]
 
     def note_sort_name(self, person, row, problems):
@@ -573,8 +689,33 @@ class _People:
         return row.sort_name if row else ""
 
 
+# Suffixes after a comma that do not make a name family-first: "Martin Luther King, Jr."
+NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "v", "phd", "md", "esq", "inc", "ltd", "llc"}
+
+
+def given_name_first(name):
+    """ "Ada Lovelace" for a name written family-first, "Lovelace, Ada"; "" for other names."""
+    family, comma, given = name.partition(",")
+    family, given = family.strip(), given.strip()
+    if not comma or not family or not given or "," in given:
+        return ""
+    if given.rstrip(".").casefold() in NAME_SUFFIXES:
+        return ""
+    return f"{given} {family}"
+
+
 def look_alikes(new_people, names, aliases=()):
     """{new person: the name they closely resemble}, for the new people who resemble someone.
+
+    See _look_alikes, which also gives the pk of the person resembled.
+    """
+    return {
+        person: label for person, (label, _) in _look_alikes(new_people, names, aliases).items()
+    }
+
+
+def _look_alikes(new_people, names, aliases=()):
+    """{new person: (the name they closely resemble, its person's pk or None)}.
 
     `names` and `aliases` are (person pk, text) pairs of everyone in the database. The
     matcher is the duplicate finder's (people.duplicates.look_alikes), so the preview,
@@ -592,7 +733,7 @@ def look_alikes(new_people, names, aliases=()):
         if best is None:
             continue
         if best.person_id is None:
-            found[person] = f"{best.spelling} (row {first_row[best.spelling]})"
+            found[person] = (f"{best.spelling} (row {first_row[best.spelling]})", None)
         else:
-            found[person] = name_of[best.person_id]
+            found[person] = (name_of[best.person_id], best.person_id)
     return found

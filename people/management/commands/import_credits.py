@@ -146,6 +146,14 @@ class Command(BaseCommand):
                 f"another spelling of {shared.others}. If they are one person, merge them."
             )
         self.more(len(shared_names) - LISTED)
+        self.listing(
+            "Names written family name first",
+            [
+                f'row {turned.row}: "{turned.written}" read as {turned.name}'
+                + (f", credited to {turned.person}" if turned.person else ", a new person")
+                for turned in plan.report.family_first
+            ],
+        )
         self.report_new_people(plan.newcomers)
         duplicates = plan.report.duplicates
         for duplicate in duplicates[:LISTED]:
