@@ -48,6 +48,8 @@ def queue_import(*, project, user, upload_name, source, mode, digest, rows):
 def run_import_job(job_id):
     """Write the ImportJob `job_id`'s upload, all or nothing, if its plan still holds."""
     job = ImportJob.objects.select_related("project", "user").get(pk=job_id)
+    job.started_at = timezone.now()
+    job.save(update_fields=["started_at"])
     storage = DatabaseUploadStorage(name=job.upload_name, read_mode="rb")
     try:
         rows = read_credits(storage.read())

@@ -722,6 +722,7 @@ class ImportJob(models.Model):
     summary = models.TextField(blank=True, help_text="What the import wrote, once it has.")
     error = models.TextField(blank=True, help_text="Why nothing was imported, if so.")
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -9,9 +9,10 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from people.import_tasks import run_import_job
+from people.import_tasks import ProgressReport, run_import_job
 from people.models import Credit, ImportJob, ImportUpload
 from tests.spreadsheets import csv_file, database_rows, page, run_import
 from tests.test_admin_import import confirm, text, upload
@@ -203,3 +204,27 @@ def test_a_worker_process_writes_the_queued_import(
     assert "path=people.import_tasks.run_import_job state=SUCCESSFUL" in worker.stderr
     assert 'Import finished for "Example credits": 3 new credits' in text(done)
     assert Credit.objects.count() == 3
+
+
+def test_the_progress_page_counts_the_credits_written_so_far(
+    editor_client,
+    make_project,
+    settings,
+    large_is_three_rows,
+    django_capture_on_commit_callbacks,
+):
+    settings.TASKS = DATABASE_TASKS
+    project = make_project()
+    preview = upload(editor_client, project, csv_file(*ROWS))
+    confirm_queued(editor_client, preview, django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    progress_url = reverse("admin:people_credit_import_progress", args=[job.pk])
+    checking = editor_client.get(progress_url)
+
+    ProgressReport(job)(2, 3)
+    writing = editor_client.get(progress_url)
+
+    assert "Importing… checking 3 rows against the database." in text(checking)
+    assert "Importing… 2 of 3 credits written." in text(writing)
+    assert '<meta http-equiv="refresh" content="2">' in text(writing)
