@@ -24,6 +24,10 @@ from people.spreadsheet.format import CreditsError, read_credits
 from people.spreadsheet.storage import DatabaseUploadStorage, UploadExpired
 
 REFRESH_SECONDS = 2
+UNEXPECTED = (
+    "The import stopped on an unexpected error, so nothing was imported. The error is in the "
+    "worker's log; upload the file again to retry."
+)
 # The progress is written into the cache at most this often: the task writes inside the
 # import's transaction, whose rows no other connection sees until it ends.
 PROGRESS_EVERY_SECONDS = 1.0
@@ -47,7 +51,10 @@ def queue_import(*, project, user, upload_name, source, mode, digest, rows):
 @task()
 def run_import_job(job_id):
     """Write the ImportJob `job_id`'s upload, all or nothing, if its plan still holds."""
-    job = ImportJob.objects.select_related("project", "user").get(pk=job_id)
+    job = ImportJob.objects.select_related("project", "user").filter(pk=job_id).first()
+    if job is None:
+        # Deleted with its project; the upload expires on its own.
+        return
     job.started_at = timezone.now()
     job.save(update_fields=["started_at"])
     storage = DatabaseUploadStorage(name=job.upload_name, read_mode="rb")
@@ -65,6 +72,9 @@ def run_import_job(job_id):
         job.summary = plan.summary()
     except (UploadExpired, CreditsError) as error:
         job.error = str(error)
+    except Exception:
+        job.error = UNEXPECTED
+        raise
     finally:
         storage.remove()
         job.finished_at = timezone.now()
