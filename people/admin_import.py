@@ -187,15 +187,19 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
                     request, ["The project of this import no longer exists; nothing was imported."]
                 )
             return self.import_failed(request, ["The confirmation was incomplete; upload again."])
+        queued = False
         try:
             rows = read_credits(storage.read())
             if len(rows) >= settings.IMPORT_BACKGROUND_ROWS:
+                # The task reads the upload, then deletes it.
+                queued = True
                 return self.import_in_background(request, confirm_form, len(rows))
             result = self.process_dataset(rows, confirm_form, request, **kwargs)
         except (UploadExpired, CreditsError, ProjectBusy) as error:
-            storage.remove()
             return self.import_failed(request, [str(error)])
-        storage.remove()
+        finally:
+            if not queued:
+                storage.remove()
         if result.has_errors():
             return self.import_failed(request, [str(error.error) for error in result.base_errors])
         return self.process_result(result, request)
