@@ -729,7 +729,7 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Import of {self.source or 'a file'} into {self.project}"
+        return f"Import of {self.source or 'a file'} into {describe_parent(self, 'project')}"
 
 
 class PageGeneration(models.Model):
