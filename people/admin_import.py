@@ -9,17 +9,21 @@ this mixin confirms only what was written, keeps uploads in the database
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import select_template
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
+from people.import_tasks import import_progress_view, queue_import
 from people.models import Project, ProjectBusy
 from people.resources import CreditsCSV, CreditsXLSX
 from people.spreadsheet.export import export_file_name
@@ -222,16 +226,53 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
                     request, ["The project of this import no longer exists; nothing was imported."]
                 )
             return self.import_failed(request, ["The confirmation was incomplete; upload again."])
+        queued = False
         try:
             rows = read_credits(storage.read())
+            if len(rows) >= settings.IMPORT_BACKGROUND_ROWS:
+                # The task reads the upload, then deletes it.
+                queued = True
+                return self.import_in_background(request, confirm_form, len(rows))
             result = self.process_dataset(rows, confirm_form, request, **kwargs)
         except (UploadExpired, CreditsError, ProjectBusy) as error:
             return self.import_failed(request, [str(error)])
         finally:
-            storage.remove()
+            if not queued:
+                storage.remove()
         if result.has_errors():
             return self.import_failed(request, [str(error.error) for error in result.base_errors])
         return self.process_result(result, request)
+
+    def import_in_background(self, request, confirm_form, rows):
+        """Queue a large confirmed import (people/import_tasks.py) and show its progress page.
+
+        The task reads the upload, checks the confirmed plan's digest and writes, all or
+        nothing; this request writes only the job.
+        """
+        data = confirm_form.cleaned_data
+        job = queue_import(
+            project=data["project"],
+            user=request.user,
+            upload_name=data["import_file_name"],
+            source=data["original_file_name"],
+            mode=data["mode"],
+            digest=data["digest"],
+            rows=rows,
+        )
+        opts = self.model._meta
+        return redirect(f"admin:{opts.app_label}_{opts.model_name}_import_progress", job.pk)
+
+    def get_urls(self):
+        opts = self.model._meta
+        progress = path(
+            "import/<uuid:job_id>/",
+            self.admin_site.admin_view(self.import_progress),
+            name=f"{opts.app_label}_{opts.model_name}_import_progress",
+        )
+        return [progress, *super().get_urls()]
+
+    def import_progress(self, request, job_id):
+        return import_progress_view(self, request, job_id)
 
     def tmp_storage(self, name):
         return self.get_tmp_storage_class()(name=name, read_mode="rb")

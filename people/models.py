@@ -1,6 +1,7 @@
 import re
 import unicodedata
 from contextvars import ContextVar
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -699,6 +700,36 @@ class DistinctPair(models.Model):
 
     def __str__(self):
         return f"{describe_parent(self, 'first')} ≠ {describe_parent(self, 'second')}"
+
+
+class ImportJob(models.Model):
+    """A large credits import confirmed in the admin and written by a background task.
+
+    The confirm request records it and queues people/import_tasks.py's task; the
+    progress page reads it until the task has finished, then shows its outcome.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    upload_name = models.CharField(max_length=32)
+    source = models.CharField(max_length=255, blank=True)
+    mode = models.CharField(max_length=10)
+    digest = models.CharField(max_length=128)
+    rows = models.PositiveIntegerField()
+    summary = models.TextField(blank=True, help_text="What the import wrote, once it has.")
+    error = models.TextField(blank=True, help_text="Why nothing was imported, if so.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import of {self.source or 'a file'} into {describe_parent(self, 'project')}"
 
 
 class PageGeneration(models.Model):
