@@ -51,7 +51,7 @@ serve: $(BIN)/.installed ## Serve with production settings: gunicorn, whitenoise
 	$(MANAGE) migrate --no-input
 	$(BIN)/gunicorn creditsite.wsgi --config creditsite/gunicorn.conf.py
 
-worker: $(BIN)/.installed ## Run a background worker: sends the queued review emails (production settings)
+worker: $(BIN)/.installed ## Run a background worker: review emails and large imports (production settings)
 	$(MANAGE) db_worker --no-reload
 
 clean: ## Remove the virtual environment and the local database
