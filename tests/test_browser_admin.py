@@ -7,6 +7,7 @@ connection, so these tests commit their rows (transaction=True).
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from people.models import Credit, Person
 from people.sorting import sort_key
@@ -90,6 +91,8 @@ def test_a_persons_credits_name_their_places_and_fit_the_window(
     tab.page.fill(".select2-search__field", "arch")
     offered = tab.page.locator(".select2-results__option")
     offered.filter(has_text="Architecture").first.wait_for()
+    # select2 shows "Searching…" as an option of its own until the answer is drawn.
+    expect(tab.page.locator(".select2-results__option.loading-results")).to_have_count(0)
     tab.screenshot("admin-person-credits")
     offered = offered.all_inner_texts()
 
