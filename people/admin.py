@@ -47,6 +47,7 @@ from people.admin_versions import (
 )
 from people.admin_views import (
     duplicate_urls,
+    export_people_identity,
     merge_selected_people,
     undo_urls,
     warn_about_shared_spellings,
@@ -445,7 +446,7 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
         ("Links", {"fields": ["orcid", "homepage"]}),
     ]
     inlines = [AliasInline, PersonCreditInline]
-    actions = [merge_selected_people, ask_for_review]
+    actions = [merge_selected_people, ask_for_review, export_people_identity]
 
     class Media:
         css = {"all": ["people/admin.css"]}

@@ -10,10 +10,11 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, ProtectedError, RestrictedError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from people.changesets.undo import undo
 from people.duplicates import find_groups, shared_spellings
 from people.merging import MergeError, merge_people, plan_merge, suggest_kept, weigh_evidence
 from people.models import Alias, ChangeSet, Credit, DistinctPair, Mention, Person, credit_section
+from people.spreadsheet.people import export_people_csv
 
 GROUPS_PER_PAGE = 50
 
@@ -122,6 +124,19 @@ def duplicate_urls(model_admin):
 
 
 # Merging
+
+
+# "export" is import-export's has_export_permission: people.export_person.
+@admin.action(description="Export people (identity)", permissions=["export"])
+def export_people_identity(modeladmin, request, queryset):
+    """The selected people's identities as the people file export_people writes."""
+    response = HttpResponse(
+        export_people_csv(queryset.model.objects.filter(pk__in=queryset.values("pk"))),
+        content_type="text/csv; charset=utf-8",
+    )
+    name = f"people-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # "merge" is PersonAdmin.has_merge_permission: change and delete (Django accepts
