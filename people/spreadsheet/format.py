@@ -107,6 +107,21 @@ def read_bounded(file):
 
 def read_credits(data):
     """Return the credit rows of a CSV file given as bytes, or raise CreditsError."""
+    rows, problems = read_table(data, _read_header, _read_row)
+    if problems:
+        raise CreditsError(problems)
+    if not rows:
+        raise CreditsError("The file has a header but no rows of credits.")
+    return rows
+
+
+def read_table(data, read_header, read_row):
+    """Return (rows, problems) of a CSV file given as bytes, as `read_row` reads each row.
+
+    `read_header(number, cells)` gives the columns, `read_row(number, cells, columns)`
+    a row (or None) and its problems. The encoding is checked first: a file not in
+    UTF-8 is refused, saying what it looks like. Past MAX_PROBLEMS, reading stops.
+    """
     _refuse_other_unicode(data)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -125,7 +140,7 @@ def read_credits(data):
         raise CreditsError("The file is empty.")
     if not is_utf8:
         _refuse_non_utf8(header_row, header, dict(enumerate(header)), looks_like_windows_1252)
-    columns = _read_header(header_row, header)
+    columns = read_header(header_row, header)
 
     rows = []
     problems = []
@@ -135,15 +150,11 @@ def read_credits(data):
             break
         if not is_utf8:
             _refuse_non_utf8(number, cells, columns, looks_like_windows_1252)
-        row, row_problems = _read_row(number, cells, columns)
+        row, row_problems = read_row(number, cells, columns)
         problems.extend(row_problems)
         if row is not None:
             rows.append(row)
-    if problems:
-        raise CreditsError(problems)
-    if not rows:
-        raise CreditsError("The file has a header but no rows of credits.")
-    return rows
+    return rows, problems
 
 
 def _records(text):

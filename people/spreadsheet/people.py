@@ -5,7 +5,6 @@ other spellings and old addresses. Never the private email address. Importing it
 before a credits file makes that file's other spellings land on the right people.
 """
 
-import codecs
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -15,15 +14,11 @@ from people.models import Alias, Person, PersonRedirect, numbered_slug, slug_bas
 from people.sorting import same_name_key
 from people.spreadsheet.export import escape_cell, write_csv
 from people.spreadsheet.format import (
-    MAX_PROBLEMS,
     CreditsError,
     Problem,
     _columns,
-    _looks_like_windows_1252,
-    _records,
-    _refuse_non_utf8,
-    _refuse_other_unicode,
     clean_cell,
+    read_table,
 )
 
 PEOPLE_COLUMNS = (
@@ -110,40 +105,13 @@ def export_people_csv(queryset):
 
 def read_people(data):
     """Return the PersonRow of each row of a people file given as bytes, or raise CreditsError."""
-    _refuse_other_unicode(data)
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        text = data.decode("utf-8")
-        is_utf8 = True
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="surrogateescape")
-        is_utf8 = False
-        looks_like_windows_1252 = _looks_like_windows_1252(data)
-
-    records = _records(text)
-    header_row, header = next(records, (None, None))
-    if header is None:
-        raise CreditsError("The file is empty.")
-    if not is_utf8:
-        _refuse_non_utf8(header_row, header, dict(enumerate(header)), looks_like_windows_1252)
-    columns = _read_header(header_row, header)
-
-    rows, problems, slugs = [], [], {}
-    for number, cells in records:
-        if len(problems) >= MAX_PROBLEMS:
-            problems.append(Problem("More problems follow; fix these first."))
-            break
-        if not is_utf8:
-            _refuse_non_utf8(number, cells, columns, looks_like_windows_1252)
-        row, row_problems = _read_row(number, cells, columns)
-        problems.extend(row_problems)
-        if row is None:
-            continue
-        if row.slug in slugs:
-            problems.append(Problem(f"the slug repeats row {slugs[row.slug]}.", number, "slug"))
-        slugs.setdefault(row.slug, number)
-        rows.append(row)
+    rows, problems = read_table(data, _read_header, _read_row)
+    first_row_of = {}
+    for row in rows:
+        if row.slug in first_row_of:
+            message = f"the slug repeats row {first_row_of[row.slug]}."
+            problems.append(Problem(message, row.row, "slug"))
+        first_row_of.setdefault(row.slug, row.row)
     if problems:
         raise CreditsError(problems)
     if not rows:
