@@ -196,8 +196,10 @@ class AliasInline(admin.TabularInline):
     model = Alias
     form = InlineConstraintsForm
     formset = NamesIgnoringCaseFormSet
-    fields = ["name"]
+    fields = ["name", "is_public"]
     extra = 0
+    verbose_name = "other spelling"
+    verbose_name_plural = "other spellings (private unless marked public)"
 
 
 class MentionInline(admin.TabularInline):
@@ -482,7 +484,10 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
 
     @admin.display(description="other spellings")
     def alias_names(self, person):
-        return ", ".join(alias.name for alias in person.aliases.all())
+        return ", ".join(
+            f"{alias.name} (public)" if alias.is_public else alias.name
+            for alias in person.aliases.all()
+        )
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -505,7 +510,8 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
 
 @admin.register(Alias)
 class AliasAdmin(HistoryAdmin):
-    list_display = ["name", "person"]
+    list_display = ["name", "person", "is_public"]
+    list_filter = ["is_public"]
     search_fields = ["name", "person__name"]
     list_select_related = ["person"]
     ordering = ["name", "id"]

@@ -178,10 +178,16 @@ class ProposalRow:
     reject_form: RejectForm
 
 
-def current_value(proposal, credits):
-    """What `proposal` would change, as it is now: the field, the credit's title, or the credit."""
+def current_value(proposal, credits, aliases):
+    """What `proposal` would change, as it is now: the field, the credit's title, the credit,
+    or whether the other spelling is public."""
     if proposal.kind in Proposal.PERSON_FIELDS:
         return getattr(proposal.review.person, proposal.kind)
+    if proposal.kind in Proposal.ALIAS_KINDS:
+        alias = aliases.get(proposal.alias_id)
+        if alias is None:
+            return "(this other spelling no longer exists)"
+        return f"“{alias.name}”: {'public' if alias.is_public else 'private'}"
     if proposal.kind in Proposal.CREDIT_KINDS:
         credit = credits.get(proposal.credit_id)
         if credit is None:
@@ -340,11 +346,12 @@ class ReviewAdmin(admin.ModelAdmin):
         credits = Credit.objects.in_bulk(
             [proposal.credit_id for proposal in proposals if proposal.credit_id]
         )
+        aliases = {alias.pk: alias for alias in review.person.aliases.all()}
         can_change = self.has_change_permission(request, review)
         rows = [
             ProposalRow(
                 proposal=proposal,
-                current=current_value(proposal, credits),
+                current=current_value(proposal, credits, aliases),
                 can_accept=can_change
                 and request.user.has_perm(PERMISSIONS.get(proposal.kind, "people.change_review")),
                 reject_form=reject_forms.get(proposal.pk)
@@ -360,6 +367,7 @@ class ReviewAdmin(admin.ModelAdmin):
             "person": review.person,
             "sorts_as": sorts_as(review.person),
             "credits": credit_lines(review.person, review.project),
+            "aliases": list(aliases.values()),
             "rows": rows,
             "can_change": can_change,
             "can_see_emails": can_see_emails(request.user),

@@ -17,6 +17,12 @@ the cache is down, so a page cached before an outage is never served after it.
 Code that writes people without model signals (bulk_create, QuerySet.update)
 must call invalidate_pages() itself.
 
+Versions also show one thing as it is now: which of their other spellings are
+public (people/versions.py, load_snapshot). Saving or deleting a spelling that is
+or was public moves the keys of every page and file of the projects whose
+versions name its person, as replacing a published name does. Code that changes
+is_public without model signals must call invalidate_published_pages_of() itself.
+
 Every key also holds the cache's epoch, which new_generation() moves: every page
 is then rendered afresh (after restoring a backup, say). While the cache is
 down, writes succeed and readers get pages rendered afresh.
@@ -29,10 +35,10 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from redis.exceptions import RedisError
 
-from people.models import PageGeneration
+from people.models import PageGeneration, PublishedPerson, Version
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +80,13 @@ def invalidate_pages():
     """
     _move(PEOPLE_KEY)
     transaction.on_commit(_count_committed_edit)
+
+
+def invalidate_published_pages_of(person_ids):
+    """Move the cache keys of the pages and files of every project whose versions name
+    one of `person_ids` (their keys hold the latest version's names_revision)."""
+    projects = PublishedPerson.objects.filter(person_id__in=person_ids).values("version__project")
+    Version.objects.filter(project__in=projects).update(names_revision=F("names_revision") + 1)
 
 
 def _count_committed_edit():
@@ -150,6 +163,24 @@ def _invalidate_unless_created(sender, created, **kwargs):
         invalidate_pages()
 
 
+def _note_spelling_public_before(sender, instance, raw=False, **kwargs):
+    # Whose versions showed the spelling before this save, as the database holds it
+    # (a merge moves spellings from one person to another).
+    if raw or instance.pk is None:
+        instance._public_for = []
+        return
+    shown = sender.objects.filter(pk=instance.pk, is_public=True)
+    instance._public_for = list(shown.values_list("person_id", flat=True))
+
+
+def _invalidate_versions_showing_spelling(sender, instance, **kwargs):
+    people = set(getattr(instance, "_public_for", ()))
+    if instance.is_public:
+        people.add(instance.person_id)
+    if people:
+        invalidate_published_pages_of(people)
+
+
 def connect_signals():
     """Edits of what person pages show as it is now; draft edits show on no public page."""
     from people.models import Alias, Person, PersonRedirect
@@ -159,3 +190,10 @@ def connect_signals():
         post_save.connect(_invalidate_on_change, sender=model, dispatch_uid=f"pages-{model}")
     for model in [Person, Alias, PersonRedirect]:
         post_delete.connect(_invalidate_on_change, sender=model, dispatch_uid=f"pages-del-{model}")
+    pre_save.connect(_note_spelling_public_before, sender=Alias, dispatch_uid="versions-alias")
+    post_save.connect(
+        _invalidate_versions_showing_spelling, sender=Alias, dispatch_uid="versions-alias"
+    )
+    post_delete.connect(
+        _invalidate_versions_showing_spelling, sender=Alias, dispatch_uid="versions-del-alias"
+    )

@@ -59,6 +59,14 @@ class MergePlan:
         return sorted(self.new_aliases + [alias.name for alias in self.moved_aliases])
 
     @property
+    def public_alias_names(self):
+        """The names of alias_names shown publicly: moved aliases that were public.
+
+        The removed people's own names become private aliases, as every new one is.
+        """
+        return {alias.name for alias in self.moved_aliases if alias.is_public}
+
+    @property
     def redirected_slugs(self):
         """Every old page address that will lead to the kept person."""
         return sorted(

@@ -509,13 +509,34 @@ class Person(models.Model):
             )
 
 
+class AliasQuerySet(models.QuerySet):
+    def public(self):
+        """The spellings readers may see: "Also credited as" (see Alias.is_public)."""
+        return self.filter(is_public=True)
+
+
 class Alias(models.Model):
-    """Another spelling of a person's name, e.g. "Madelaine Boyd"."""
+    """Another spelling of a person's name, e.g. "Madelaine Boyd"; private unless marked public.
+
+    Every spelling finds its person: in imports, the duplicate finder, the admin and
+    the editors' search. Only public ones are shown to readers, on any page or file.
+    """
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200, validators=[validate_name])
+    is_public = models.BooleanField(
+        "public (“also credited as”)",
+        default=False,
+        help_text="Tick to show this spelling as “Also credited as” on the person's page, in "
+        "the name filter of the pages that credit them, and in the public search. Unticked it "
+        "is private: it still matches imports and finds the person in the admin, but no "
+        "public page, file or search shows it. Leave misspellings and former names private. "
+        "A spelling made public shows on project pages once they are published again; one "
+        "made private disappears from every page and version at once.",
+    )
 
     history = HistoricalRecords(bases=[ChangeSetRecord])
+    objects = AliasQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -335,10 +335,14 @@ class PersonPage:
 
 
 def person_page(person, credits, mentions, assembled):
-    """Return the person's page; `person` comes with its aliases, the rest in page order."""
+    """Return the person's page; the rest in page order.
+
+    `person` comes with `public_aliases`, its public other spellings (views.find_person):
+    private ones are never shown, not even to editors, who see the page as readers will.
+    """
     return PersonPage(
         name=person.name,
-        aliases=[alias.name for alias in person.aliases.all()],
+        aliases=[alias.name for alias in person.public_aliases],
         orcid=person.orcid,
         orcid_url=f"https://orcid.org/{person.orcid}" if person.orcid else "",
         homepage=web_address(person.homepage),

@@ -45,7 +45,7 @@ def restore_draft(project, version, user=None, wait_seconds=None):
         before = draft_snapshot(locked)
         target = load_snapshot(version)
         restore = Restore(locked, user, reason)
-        people = restore.people(target)
+        people = restore.people(target, version)
         content = target.content
 
         locked.title = target.title
@@ -93,8 +93,12 @@ class Restore:
         free = not model.objects.filter(pk=pk).exists()
         return model(pk=pk if free else None, **fields)
 
-    def people(self, snapshot):
-        """Map each person of `snapshot` to a person now: the same, the one merged into, or anew."""
+    def people(self, snapshot, version):
+        """Map each person of `snapshot` to a person now: the same, the one merged into, or anew.
+
+        A person made anew gets back the other spellings `version` was published
+        with, as private ones: an editor marks them public again.
+        """
         existing = set(
             Person.objects.filter(pk__in=list(snapshot.people)).values_list("pk", flat=True)
         )
@@ -120,7 +124,9 @@ class Restore:
                 homepage=person.details.homepage,
             )
             self.record(recreated).save(force_insert=True)
-            for alias in person.details.aliases:
+            # The snapshot shows only spellings public now, and a deleted person has none.
+            stored = version.content["people"].get(str(pk), {})
+            for alias in stored.get("aliases", ()):
                 self.record(Alias(person=recreated, name=alias)).save()
             people[pk] = recreated.pk
         return people

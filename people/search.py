@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from people.models import Alias, PublishedPerson, Version
 from people.pages import PlaceCredit, ProjectLink, credits_by_person
@@ -18,10 +18,10 @@ SEARCH_MAX_LENGTH = 100
 class SearchResult:
     name: str
     url: str
-    # The other spellings that matched the query, when the name did not.
-    matched: list[str]
+    # The other spellings (Alias rows) that matched the query, when the name did not.
+    matched: list[Alias]
     # The other spellings that did not.
-    also: list[str]
+    also: list[Alias]
     # Where the published pages credit them, in page order, to tell apart similar names.
     places: list[PlaceCredit]
 
@@ -56,12 +56,13 @@ def search_result(person, words, places):
 
     When neither the name nor the sort key holds every word, the person was
     found by an alias, which the reader is shown ("matched: Filippo Raso").
+    `person` comes with `shown_aliases`, the other spellings the reader may see.
     """
-    aliases = [alias.name for alias in person.aliases.all()]
+    aliases = person.shown_aliases
     by_name = all(sort_fold(word) in person.sort_key for word in words) or all(
         word in fold(person.name) for word in words
     )
-    matched = [] if by_name else [a for a in aliases if all(word in fold(a) for word in words)]
+    matched = [] if by_name else [a for a in aliases if all(word in fold(a.name) for word in words)]
     return SearchResult(
         name=person.name,
         url=person.get_absolute_url(),
@@ -93,13 +94,14 @@ def published_places(person_ids):
     return places
 
 
-def search_people(query, people):
+def search_people(query, people, private_aliases=False):
     """Return (people matching every word of `query` by any spelling, whether there are more).
 
     A word matches when it is part of the person's sort key (folded: case,
     accents, apostrophes and hyphens ignored, family name included even when the
     display name spells it otherwise), or of the name or an alias compared
-    accent- and case-insensitively.
+    accent- and case-insensitively: a public alias, or any alias with
+    `private_aliases` (for editors: readers never learn of a private one).
     `people` is the Person queryset the reader may find (Person.objects.findable_by).
     """
     words = fold(query).split()
@@ -108,14 +110,15 @@ def search_people(query, people):
     patterns = [accent_insensitive_pattern(word) for word in words]
     in_sort_key = Q()
     in_name = Q()
-    alias_matches = Alias.objects.filter(person=OuterRef("pk"))
+    aliases = Alias.objects.all() if private_aliases else Alias.objects.public()
+    alias_matches = aliases.filter(person=OuterRef("pk"))
     for word, pattern in zip(words, patterns, strict=True):
         in_sort_key &= Q(sort_key__contains=sort_fold(word))
         in_name &= Q(name__iregex=pattern)
         alias_matches = alias_matches.filter(name__iregex=pattern)
     found = list(
         people.filter(in_sort_key | in_name | Exists(alias_matches))
-        .prefetch_related("aliases")
+        .prefetch_related(Prefetch("aliases", aliases, to_attr="shown_aliases"))
         .order_by("sort_key", "name", "pk")[: SEARCH_RESULTS + 1]
     )
     found.sort(key=lambda person: (person.sort_key, person.name, person.pk))

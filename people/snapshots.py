@@ -14,7 +14,7 @@ a migration, which must not use the app's models).
 import hashlib
 import json
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from django.apps import apps as installed_apps
@@ -99,6 +99,7 @@ class PersonDetails:
     family_name: str = ""
     orcid: str = ""
     homepage: str = ""
+    # The other spellings shown as "Also credited as": only public ones (Alias.is_public).
     aliases: tuple[str, ...] = ()
 
 
@@ -145,6 +146,20 @@ class PageContent:
             len(section.leads) + sum(len(team.credits) for team in section.teams)
             for section in self.sections
         )
+
+    def keeping_aliases(self, public_aliases):
+        """Return the content with only the other spellings in `public_aliases`.
+
+        `public_aliases` holds (person id, spelling) pairs: the spellings public now.
+        """
+        details = {
+            pk: replace(
+                person,
+                aliases=tuple(name for name in person.aliases if (pk, name) in public_aliases),
+            )
+            for pk, person in self.details.items()
+        }
+        return replace(self, details=details)
 
     def to_json(self):
         """Return the content as a version stores it (see from_json)."""
@@ -270,9 +285,14 @@ class Snapshot:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def version_snapshot(version, people_rows):
-    """Return the Snapshot of a Version, with `people_rows` its PublishedPerson rows."""
-    content = PageContent.from_json(version.content)
+def version_snapshot(version, people_rows, public_aliases):
+    """Return the Snapshot of a Version, with `people_rows` its PublishedPerson rows.
+
+    Of the other spellings the version was published with, it keeps those in
+    `public_aliases`, the (person id, spelling) pairs public now: a spelling made
+    private since is hidden in every version (people/versions.py, load_snapshot).
+    """
+    content = PageContent.from_json(version.content).keeping_aliases(public_aliases)
     people = {
         row.person_id: PersonRecord(
             row.person_id, row.name, row.slug, content.details.get(row.person_id, PersonDetails())
@@ -333,7 +353,8 @@ def draft_snapshot(project, *, apps=installed_apps, updated_at=None):
     }
     aliases = {}
     for row in (
-        models.alias.objects.filter(person_id__in=models.person.objects.filter(shown).values("pk"))
+        models.public_aliases()
+        .filter(person_id__in=models.person.objects.filter(shown).values("pk"))
         .order_by("name", "pk")
         .values_list("person_id", "name", named=True)
     ):
@@ -439,6 +460,13 @@ class DraftModels:
             return self.apps.get_model("people", name)
         except LookupError:
             return self.apps.get_model("people", self.FORMER_NAMES[name])
+
+    def public_aliases(self):
+        """The other spellings a page shows: public ones (every one before migration 0017)."""
+        fields = {field.name for field in self.alias._meta.get_fields()}
+        if "is_public" not in fields:
+            return self.alias.objects.all()
+        return self.alias.objects.filter(is_public=True)
 
     def history(self, name):
         model = self.model(name)

@@ -21,6 +21,7 @@ from people.caching import invalidate_pages
 from people.diff import Comparison, Names, compare
 from people.models import (
     NOTE_MAX_LENGTH,
+    Alias,
     PersonRedirect,
     Project,
     PublishedPerson,
@@ -73,9 +74,23 @@ def latest_published(slug):
 
 
 def load_snapshot(version):
-    """Return the Snapshot of `version`, with the names it was published with (one query)."""
+    """Return the Snapshot of `version`, with the names it was published with (one query).
+
+    Of its other spellings, only those public now: one made private (or deleted)
+    since disappears from every version at once. A second query, for a version
+    that holds any.
+    """
     people = version.people.values_list("person_id", "name", "slug", named=True)
-    return version_snapshot(version, people)
+    return version_snapshot(version, people, public_aliases_of(version))
+
+
+def public_aliases_of(version):
+    """The (person id, spelling) pairs of the other spellings of `version`'s people public now."""
+    if not any("aliases" in details for details in version.content["people"].values()):
+        return frozenset()
+    people = PublishedPerson.objects.filter(version=version).values("person_id")
+    aliases = Alias.objects.public().filter(person_id__in=people)
+    return frozenset(aliases.values_list("person_id", "name"))
 
 
 def merges(old, new):

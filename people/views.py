@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from people.caching import get_page, person_page_key, published_page_key, set_pa
 from people.changelog import VersionsFeed, changelog
 from people.diff import Comparison, compare
 from people.models import (
+    Alias,
     Person,
     PersonRedirect,
     Project,
@@ -119,7 +120,9 @@ def search(request):
         context["error"] = f"Search for at most {SEARCH_MAX_LENGTH} characters."
     elif query:
         people = Person.objects.findable_by(request.user)
-        context["results"], context["has_more"] = search_people(query, people)
+        # Editors also find people by their private spellings, which readers never see.
+        private = can_see_drafts(request.user)
+        context["results"], context["has_more"] = search_people(query, people, private)
     return render(request, "people/search.html", context)
 
 
@@ -386,7 +389,8 @@ def find_person(slug):
     A merged person's old address redirects to the person kept; an address a
     version was published with redirects to the person's current one.
     """
-    person = Person.objects.filter(slug=slug).prefetch_related("aliases").first()
+    public_aliases = Prefetch("aliases", Alias.objects.public(), to_attr="public_aliases")
+    person = Person.objects.filter(slug=slug).prefetch_related(public_aliases).first()
     if person is not None:
         return person
     moved = PersonRedirect.objects.filter(old_slug=slug).select_related("person").first()

@@ -154,7 +154,8 @@ def test_draft_edits_keep_the_cached_public_pages(
 def test_a_new_alias_shows_on_the_cached_person_page(client, vision):
     client.get("/people/ada-lovelace/")
 
-    Alias.objects.create(person=Person.objects.get(name="Ada Lovelace"), name="Ada King")
+    ada = Person.objects.get(name="Ada Lovelace")
+    Alias.objects.create(person=ada, name="Ada King", is_public=True)
 
     assert "Also credited as" in client.get("/people/ada-lovelace/").content.decode()
 
@@ -162,10 +163,47 @@ def test_a_new_alias_shows_on_the_cached_person_page(client, vision):
 def test_a_new_alias_reaches_the_cached_project_pages_name_filter_once_published(client, vision):
     client.get("/credits/vision/")
 
-    Alias.objects.create(person=Person.objects.get(name="Ada Lovelace"), name="Ada King")
+    ada = Person.objects.get(name="Ada Lovelace")
+    Alias.objects.create(person=ada, name="Ada King", is_public=True)
     publish(vision)
 
     assert 'data-aliases="[&quot;Ada King&quot;]"' in client.get("/credits/vision/").text
+
+
+def test_an_alias_made_private_leaves_every_cached_page_and_file_at_once(client, vision):
+    ada = Person.objects.get(name="Ada Lovelace")
+    alias = Alias.objects.create(person=ada, name="Ada King", is_public=True)
+    publish(vision)
+    paths = [
+        "/credits/vision/",
+        "/credits/vision/v/2/",
+        "/credits/vision/v/1/",
+        "/people/ada-lovelace/",
+    ]
+    cached = {path: client.get(path).text for path in paths}
+
+    alias.is_public = False
+    alias.save()
+
+    assert [path for path in paths if "Ada King" in cached[path]] == paths[:2] + paths[3:]
+    assert [path for path in paths if "Ada King" in client.get(path).text] == []
+
+
+def test_an_alias_made_public_shows_on_the_person_page_at_once_and_on_projects_once_published(
+    client, vision
+):
+    ada = Person.objects.get(name="Ada Lovelace")
+    alias = Alias.objects.create(person=ada, name="Ada King")
+    client.get("/credits/vision/"), client.get("/people/ada-lovelace/")
+
+    alias.is_public = True
+    alias.save()
+    before_publishing = client.get("/credits/vision/").text
+    publish(vision)
+
+    assert "Ada King" in client.get("/people/ada-lovelace/").text
+    assert "Ada King" not in before_publishing
+    assert "Ada King" in client.get("/credits/vision/").text
 
 
 def test_bulk_writes_show_on_person_pages_after_invalidate_pages(client, vision):

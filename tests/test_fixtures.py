@@ -197,6 +197,17 @@ def test_load_gpt4v_loads_once_and_reports_counts():
     assert Credit.objects.count() == 210
 
 
+def test_load_gpt4v_makes_the_misspellings_private_and_the_page_shows_none(client):
+    call_command("load_gpt4v", stdout=StringIO())
+
+    page = client.get("/credits/gpt-4v/").content.decode()
+    person_page = client.get("/people/madeline-boyd/").content.decode()
+
+    assert list(Alias.objects.values_list("is_public", flat=True)) == [False, False, False]
+    assert [name for name in DISPLAY_NAME if name in page or name in person_page] == []
+    assert "data-aliases" not in page
+
+
 def test_load_gpt4v_leaves_a_loaded_page_alone(gpt4v):
     Person.objects.filter(name="Raul Puri").update(name="Raul Puri (edited)")
     Credit.objects.filter(person__name="Maddie Simens").delete()

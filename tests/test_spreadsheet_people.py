@@ -27,7 +27,7 @@ def identities(make_person):
         homepage="https://example.org/ada",
         email="ada@example.org",
     )
-    Alias.objects.create(person=ada, name="Augusta Ada King")
+    Alias.objects.create(person=ada, name="Augusta Ada King", is_public=True)
     Alias.objects.create(person=ada, name="A. Lovelace")
     PersonRedirect.objects.create(old_slug="augusta-ada-king", person=ada)
     gabriel = make_person("Gabriel García Márquez", family_name="García Márquez")
@@ -52,11 +52,11 @@ def test_export_has_identity_columns_sorted_and_no_email(identities):
 
     lines = text.split("\n")
     assert lines[0] == ",".join(PEOPLE_COLUMNS)
-    assert lines[1] == "'=cmd,cmd,Cmd,,,,,"
+    assert lines[1] == "'=cmd,cmd,Cmd,,,,,,"
     assert lines[2].startswith("Gabriel García Márquez,gabriel-garcia-marquez,,García Márquez,")
     assert lines[3] == (
         "Ada Lovelace,ada-lovelace,,,0000-0002-1825-0097,https://example.org/ada,"
-        "A. Lovelace | Augusta Ada King,augusta-ada-king"
+        "A. Lovelace,Augusta Ada King,augusta-ada-king"
     )
     assert "ada@example.org" not in text
     assert text.endswith("\n") and "\r" not in text
@@ -73,7 +73,10 @@ def test_round_trip_into_an_empty_database_gives_the_same_bytes(identities, tmp_
     assert not first.read_bytes().startswith(b"\xef\xbb\xbf")
     ada = Person.objects.get(slug="ada-lovelace")
     assert ada.email == ""
-    assert sorted(ada.aliases.values_list("name", flat=True)) == ["A. Lovelace", "Augusta Ada King"]
+    assert sorted(ada.aliases.values_list("name", "is_public")) == [
+        ("A. Lovelace", False),
+        ("Augusta Ada King", True),
+    ]
 
 
 def test_credits_using_an_old_spelling_land_on_the_imported_person(
@@ -179,3 +182,56 @@ def test_admin_action_needs_the_export_permission(client, identities):
 def test_reading_refuses_a_file_without_the_name_and_slug_columns():
     with pytest.raises(CreditsError, match='missing columns "name", "slug"'):
         read_people(b"person,email\nAda Lovelace,ada@example.org\n")
+
+
+# Public and private other spellings
+
+
+def test_a_file_without_public_spellings_adds_private_ones_and_changes_no_flag(make_person):
+    ada = make_person("Ada Lovelace", slug="ada")
+    Alias.objects.create(person=ada, name="Ada King", is_public=True)
+    data = b"name,slug,other_spellings\nAda Lovelace,ada,Ada King | Augusta Ada King\n"
+
+    counts = import_people(read_people(data))
+
+    assert sorted(ada.aliases.values_list("name", "is_public")) == [
+        ("Ada King", True),
+        ("Augusta Ada King", False),
+    ]
+    assert (counts.other_spellings, counts.made_public, counts.made_private) == (1, 0, 0)
+
+
+def test_a_file_with_public_spellings_sets_the_flag_of_existing_ones(make_person):
+    ada = make_person("Ada Lovelace", slug="ada")
+    Alias.objects.create(person=ada, name="Ada King", is_public=True)
+    Alias.objects.create(person=ada, name="A. Lovelace")
+    Alias.objects.create(person=ada, name="Countess of Lovelace")
+    data = (
+        b"name,slug,other_spellings,public_spellings\n"
+        b"Ada Lovelace,ada,ADA KING,A. Lovelace | Augusta Ada King\n"
+    )
+
+    counts = import_people(read_people(data))
+
+    assert sorted(ada.aliases.values_list("name", "is_public")) == [
+        ("A. Lovelace", True),
+        ("Ada King", False),
+        ("Augusta Ada King", True),
+        ("Countess of Lovelace", False),
+    ]
+    assert str(counts) == (
+        "0 people created, 0 updated, 1 unchanged, 1 other spellings and 0 old addresses "
+        "added; 1 other spellings made public, 1 made private"
+    )
+    assert Alias.history.filter(name="Ada King").first().is_public is False
+
+
+def test_a_spelling_both_private_and_public_is_refused(make_person):
+    data = b"name,slug,other_spellings,public_spellings\nAda Lovelace,ada,Ada King,ada king\n"
+
+    with pytest.raises(CreditsError) as error:
+        read_people(data)
+
+    [problem] = error.value.problems
+    assert (problem.row, problem.column) == (2, "public_spellings")
+    assert "“ada king” is both a private and a public spelling" in problem.message

@@ -1,4 +1,5 @@
-"""Upgrading: the migration that brings versions makes version 1 of every published project.
+"""Upgrading: the migration that brings versions makes version 1 of every published project;
+the one that brings public other spellings makes every existing one private.
 
 The database is migrated back to the migration before versions, filled with the
 models of that time, and migrated forward, as Django's own migration tests do.
@@ -11,10 +12,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
-from django.db.migrations.operations import CreateModel
+from django.db.migrations.operations import AddField, CreateModel
 from django.test import Client
 
-from people.models import Project, Version
+from people.models import Alias, Project, Version
 from people.sorting import sort_key
 from tests.html_tree import parse
 
@@ -118,6 +119,37 @@ def test_upgrading_makes_version_1_of_each_published_project_and_readers_see_the
     )
     # The page as it was (read from the database, as editors see the draft) is the page now.
     assert shown(editor_client.get("/credits/vision/").text) == (title, dates, body)
-    assert 'data-aliases="[&quot;Ada King&quot;]"' in body
+    # Every other spelling is private since migration 0017: version 1 holds it, and hides it.
+    assert "Ada King" in str(version.content)
+    assert "Ada King" not in public.text
     assert client.get("/credits/secret/").status_code == 404
     assert client.get("/people/ada-lovelace/").status_code == 200
+
+
+def public_aliases_migration():
+    """Return the keys of (the migration before Alias.is_public, the migration that adds it)."""
+    loader = MigrationLoader(connection)
+    for key, migration in loader.disk_migrations.items():
+        if key[0] == "people" and any(
+            isinstance(op, AddField) and (op.model_name, op.name) == ("alias", "is_public")
+            for op in migration.operations
+        ):
+            [before] = [
+                dependency for dependency in migration.dependencies if dependency[0] == "people"
+            ]
+            return before, key
+    raise AssertionError("no migration adds Alias.is_public")
+
+
+def test_upgrading_makes_every_existing_other_spelling_private():
+    before, after = public_aliases_migration()
+    apps = migrate([before])
+    ada = apps.get_model("people", "Person").objects.create(
+        name="Ada Lovelace", slug="ada-lovelace", sort_key=sort_key("Ada Lovelace")
+    )
+    apps.get_model("people", "Alias").objects.create(person=ada, name="Ada King")
+
+    migrate([after])
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    assert list(Alias.objects.values_list("name", "is_public")) == [("Ada King", False)]

@@ -26,9 +26,10 @@ from tests.html_tree import parse
 pytestmark = pytest.mark.django_db
 
 # An anonymous reader's project page: the project with its latest version's id (the
-# cache key), that version, and the names it was published with (people.views).
-PROJECT_PAGE_QUERIES = 3
-# The database's page generation, the person, their other spellings, and the published
+# cache key), that version, the names it was published with (people.views), and which
+# of its other spellings are public now, when it holds any (people.versions).
+PROJECT_PAGE_QUERIES = 4
+# The database's page generation, the person, their public other spellings, and the published
 # names of the person in current versions with those versions (people.views).
 PERSON_PAGE_QUERIES = 4
 # The people found, their other spellings, and the current versions naming them
@@ -342,10 +343,14 @@ def test_every_name_links_to_the_person_page(client, page_project):
 
 def test_names_carry_their_other_spellings_for_the_name_filter(client, page_project):
     data = Person.objects.get(name="Diogo Moitinho de Almeida")
-    Alias.objects.create(person=data, name="Diogo de Almeida")
-    Alias.objects.create(person=data, name="D. M. de Almeida")
-    Alias.objects.create(person=Person.objects.get(name="Hyeonwoo Noh"), name="Hyeon-woo Noh")
-    Alias.objects.create(person=Person.objects.get(name="Uwe Peters"), name='Uwe "<Pete>"')
+    Alias.objects.create(person=data, name="Diogo de Almeida", is_public=True)
+    Alias.objects.create(person=data, name="D. M. de Almeida", is_public=True)
+    Alias.objects.create(person=data, name="Diogo Almieda", is_public=False)
+    noh = Person.objects.get(name="Hyeonwoo Noh")
+    Alias.objects.create(person=noh, name="Hyeon-woo Noh", is_public=True)
+    uwe = Person.objects.get(name="Uwe Peters")
+    Alias.objects.create(person=uwe, name='Uwe "<Pete>"', is_public=True)
+    Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Zoe Zedd")
     publish(page_project)
 
     page = parse(client.get("/credits/vision/").text)
@@ -519,8 +524,9 @@ def test_person_page_shows_aliases_and_links(client, make_person, page_project):
     person.orcid = "0000-0002-1825-0097"
     person.homepage = "https://zoe.example.org/"
     person.save()
-    Alias.objects.create(person=person, name="Zoë Zedd")
-    Alias.objects.create(person=person, name="Z. Zed")
+    Alias.objects.create(person=person, name="Zoë Zedd", is_public=True)
+    Alias.objects.create(person=person, name="Z. Zed", is_public=True)
+    Alias.objects.create(person=person, name="Zoe Zedd", is_public=False)
 
     page = parse(client.get(person.get_absolute_url()).text)
 
@@ -606,7 +612,9 @@ def test_project_page_query_count_does_not_grow(
 ):
     project = make_project(slug="sized", assembled_by=make_person("A B", slug="a"))
     person_rows = build_credits(project, people, teams)
-    Alias.objects.bulk_create(Alias(person=person, name="Other") for person in person_rows[::2])
+    Alias.objects.bulk_create(
+        Alias(person=person, name="Other", is_public=True) for person in person_rows[::2]
+    )
     publish(project)
 
     with django_assert_num_queries(PROJECT_PAGE_QUERIES):
@@ -622,7 +630,7 @@ def test_person_page_query_count_does_not_grow(
     client, make_project, make_person, django_assert_num_queries, projects, teams
 ):
     person = make_person("Many Credits", slug="many")
-    Alias.objects.create(person=person, name="M. Credits")
+    Alias.objects.create(person=person, name="M. Credits", is_public=True)
     for number in range(projects):
         project = make_project(title=f"Work {number}", slug=f"work-{number}", assembled_by=person)
         build_credits(project, 3, teams)
@@ -645,8 +653,9 @@ def searchable(page_project, make_credit):
     team = Team.objects.get(name="Data")
     for name in ["David Mélý", "Filippo Rasso", "Michael (Rai) Pokorny", "Dave Melville"]:
         make_credit(name, team=team)
-    Alias.objects.create(person=Person.objects.get(name="Filippo Rasso"), name="Filippo Raso")
-    Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Zoë Zedd-Ångström")
+    rasso, zoe = Person.objects.get(name="Filippo Rasso"), Person.objects.get(name="Zoe Zed")
+    Alias.objects.create(person=rasso, name="Filippo Raso", is_public=True)
+    Alias.objects.create(person=zoe, name="Zoë Zedd-Ångström", is_public=True)
     publish(page_project)
 
 
@@ -699,7 +708,7 @@ def test_search_shows_other_spellings_and_links_to_the_person(client, searchable
 
 
 def test_search_shows_the_other_spelling_that_matched(client, searchable):
-    Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Z. Zed")
+    Alias.objects.create(person=Person.objects.get(name="Zoe Zed"), name="Z. Zed", is_public=True)
 
     [raso] = result_items(client.get("/search/", {"q": "raso"}).text)
     [zoe] = result_items(client.get("/search/", {"q": "ångström"}).text)

@@ -11,7 +11,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from people.caching import invalidate_pages
+from people.caching import invalidate_pages, invalidate_published_pages_of
 from people.changesets.plan import (
     BATCH_SIZE,
     MODELS,
@@ -23,7 +23,7 @@ from people.changesets.plan import (
     tracked,
 )
 from people.changesets.record import recording
-from people.models import ChangeSet, Project
+from people.models import Alias, ChangeSet, Project
 
 
 def undo(change_set, user=None):
@@ -55,6 +55,7 @@ def undo(change_set, user=None):
                 user=user,
                 project=project,
             ) as undo_set:
+                spelled = _people_of_aliases(plan)
                 _write(plan, {"user": user, "reason": reason, "date": timezone.now()})
                 if project is not None:
                     # The page's "last updated" moves, and the project's history says why.
@@ -68,6 +69,8 @@ def undo(change_set, user=None):
                     user.pk, [locked], CHANGE, change_message=f"Undone: {plan.summary()}."
                 )
             invalidate_pages()
+            if spelled:
+                invalidate_published_pages_of(spelled)
     except IntegrityError as error:
         # Rolled back: look for the rows that clash, to name them.
         conflicts = _clashes(plan) if plan is not None else []
@@ -92,6 +95,20 @@ def _refused_by_database(error):
         f"The database refused the undo, so nothing was undone ({error}). "
         "Another change may have been saved at the same moment; try again."
     )
+
+
+def _people_of_aliases(plan):
+    """The people whose public other spellings the undo removes, brings back or moves:
+    versions show those public now, and the undo writes without model signals."""
+    restores = plan.restores.get(Alias, {})
+    people = set()
+    for chunk in chunks([*plan.removals.get(Alias, ()), *restores]):
+        public = Alias.objects.public().filter(pk__in=chunk)
+        people.update(public.values_list("person_id", flat=True))
+    returns = plan.returns.get(Alias, ())
+    people.update(values["person_id"] for values in returns if values.get("is_public"))
+    people.update(values["person_id"] for values in restores.values() if "person_id" in values)
+    return people
 
 
 def _write(plan, stamp):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from people.models import Credit
+from people.models import Alias, Credit
 from people.reviews.models import Proposal, Review
 from people.sorting import sort_name_used
 
@@ -74,13 +74,15 @@ def sorts_as(person):
 
 @dataclass(frozen=True)
 class Change:
-    """A correction the person asks for; `credit_id` for one about a credit."""
+    """A correction the person asks for; `credit_id` for one about a credit, `alias_id` for
+    one about an other spelling (its `value` is the spelling)."""
 
     kind: str
     value: str
     old_value: str = ""
     credit_id: int | None = None
     credit_text: str = ""
+    alias_id: int | None = None
 
 
 def confirm(review):
@@ -112,10 +114,18 @@ def propose(review, changes):
                 "pk", flat=True
             )
         )
+        # So does an other spelling removed since, or moved to someone else by a merge.
+        alias_ids = {change.alias_id for change in changes if change.alias_id is not None}
+        aliases = set(
+            Alias.objects.filter(pk__in=alias_ids, person=review.person_id).values_list(
+                "pk", flat=True
+            )
+        )
         recorded = sum(
             _record(review, change)
             for change in changes
-            if change.credit_id is None or change.credit_id in existing
+            if (change.credit_id is None or change.credit_id in existing)
+            and (change.alias_id is None or change.alias_id in aliases)
         )
         if recorded:
             review.status = Review.Status.CHANGES_PROPOSED
@@ -130,15 +140,25 @@ def _record(review, change):
             return 0
         Proposal.objects.create(review=review, kind=change.kind, value=change.value)
         return 1
-    pending = review.proposals.filter(
-        kind=change.kind, credit_id=change.credit_id, status=Proposal.Status.PENDING
-    ).first()
-    if pending is not None and pending.value == change.value:
+    pending = _pending(review, change)
+    if pending is not None and (pending.kind, pending.value) == (change.kind, change.value):
         return 0
-    proposal = pending or Proposal(review=review, kind=change.kind, credit_id=change.credit_id)
+    proposal = pending or Proposal(
+        review=review, credit_id=change.credit_id, alias_id=change.alias_id
+    )
+    proposal.kind = change.kind
     proposal.value = change.value
     proposal.old_value = change.old_value
     proposal.credit_text = change.credit_text
     proposal.created_at = timezone.now()
     proposal.save()
     return 1
+
+
+def _pending(review, change):
+    """The proposal still to decide that `change` replaces: about the same field or credit,
+    or about the same other spelling (to show it publicly or keep it private)."""
+    pending = review.proposals.filter(status=Proposal.Status.PENDING)
+    if change.alias_id is not None:
+        return pending.filter(alias_id=change.alias_id).first()
+    return pending.filter(kind=change.kind, credit_id=change.credit_id).first()

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from people.models import Credit, Person
+from people.models import Alias, Credit, Person
 from people.reviews.models import Proposal, Review
 
 
@@ -21,6 +21,7 @@ PERMISSIONS = {
     **{kind: "people.change_person" for kind in Proposal.PERSON_FIELDS},
     Proposal.Kind.TITLE: "people.change_credit",
     Proposal.Kind.NOT_MINE: "people.delete_credit",
+    **{kind: "people.change_alias" for kind in Proposal.ALIAS_KINDS},
 }
 
 
@@ -54,6 +55,18 @@ def _apply(proposal, user, reason):
     if proposal.kind in Proposal.PERSON_FIELDS:
         changed = Person.objects.select_for_update().get(pk=proposal.review.person_id)
         setattr(changed, proposal.kind, proposal.value)
+    elif proposal.kind in Proposal.ALIAS_KINDS:
+        changed = (
+            Alias.objects.select_for_update()
+            .filter(pk=proposal.alias_id, person=proposal.review.person_id)
+            .first()
+        )
+        if changed is None:
+            raise DecisionError(
+                "This other spelling no longer exists: reject the proposal, saying what "
+                "became of it."
+            )
+        changed.is_public = proposal.kind == Proposal.Kind.ALIAS_PUBLIC
     else:
         changed = (
             Credit.objects.select_for_update(of=("self",)).filter(pk=proposal.credit_id).first()

@@ -53,17 +53,24 @@ class CorrectionsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, person, credits, *args, **kwargs):
+    def __init__(self, person, credits, *args, aliases=(), **kwargs):
+        """`aliases` are the person's other spellings: each can be asked to show publicly."""
         self.person = person
         self.credits = credits
+        self.aliases = aliases
         initial = {
             "name": person.name,
             "sort_name": person.sort_name,
             "orcid": person.orcid,
             "homepage": person.homepage,
             **{f"title-{credit.credit_id}": credit.title for credit in credits},
+            **{f"alias-{alias.pk}": alias.is_public for alias in aliases},
         }
         super().__init__(*args, initial=initial, **kwargs)
+        for alias in aliases:
+            self.fields[f"alias-{alias.pk}"] = forms.BooleanField(
+                label=f"Show “{alias.name}” publicly", required=False
+            )
         for credit in credits:
             self.fields[f"title-{credit.credit_id}"] = forms.CharField(
                 label=f"Title in {credit.place}",
@@ -78,6 +85,10 @@ class CorrectionsForm(forms.Form):
 
     def person_fields(self):
         return [self[name] for name in ["name", "sort_name", "orcid", "homepage"]]
+
+    def alias_fields(self):
+        """(other spelling, "show publicly" field) for the template."""
+        return [(alias, self[f"alias-{alias.pk}"]) for alias in self.aliases]
 
     def credit_fields(self):
         """(credit, title field, "did not work on this" field) for the template."""
@@ -120,6 +131,11 @@ class CorrectionsForm(forms.Form):
                     kind, value, credit.title, credit_id=credit.credit_id, credit_text=str(credit)
                 )
             )
+        for alias in self.aliases:
+            public = data[f"alias-{alias.pk}"]
+            if public != alias.is_public:
+                kind = Proposal.Kind.ALIAS_PUBLIC if public else Proposal.Kind.ALIAS_PRIVATE
+                changes.append(Change(kind, alias.name, alias_id=alias.pk))
         for kind in (Proposal.Kind.MISSING, Proposal.Kind.NOTE):
             if data[kind]:
                 changes.append(Change(kind=kind, value=data[kind]))

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from people.models import Credit, Person, Project, describe_parent
+from people.models import Alias, Credit, Person, Project, describe_parent
 
 
 class Review(models.Model):
@@ -109,6 +109,9 @@ class Proposal(models.Model):
         NOT_MINE = "not_mine", "did not work on this"
         MISSING = "missing", "missing credit"
         NOTE = "note", "note to the editors"
+        # About one of the person's other spellings (Alias.is_public); `value` is the spelling.
+        ALIAS_PUBLIC = "alias_public", "show a spelling publicly"
+        ALIAS_PRIVATE = "alias_private", "keep a spelling private"
 
     class Status(models.TextChoices):
         PENDING = "pending", "to decide"
@@ -117,6 +120,7 @@ class Proposal(models.Model):
 
     PERSON_FIELDS = [Kind.NAME, Kind.SORT_NAME, Kind.ORCID, Kind.HOMEPAGE]
     CREDIT_KINDS = [Kind.TITLE, Kind.NOT_MINE]
+    ALIAS_KINDS = [Kind.ALIAS_PUBLIC, Kind.ALIAS_PRIVATE]
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="proposals")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -130,6 +134,14 @@ class Proposal(models.Model):
     )
     credit_text = models.CharField(
         max_length=700, blank=True, help_text="The credit as it read when proposed."
+    )
+    alias = models.ForeignKey(
+        Alias,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        help_text="The other spelling to show publicly or keep private.",
     )
     old_value = models.TextField(blank=True, help_text="The value when proposed.")
     value = models.TextField(blank=True)
@@ -159,6 +171,12 @@ class Proposal(models.Model):
                 condition=Q(status="pending", credit__isnull=False),
                 name="unique_pending_credit_proposal",
             ),
+            # Public or private: one decision pending per other spelling.
+            models.UniqueConstraint(
+                fields=["review", "alias"],
+                condition=Q(status="pending", alias__isnull=False),
+                name="unique_pending_alias_proposal",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(reason=""),
                 name="check_rejection_has_reason",
@@ -168,3 +186,7 @@ class Proposal(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} proposed in {describe_parent(self, 'review')}"
+
+    @property
+    def is_about_alias(self):
+        return self.kind in self.ALIAS_KINDS

@@ -110,13 +110,14 @@ def review(request, pk):
         return link_not_valid(request)
     review = link.review
     credits = credit_lines(review.person, review.project)
-    form = CorrectionsForm(review.person, credits)
+    aliases = list(review.person.aliases.all())
+    form = CorrectionsForm(review.person, credits, aliases=aliases)
     if request.method == "POST" and request.POST.get("action") == "confirm":
         confirm(review)
         messages.success(request, "Thank you: you confirmed that your credits are right.")
         return redirect("people:review", pk=review.pk)
     if request.method == "POST":
-        form = CorrectionsForm(review.person, credits, data=request.POST)
+        form = CorrectionsForm(review.person, credits, data=request.POST, aliases=aliases)
         if form.is_valid():
             changes = form.changes()
             if changes:
@@ -133,6 +134,7 @@ def review(request, pk):
         "person": review.person,
         "project": review.project,
         "credits": credits,
+        "public_aliases": [alias for alias in aliases if alias.is_public],
         "sorts_as": sorts_as(review.person),
         "proposals": list(review.proposals.all()),
         "expires_at": link.expires_at,

@@ -3,6 +3,11 @@
 One row per person: name, address (slug), sort and family names, ORCID, homepage,
 other spellings and old addresses. Never the private email address. Importing it
 before a credits file makes that file's other spellings land on the right people.
+
+Other spellings are in two columns: `other_spellings` the private ones (as every
+spelling was before spellings could be public), `public_spellings` those shown as
+"Also credited as". A file without `public_spellings` (written before it existed)
+adds its spellings as private and changes no existing spelling's flag.
 """
 
 from dataclasses import dataclass
@@ -29,6 +34,7 @@ PEOPLE_COLUMNS = (
     "orcid",
     "homepage",
     "other_spellings",
+    "public_spellings",
     "old_addresses",
 )
 LIST_SEPARATOR = " | "
@@ -41,9 +47,10 @@ FIELDS = {
     "orcid": Person._meta.get_field("orcid"),
     "homepage": Person._meta.get_field("homepage"),
     "other_spellings": Alias._meta.get_field("name"),
+    "public_spellings": Alias._meta.get_field("name"),
     "old_addresses": PersonRedirect._meta.get_field("old_slug"),
 }
-LIST_COLUMNS = ("other_spellings", "old_addresses")
+LIST_COLUMNS = ("other_spellings", "public_spellings", "old_addresses")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +64,20 @@ class PersonRow:
     family_name: str = ""
     orcid: str = ""
     homepage: str = ""
+    # Private ones.
     other_spellings: tuple[str, ...] = ()
+    # None when the file has no public_spellings column.
+    public_spellings: tuple[str, ...] | None = None
     old_addresses: tuple[str, ...] = ()
+
+    def spellings(self):
+        """(spelling, is_public) for each other spelling; is_public None from a file without
+        public_spellings: a new spelling is private, an existing one keeps its flag."""
+        private = None if self.public_spellings is None else False
+        return [
+            *((spelling, private) for spelling in self.other_spellings),
+            *((spelling, True) for spelling in self.public_spellings or ()),
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +89,20 @@ class PeopleImported:
     unchanged: int = 0
     other_spellings: int = 0
     old_addresses: int = 0
+    made_public: int = 0
+    made_private: int = 0
 
     def __str__(self):
-        return (
+        text = (
             f"{self.created} people created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.other_spellings} other spellings and {self.old_addresses} old addresses added"
         )
+        if self.made_public or self.made_private:
+            text += (
+                f"; {self.made_public} other spellings made public, "
+                f"{self.made_private} made private"
+            )
+        return text
 
 
 def people_rows(queryset):
@@ -83,6 +110,7 @@ def people_rows(queryset):
     people = queryset.prefetch_related("aliases", "redirects")
     rows = []
     for person in sorted(people, key=lambda person: (person.sort_key, person.name, person.slug)):
+        aliases = person.aliases.all()
         rows.append(
             [
                 person.name,
@@ -91,7 +119,8 @@ def people_rows(queryset):
                 person.family_name,
                 person.orcid,
                 person.homepage,
-                LIST_SEPARATOR.join(sorted(alias.name for alias in person.aliases.all())),
+                LIST_SEPARATOR.join(sorted(a.name for a in aliases if not a.is_public)),
+                LIST_SEPARATOR.join(sorted(a.name for a in aliases if a.is_public)),
                 LIST_SEPARATOR.join(sorted(r.old_slug for r in person.redirects.all())),
             ]
         )
@@ -112,11 +141,25 @@ def read_people(data):
             message = f"the slug repeats row {first_row_of[row.slug]}."
             problems.append(Problem(message, row.row, "slug"))
         first_row_of.setdefault(row.slug, row.row)
+        problems.extend(_spellings_in_both_columns(row))
     if problems:
         raise CreditsError(problems)
     if not rows:
         raise CreditsError("The file has a header but no people.")
     return rows
+
+
+def _spellings_in_both_columns(row):
+    private = {same_name_key(spelling) for spelling in row.other_spellings}
+    return [
+        Problem(
+            f"“{spelling}” is both a private and a public spelling: keep it in one column.",
+            row.row,
+            "public_spellings",
+        )
+        for spelling in row.public_spellings or ()
+        if same_name_key(spelling) in private
+    ]
 
 
 def _read_header(number, header):
@@ -192,12 +235,13 @@ def import_people(rows):
     redirects = dict(PersonRedirect.objects.values_list("old_slug", "person_id"))
     taken = set(by_slug) | set(redirects)
     aliases = {
-        (person_id, same_name_key(name))
-        for person_id, name in Alias.objects.values_list("person_id", "name")
+        (alias.person_id, same_name_key(alias.name)): alias
+        for alias in Alias.objects.only("person", "name", "is_public")
     }
     counts = dict.fromkeys(
         ("created", "updated", "unchanged", "other_spellings", "old_addresses"), 0
     )
+    counts.update(made_public=0, made_private=0)
 
     for row in rows:
         person = by_slug.get(row.slug) or by_name.get(same_name_key(row.name))
@@ -226,15 +270,7 @@ def import_people(rows):
                 counts["unchanged"] += 1
         by_name.setdefault(same_name_key(person.name), person)
 
-        own_name = same_name_key(person.name)
-        for spelling in row.other_spellings:
-            key = same_name_key(spelling)
-            if key == own_name or (person.pk, key) in aliases:
-                continue
-            Alias.objects.create(person=person, name=spelling)
-            aliases.add((person.pk, key))
-            by_name.setdefault(key, person)
-            counts["other_spellings"] += 1
+        _write_spellings(person, row, aliases, by_name, counts)
         old = [row.slug] if row.slug != person.slug else []
         for slug in [*old, *row.old_addresses]:
             if slug in taken:
@@ -243,6 +279,25 @@ def import_people(rows):
             taken.add(slug)
             counts["old_addresses"] += 1
     return PeopleImported(**counts)
+
+
+def _write_spellings(person, row, aliases, by_name, counts):
+    """Add the row's other spellings `person` lacks, and set the flag of those it has."""
+    own_name = same_name_key(person.name)
+    for spelling, is_public in row.spellings():
+        key = same_name_key(spelling)
+        if key == own_name:
+            continue
+        alias = aliases.get((person.pk, key))
+        if alias is None:
+            alias = Alias.objects.create(person=person, name=spelling, is_public=bool(is_public))
+            aliases[(person.pk, key)] = alias
+            by_name.setdefault(key, person)
+            counts["other_spellings"] += 1
+        elif is_public is not None and alias.is_public != is_public:
+            alias.is_public = is_public
+            alias.save(update_fields=["is_public"])
+            counts["made_public" if is_public else "made_private"] += 1
 
 
 def _validate(person, row):
