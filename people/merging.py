@@ -100,7 +100,8 @@ class MergePlan:
         folded = sum(len(merge.folded) for merge in self.review_merges)
         if not moved and not folded:
             return ""
-        return f"; {moved} reviews moved, {folded} folded into another"
+        reviews = "review" if moved == 1 else "reviews"
+        return f"; {moved} {reviews} moved, {folded} folded into another"
 
 
 @dataclass(frozen=True)

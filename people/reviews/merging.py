@@ -34,32 +34,6 @@ class ReviewMerge:
     dropped_proposals: list[Proposal]
     moved_links: int
 
-    def __str__(self):
-        """What the merge preview says: "Vision: Filippo Rasso's review (confirmed) is kept…"."""
-        text = f"{self.project.title}: {_described(self.kept)} is kept"
-        if self.folded:
-            folded = " and ".join(_described(review) for review in self.folded)
-            text += f"; {folded} {'is' if len(self.folded) == 1 else 'are'} folded into it"
-            moved = [_count(len(self.moved_proposals), "proposal")]
-            if self.moved_links:
-                moved.append(_count(self.moved_links, "link"))
-            text += f" ({' and '.join(moved)} move to it"
-            if self.dropped_proposals:
-                text += (
-                    f", {_count(len(self.dropped_proposals), 'proposal')} still to decide "
-                    "dropped for the kept review's own"
-                )
-            text += ")"
-        return text + "."
-
-
-def _described(review):
-    return f"{review.person.name}'s review ({review.get_status_display()})"
-
-
-def _count(number, thing):
-    return f"{number} {thing}{'' if number == 1 else 's'}"
-
 
 def _informative(kept_id):
     """The sort key of reviews, most informative last."""
