@@ -260,6 +260,15 @@ class ProjectAdmin(HistoryAdmin):
                 "and “Versions” to compare versions or restore the draft from one.",
             },
         ),
+        (
+            "Publishing waits for reviews",
+            {
+                "fields": ["wait_for_reviews", "publish_after"],
+                "description": "An optional rule: publish only once everyone credited on the "
+                "page has answered their review (see Reviews), or from a date on. Publishing "
+                "earlier lists who has not answered, and asks you to confirm.",
+            },
+        ),
     ]
     inlines = [ResourceInline, SectionInline, AcknowledgmentInline]
     actions = ["publish", "unpublish"]

@@ -24,8 +24,9 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from people.import_tasks import import_progress_view, queue_import
-from people.models import Project, ProjectBusy
+from people.models import Project, ProjectBusy, can_see_emails
 from people.resources import CreditsCSV, CreditsXLSX
+from people.spreadsheet.apply import refuse_emails
 from people.spreadsheet.export import export_file_name
 from people.spreadsheet.format import CreditsError, is_too_large, read_credits, size_limit
 from people.spreadsheet.plan import ADD, MODES, SYNC
@@ -81,7 +82,8 @@ class CreditsImportForm(ImportForm):
         self.fields["project"].queryset = projects()
         self.fields["import_file"].help_text = (
             "A CSV file, UTF-8, with the header section,team,person,role (optionally "
-            f"sort_name) and one row per credit. Largest size: {size_limit()}."
+            "sort_name, and email for people's private addresses, if you may set them) and one "
+            f"row per credit. Largest size: {size_limit()}."
         )
 
     def clean_import_file(self):
@@ -107,9 +109,23 @@ class CreditsConfirmImportForm(ConfirmImportForm):
         return name
 
 
-class CreditsExportForm(ExportForm):
+class PrivateExportForm(ExportForm):
+    """An export form that may add people's private email addresses, for staff who see them.
+
+    CreditsImportExportMixin.init_request_context_data takes the choice away from others.
+    """
+
+    with_emails = forms.BooleanField(
+        label="Include private email addresses",
+        required=False,
+        help_text="Adds an email column with people's private addresses, which the credits "
+        "import reads back. Keep the file private.",
+    )
+
+
+class CreditsExportForm(PrivateExportForm):
     project = forms.ModelChoiceField(projects(), help_text="The project whose credits to export.")
-    field_order = ["project", "format", "resource"]
+    field_order = ["project", "format", "with_emails", "resource"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,10 +134,10 @@ class CreditsExportForm(ExportForm):
             self.initial["project"] = self.fields["project"].queryset.get()
 
 
-class PeopleCreditsExportForm(ExportForm):
+class PeopleCreditsExportForm(PrivateExportForm):
     """The export of people's credits, in every project: only the file format to choose."""
 
-    field_order = ["format", "resource"]
+    field_order = ["format", "with_emails", "resource"]
 
 
 class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
@@ -194,6 +210,7 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         plan = getattr(result, "plan", None)
         context["plan"] = plan
         context["preview_rows"] = PREVIEW_ROWS
+        context["can_see_emails"] = can_see_emails(request.user)
         if context.get("confirm_form") is not None and plan is not None:
             context["confirm_form"].initial["digest"] = plan.digest()
             return response
@@ -229,6 +246,7 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         queued = False
         try:
             rows = read_credits(storage.read())
+            refuse_emails(rows, request.user)
             if len(rows) >= settings.IMPORT_BACKGROUND_ROWS:
                 # The task reads the upload, then deletes it.
                 queued = True
@@ -303,11 +321,23 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
     def get_export_form_class(self):
         return self.export_form_class if self.exports_one_project() else PeopleCreditsExportForm
 
+    def init_request_context_data(self, request, form):
+        # ExportMixin.init_request_context_data: extended, as the one place both export
+        # screens pass the form through with the request, to offer the private email
+        # column only to staff allowed to see it.
+        if not can_see_emails(request.user):
+            form.fields.pop("with_emails", None)
+        return super().init_request_context_data(request, form)
+
     def get_export_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("export_form")
-        if form is None or "project" not in form.cleaned_data:
-            return {}
-        return {"project": form.cleaned_data["project"]}
+        data = getattr(form, "cleaned_data", {})
+        resource_kwargs = {"with_emails": bool(data.get("with_emails"))}
+        # Asked for by someone who may not see them (the field was not shown): never.
+        resource_kwargs["with_emails"] &= can_see_emails(request.user)
+        if "project" in data:
+            resource_kwargs["project"] = data["project"]
+        return resource_kwargs
 
     def get_export_filename(self, request, queryset, file_format):
         # ExportMixin.get_export_filename: overridden to name the file after the project

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from people.models import Credit, Person, Project
+from people.models import Credit, Person, Project, can_see_emails
 from people.reviews.answers import credit_lines, sorts_as
 from people.reviews.asking import ask
 from people.reviews.decisions import (
@@ -31,13 +31,8 @@ from people.reviews.forms import RejectForm
 from people.reviews.links import revoke_links
 from people.reviews.models import Proposal, Review
 
-EMAIL_PERMISSION = "people.view_person_email"
 # People named on the page that confirms an ask; the rest are counted.
 LISTED_PEOPLE = 100
-
-
-def can_see_emails(user):
-    return user.has_perm(EMAIL_PERMISSION)
 
 
 def site_url(request):

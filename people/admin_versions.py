@@ -22,6 +22,7 @@ from people.restoring import restore_draft
 from people.snapshots import draft_snapshot, one_snapshot
 from people.versions import (
     PublishError,
+    WaitingForAnswers,
     load_snapshot,
     merges,
     names_of,
@@ -74,20 +75,29 @@ def publish_selected_projects(modeladmin, request, queryset):
                 )
         modeladmin.message_user(request, "Nothing was published: see below.", messages.ERROR)
         return publish_screen(modeladmin, request, forms)
-    for project in projects:
-        publish_one(modeladmin, request, project, notes[project.pk])
+    waiting = [project for project in projects if publish_one(modeladmin, request, project, notes)]
+    if waiting:
+        # Not confirmed as "Publish anyway" (someone stopped answering since the screen
+        # was shown, or it listed nobody): the screen again, with whom they wait for.
+        forms = [PublishForm(preview(project), notes[project.pk]) for project in waiting]
+        return publish_screen(modeladmin, request, forms)
     return None
 
 
-def publish_one(modeladmin, request, project, note):
-    """Publish one project as the editor reviewed it, and tell them what happened."""
+def publish_one(modeladmin, request, project, notes):
+    """Publish one project as the editor reviewed it, and tell them what happened.
+
+    Returns whether the project's rule made it wait for people's answers, which the
+    editor did not confirm publishing without: nothing was published.
+    """
     prefix = prefix_of(project)
+    note = notes[project.pk]
     base = request.POST.get(f"{prefix}-base", "")
     fingerprint = request.POST.get(f"{prefix}-fingerprint", "")
     if not base.isdigit() or not fingerprint:
         message = f"“{project}”: review its changes before publishing it; nothing was published."
         modeladmin.message_user(request, message, messages.ERROR)
-        return
+        return False
     try:
         publication = publish(
             project,
@@ -96,29 +106,41 @@ def publish_one(modeladmin, request, project, note):
             base=int(base),
             fingerprint=fingerprint,
             wait_seconds=settings.WEB_LOCK_WAIT_SECONDS,
+            anyway=request.POST.get(f"{prefix}-anyway") == "1",
         )
+    except WaitingForAnswers:
+        message = (
+            f"“{project}”: nothing was published. It waits for the answers of the people "
+            "listed below: publish anyway, or wait for them."
+        )
+        modeladmin.message_user(request, message, messages.WARNING)
+        return True
     except (PublishError, ProjectBusy) as error:
         modeladmin.message_user(request, f"“{project}”: {error}", messages.ERROR)
-        return
+        return False
     number = publication.version.number
     if publication.is_new:
         text = f"Published “{project}” as version {number}."
     else:
         text = f"“{project}” is online again, as version {number}."
     modeladmin.message_user(request, text, messages.SUCCESS)
+    return False
 
 
 def publish_screen(modeladmin, request, forms):
+    publishable = [
+        form
+        for form in forms
+        if form.preview.credit_count
+        and not (form.preview.is_unchanged and form.preview.project.is_published)
+    ]
     context = {
         **modeladmin.admin_site.each_context(request),
         "opts": modeladmin.opts,
         "title": "Publish" if len(forms) != 1 else f"Publish “{forms[0].preview.project}”",
         "forms": forms,
-        "can_publish": any(
-            form.preview.credit_count
-            and not (form.preview.is_unchanged and form.preview.project.is_published)
-            for form in forms
-        ),
+        "can_publish": bool(publishable),
+        "waits": any(form.preview.waiting for form in publishable),
         "note_max_length": NOTE_MAX_LENGTH,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "action_name": "publish",

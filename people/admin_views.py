@@ -22,7 +22,16 @@ from people.changesets.plan import LISTED_CONFLICTS, UndoError, plan_undo
 from people.changesets.undo import undo
 from people.duplicates import find_groups, shared_spellings
 from people.merging import MergeError, merge_people, plan_merge, suggest_kept, weigh_evidence
-from people.models import Alias, ChangeSet, Credit, DistinctPair, Mention, Person, credit_section
+from people.models import (
+    Alias,
+    ChangeSet,
+    Credit,
+    DistinctPair,
+    Mention,
+    Person,
+    can_see_emails,
+    credit_section,
+)
 from people.spreadsheet.people import export_people_csv
 
 GROUPS_PER_PAGE = 50
@@ -172,6 +181,7 @@ def merge_selected_people(modeladmin, request, queryset):
         "suggested": suggested,
         "reasons": reasons,
         "plan": plan_merge(kept, removed),
+        "can_see_emails": can_see_emails(request.user),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "action_name": "merge_selected_people",
     }

@@ -2,7 +2,9 @@
 
 Every credit moves to the kept person; credits that would then appear twice
 collapse into one. The other people's names become aliases and their page
-addresses redirect to the kept person's page. The admin action that previews and
+addresses redirect to the kept person's page. Their reviews move too, one per
+project (people/reviews/merging.py), and the kept person gets a merged person's
+private email address if they have none. The admin action that previews and
 confirms a merge is in people/admin_views.py.
 """
 
@@ -16,7 +18,7 @@ from django.db.models import Min, Q
 from django.utils.text import Truncator
 
 from people.caching import invalidate_pages
-from people.changesets.record import recording
+from people.changesets.record import record_emails, recording
 from people.models import (
     Alias,
     ChangeSet,
@@ -26,8 +28,10 @@ from people.models import (
     Person,
     PersonRedirect,
     Project,
+    Review,
     credit_section,
 )
+from people.reviews.merging import ReviewMerge, plan_review_merges, write_review_merges
 from people.sorting import same_name_key
 
 
@@ -51,7 +55,20 @@ class MergePlan:
     moved_redirects: list = field(default_factory=list)
     projects: list = field(default_factory=list)
     distinct_pairs: list = field(default_factory=list)
+    review_merges: list[ReviewMerge] = field(default_factory=list)
+    # The merged person whose private email address the kept person gets, having none.
+    email_from: Person | None = None
     change_set: ChangeSet | None = None  # once merged: the change set that can undo it
+
+    @property
+    def email(self):
+        """The kept person's private email address after the merge ("" for none)."""
+        return self.email_from.email if self.email_from else self.kept.email
+
+    @property
+    def dropped_emails(self):
+        """The merged people whose address the kept person does not get: it goes with them."""
+        return [person for person in self.removed if person.email and person != self.email_from]
 
     @property
     def alias_names(self):
@@ -83,8 +100,16 @@ class MergePlan:
             f"{len(self.moved_mentions)} mentions moved, "
             f"{len(self.collapsed_mentions)} collapsed; "
             f"{len(self.alias_names)} other spellings; "
-            f"{len(self.redirected_slugs)} addresses redirected"
+            f"{len(self.redirected_slugs)} addresses redirected" + self.reviews_summary()
         )
+
+    def reviews_summary(self):
+        moved = sum(merge.moves for merge in self.review_merges)
+        folded = sum(len(merge.folded) for merge in self.review_merges)
+        if not moved and not folded:
+            return ""
+        reviews = "review" if moved == 1 else "reviews"
+        return f"; {moved} {reviews} moved, {folded} folded into another"
 
 
 @dataclass(frozen=True)
@@ -215,6 +240,10 @@ def plan_merge(kept, removed):
         .select_related("first", "second", "decided_by")
         .order_by("first_id", "second_id")
     )
+    plan.review_merges = plan_review_merges(kept, removed_ids)
+    if not kept.email:
+        # The oldest record's (plan.removed is in id order).
+        plan.email_from = next((person for person in plan.removed if person.email), None)
     return plan
 
 
@@ -280,6 +309,8 @@ def merge_people(kept, removed, user=None):
         if len(locked) != len(set(ids)):
             raise MergeError("One of these people no longer exists; nothing was merged.")
         kept = locked[kept.pk]
+        # A person answering their review meanwhile waits: their review may move.
+        list(Review.objects.select_for_update().filter(person_id__in=ids).values_list("pk"))
         plan = plan_merge(kept, [locked[person.pk] for person in removed])
         reason = f"Merged into {kept.name} (#{kept.pk})"
         names = ", ".join(f"{person.name} (#{person.pk})" for person in plan.removed)
@@ -293,14 +324,21 @@ def merge_people(kept, removed, user=None):
             summary=plan.summary(),
             user=user,
         ) as change_set:
-            _write_merge(plan, user, reason, merged)
+            _write_merge(plan, user, reason, merged, change_set)
         plan.change_set = change_set
         invalidate_pages()
     return plan
 
 
-def _write_merge(plan, user, reason, merged):
+def _write_merge(plan, user, reason, merged, change_set):
     kept = plan.kept
+    # Reviews first: a credit collapsed below clears the proposals about it.
+    write_review_merges(plan.review_merges, kept, change_set)
+    record_emails(
+        [(kept.pk, kept.email, plan.email)]
+        + [(person.pk, person.email, "") for person in plan.removed]
+    )
+    kept.email = plan.email
     # Rows that would duplicate the kept person's go first, so that the
     # moves never meet a unique constraint.
     for row in plan.collapsed_credits + plan.collapsed_mentions + plan.dropped_aliases:

@@ -121,6 +121,17 @@ def can_see_drafts(user):
     return user.is_active and user.is_staff and user.has_perm("people.view_project")
 
 
+EMAIL_PERMISSION = "people.view_person_email"
+
+
+def can_see_emails(user):
+    """Whether `user` may see and set people's private email addresses (a permission of its own).
+
+    None is the command line, which may.
+    """
+    return user is None or user.has_perm(EMAIL_PERMISSION)
+
+
 def describe_parent(row, field_name, describe=str):
     """describe(row.<field_name>) for a row's text, or "no team" / "deleted team".
 
@@ -244,6 +255,20 @@ class Project(models.Model):
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="When the project was first published."
     )
+    wait_for_reviews = models.BooleanField(
+        "publish only when everyone has answered",
+        default=False,
+        help_text="While someone credited on the page has not answered their review, or was "
+        "never asked, publishing lists them and asks you to confirm (“Publish anyway”). "
+        "Without this, publishing never waits.",
+    )
+    publish_after = models.DateField(
+        "or from",
+        null=True,
+        blank=True,
+        help_text="From this day on, publishing no longer waits for answers. Leave empty to "
+        "wait until everyone has answered.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(bases=[ChangeSetRecord])
@@ -257,6 +282,26 @@ class Project(models.Model):
 
     def get_absolute_url(self):
         return reverse("people:project-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.publish_after and not self.wait_for_reviews:
+            raise ValidationError(
+                {
+                    "publish_after": ValidationError(
+                        "This date only counts when publishing waits for answers: tick "
+                        "“Publish only when everyone has answered”, or clear the date.",
+                        code="date_without_rule",
+                    )
+                }
+            )
+
+    def waits_for_reviews(self, today=None):
+        """Whether publishing waits for answers on `today` (default: today): the rule is on
+        and its date, if any, has not come."""
+        if not self.wait_for_reviews:
+            return False
+        today = today or timezone.localdate()
+        return self.publish_after is None or today < self.publish_after
 
     def publish(self):
         self.is_published = True
@@ -833,6 +878,26 @@ class ChangeSet(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
 
+class ChangeSetEmail(models.Model):
+    """A private email address an import or a merge changed, as its undo puts it back.
+
+    The history holds no addresses (every editor reads it): the change set records
+    them here, and its undo deletes them once they are back.
+    """
+
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="emails")
+    # Not a foreign key: a merge deletes the people it merges, and its undo brings them back.
+    person_id = models.BigIntegerField()
+    before = models.EmailField(blank=True)
+    after = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["change_set", "id"]
+
+    def __str__(self):
+        return f"email address of person #{self.person_id} in {describe_parent(self, 'change_set')}"
+
+
 NOTE_MAX_LENGTH = 2000
 
 
@@ -937,4 +1002,4 @@ class PublishedPerson(models.Model):
 
 
 # Review by the people credited: its models live with the rest of it.
-from people.reviews.models import Proposal, Review, ReviewLink  # noqa: E402, F401
+from people.reviews.models import MergedReview, Proposal, Review, ReviewLink  # noqa: E402, F401

@@ -74,9 +74,19 @@ class CreditResource(resources.ModelResource):
         fields = (*COLUMNS, *OPTIONAL_COLUMNS)
         import_id_fields = ()
 
-    def __init__(self, project=None, mode=ADD, expected_digest=None, same_people=None, **kwargs):
+    def __init__(
+        self,
+        project=None,
+        mode=ADD,
+        expected_digest=None,
+        same_people=None,
+        with_emails=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.project = project
+        # Whether the export has people's private email addresses (the admin decides who may).
+        self.with_emails = with_emails
         self.mode = mode
         self.expected_digest = expected_digest
         self.same_people = same_people
@@ -90,7 +100,7 @@ class CreditResource(resources.ModelResource):
 
         Overridden: the rows are a project's credits in page order, not one row per object.
         """
-        return credits_table(self.project, self.credits_of(queryset))
+        return credits_table(self.project, self.credits_of(queryset), with_emails=self.with_emails)
 
     def credits_of(self, queryset):
         return queryset
@@ -144,4 +154,6 @@ class PersonCreditResource(CreditResource):
 
         Overridden: the rows are credits in every project, a `project` column first.
         """
-        return people_credits_table(Person.objects.all() if queryset is None else queryset)
+        return people_credits_table(
+            Person.objects.all() if queryset is None else queryset, with_emails=self.with_emails
+        )

@@ -29,6 +29,7 @@ from people.models import (
     lock_project,
     refuse_hidden_characters,
 )
+from people.reviews.waiting import Waiting, waiting_for
 from people.snapshots import Snapshot, draft_snapshot, one_snapshot, version_snapshot
 
 
@@ -44,6 +45,17 @@ class AlreadyPublished(PublishError):
             f"({timezone.localtime(version.published_at):%-d %B %Y, %H:%M}"
             f"{f' by {version.published_by}' if version.published_by else ''}): "
             "nothing was published. Review the changes since that version, then publish again."
+        )
+
+
+class WaitingForAnswers(PublishError):
+    """The project's rule says publishing waits for people who have not answered their review."""
+
+    def __init__(self, waiting):
+        self.waiting = waiting
+        super().__init__(
+            f"Nothing was published: the rule of this project is to {waiting.rule()}. "
+            f"{waiting}. Publish anyway to publish without their answers."
         )
 
 
@@ -129,6 +141,8 @@ class Preview:
     names: Names | None
     fingerprint: str
     latest_fingerprint: str | None
+    # Whom publishing waits for (people/reviews/waiting.py); None: nobody.
+    waiting: Waiting | None = None
 
     @property
     def number(self):
@@ -158,17 +172,23 @@ def preview(project):
     with one_snapshot():
         latest = latest_version(project)
         snapshot = draft_snapshot(project)
+        waiting = waiting_for(project)
         if latest is None:
-            return Preview(project, None, snapshot, None, None, snapshot.fingerprint(), None)
+            return Preview(
+                project, None, snapshot, None, None, snapshot.fingerprint(), None, waiting
+            )
         old = load_snapshot(latest)
+        fingerprint, latest_fingerprint = snapshot.fingerprint(), old.fingerprint()
         return Preview(
             project,
             latest,
             snapshot,
             compare(old, snapshot, merges(old, snapshot)),
             names_of(old, snapshot),
-            snapshot.fingerprint(),
-            old.fingerprint(),
+            fingerprint,
+            latest_fingerprint,
+            # Putting an unchanged version back online shows nobody anything new.
+            None if fingerprint == latest_fingerprint else waiting,
         )
 
 
@@ -223,13 +243,24 @@ def clean_note(note):
     return note
 
 
-def publish(project, *, user=None, note="", base=None, fingerprint=None, wait_seconds=None):
+def publish(
+    project,
+    *,
+    user=None,
+    note="",
+    base=None,
+    fingerprint=None,
+    wait_seconds=None,
+    anyway=False,
+):
     """Publish `project`'s draft as its next version and return the Publication.
 
     `base` and `fingerprint` are those of the Preview the editor confirmed: when
     another version was published since (AlreadyPublished) or the draft changed
     since (PublishError), nothing is published. A draft identical to the latest
     version makes no version: it only puts an unpublished page back online.
+    While the project's rule says publishing waits for people's answers, nothing
+    is published (WaitingForAnswers) unless `anyway`.
     """
     note = clean_note(note)
     try:
@@ -240,7 +271,7 @@ def publish(project, *, user=None, note="", base=None, fingerprint=None, wait_se
             latest = latest_version(locked)
             if base is not None and (latest.number if latest else 0) != base:
                 raise AlreadyPublished(latest)
-            return _publish(locked, latest, user, note, fingerprint)
+            return _publish(locked, latest, user, note, fingerprint, anyway)
     except OperationalError as error:
         # Under REPEATABLE READ, PostgreSQL refuses to lock the project row that
         # another publication changed after this transaction's snapshot.
@@ -255,7 +286,7 @@ def publish(project, *, user=None, note="", base=None, fingerprint=None, wait_se
         raise AlreadyPublished(latest) from error
 
 
-def _publish(project, latest, user, note, fingerprint):
+def _publish(project, latest, user, note, fingerprint, anyway):
     now = timezone.now()
     was_published = project.is_published
     project.publish()
@@ -280,6 +311,10 @@ def _publish(project, latest, user, note, fingerprint):
             _save_project(project, user, f"Published again (version {latest.number})")
             return Publication(latest, is_new=False)
         comparison = compare(old, snapshot, merges(old, snapshot))
+    if not anyway:
+        waiting = waiting_for(project)
+        if waiting is not None:
+            raise WaitingForAnswers(waiting)
     version = Version.objects.create(
         project=project,
         number=latest.number + 1 if latest else 1,

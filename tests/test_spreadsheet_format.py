@@ -31,17 +31,17 @@ BAD_FILES = {
     "missing column": (
         b"section,team,person\nResearch,,Ann Beta\n",
         'Row 1: missing column "role". The first row must name the columns: '
-        "section, team, person, role (and optionally sort_name).",
+        "section, team, person, role (and optionally sort_name, email).",
     ),
     "missing columns": (
         b"person\nAnn Beta\n",
         'Row 1: missing columns "section", "team", "role". The first row must name the '
-        "columns: section, team, person, role (and optionally sort_name).",
+        "columns: section, team, person, role (and optionally sort_name, email).",
     ),
     "unknown column": (
-        b"Section,TEAM,person,role,email\nResearch,,Ann Beta,Lead,ann@example.com\n",
-        'Row 1: unknown column "email". The columns are section, team, person, role '
-        "(and optionally sort_name).",
+        b"Section,TEAM,person,role,affiliation\nResearch,,Ann Beta,Lead,OpenAI\n",
+        'Row 1: unknown column "affiliation". The columns are section, team, person, role '
+        "(and optionally sort_name, email).",
     ),
     "column twice": (
         b"section,team,person,role,person\nResearch,,Ann Beta,Lead,Ann\n",

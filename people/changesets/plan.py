@@ -138,6 +138,10 @@ class UndoPlan:
     returns: dict = field(default_factory=lambda: defaultdict(list))  # model -> [values]
     restores: dict = field(default_factory=lambda: defaultdict(dict))  # model -> {pk: values}
     conflicts: list = field(default_factory=list)
+    # What the history does not hold: addresses (ChangeSetEmail), a merge's reviews
+    # (MergedReview).
+    emails: list = field(default_factory=list)
+    reviews: list = field(default_factory=list)
 
     def counts(self):
         """What the undo does, e.g. ["3 credits and 2 people removed", "1 section back"]."""
@@ -150,6 +154,12 @@ class UndoPlan:
             parts = [_count(len(rows[model]), model) for model in MODELS if rows.get(model)]
             if parts:
                 lines.append(f"{_and(parts)} {done}")
+        if self.emails:
+            addresses = "address" if len(self.emails) == 1 else "addresses"
+            lines.append(f"{len(self.emails):,} private email {addresses} put back")
+        if self.reviews:
+            reviews = "review" if len(self.reviews) == 1 else "reviews"
+            lines.append(f"{len(self.reviews):,} {reviews} given back to the people merged")
         return lines
 
     def summary(self):
@@ -190,6 +200,8 @@ def plan_undo(change_set, *, lock=False):
         _plan_model(plan, model, lock)
     _check_references(plan)
     _check_parents(plan)
+    plan.emails = list(change_set.emails.all())
+    plan.reviews = list(change_set.merged_reviews.all())
     plan.conflicts.sort(key=lambda conflict: (MODELS.index(conflict.model), conflict.pk))
     return plan
 

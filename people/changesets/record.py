@@ -13,7 +13,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.text import Truncator
 from simple_history.signals import pre_create_historical_record
 
-from people.models import ChangeSet, current_change_set
+from people.models import ChangeSet, ChangeSetEmail, current_change_set
 from people.spreadsheet.plan import SYNC
 
 
@@ -50,6 +50,23 @@ def _who_and_why(sender, history_instance, **kwargs):
         history_instance.history_user_id = change_set.user_id
     if not history_instance.history_change_reason:
         history_instance.history_change_reason = Truncator(change_set.description).chars(100)
+
+
+def record_emails(changes):
+    """Record (person id, address before, address after) of each address the change set changes.
+
+    The history holds no addresses: its undo finds them here (people/changesets/undo.py).
+    """
+    change_set = current_change_set.get()
+    if change_set is None:
+        return
+    ChangeSetEmail.objects.bulk_create(
+        [
+            ChangeSetEmail(change_set=change_set, person_id=pk, before=before, after=after)
+            for pk, before, after in changes
+            if before != after
+        ]
+    )
 
 
 def recording_import(plan, user=None, source=""):

@@ -23,7 +23,8 @@ from people.changesets.plan import (
     tracked,
 )
 from people.changesets.record import recording
-from people.models import Alias, ChangeSet, Project
+from people.models import Alias, ChangeSet, ChangeSetEmail, Person, Project
+from people.reviews.merging import unmerge_reviews
 
 
 def undo(change_set, user=None):
@@ -118,6 +119,26 @@ def _write(plan, stamp):
         _bring_back(model, plan.returns.get(model, ()), stamp)
     for model in MODELS:
         _put_back(model, plan.restores.get(model, {}), stamp)
+    _put_back_emails(plan.emails)
+    unmerge_reviews(plan.reviews)
+
+
+def _put_back_emails(changes):
+    """Give people back the addresses the change set changed, unless changed again since.
+
+    The records are deleted: an undo is final, and addresses are kept no longer than needed.
+    """
+    if not changes:
+        return
+    people = Person.objects.in_bulk([change.person_id for change in changes])
+    put_back = []
+    for change in changes:
+        person = people.get(change.person_id)
+        if person is not None and person.email == change.after:
+            person.email = change.before
+            put_back.append(person)
+    Person.objects.bulk_update(put_back, ["email"])
+    ChangeSetEmail.objects.filter(pk__in=[change.pk for change in changes]).delete()
 
 
 def _history_records(model, rows, history_type, stamp):

@@ -190,3 +190,37 @@ class Proposal(models.Model):
     @property
     def is_about_alias(self):
         return self.kind in self.ALIAS_KINDS
+
+
+class MergedReview(models.Model):
+    """A review a merge moved to the kept person, or folded into theirs, as its undo puts it back.
+
+    Reviews have no history: people/reviews/merging.py records here what the merge
+    did to each one, and the undo of the merge reads it (then deletes it).
+    """
+
+    change_set = models.ForeignKey(
+        "people.ChangeSet", on_delete=models.CASCADE, related_name="merged_reviews"
+    )
+    # Ids, not foreign keys: a folded review and the merged people are deleted.
+    review_id = models.BigIntegerField(help_text="The review moved, or folded and deleted.")
+    person_id = models.BigIntegerField(help_text="Whose review it was before the merge.")
+    folded_into_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The review it was folded into; empty: moved whole."
+    )
+    saved = models.TextField(
+        blank=True,
+        help_text="A folded review and the proposals dropped with it, as Django serializes them.",
+    )
+    proposal_ids = models.JSONField(
+        default=list, blank=True, help_text="The folded review's proposals, moved."
+    )
+    link_ids = models.JSONField(
+        default=list, blank=True, help_text="The folded review's links, moved."
+    )
+
+    class Meta:
+        ordering = ["change_set", "id"]
+
+    def __str__(self):
+        return f"review #{self.review_id} in {describe_parent(self, 'change_set')}"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from people.caching import invalidate_pages
-from people.changesets.record import recording_import
+from people.changesets.record import record_emails, recording_import
 from people.models import (
     Alias,
     Credit,
@@ -24,14 +24,15 @@ from people.models import (
     PersonRedirect,
     Section,
     Team,
+    can_see_emails,
     lock_project,
     numbered_slug,
     slug_base,
 )
 from people.sorting import sort_key
 from people.spreadsheet import bulk
-from people.spreadsheet.format import CreditsError
-from people.spreadsheet.plan import ADD, ExistingSection, ExistingTeam, build_plan
+from people.spreadsheet.format import CreditsError, Problem
+from people.spreadsheet.plan import ADD, ExistingPerson, ExistingSection, ExistingTeam, build_plan
 
 
 @contextmanager
@@ -71,7 +72,10 @@ def import_credits(
     `expected_digest` is the digest of the plan an editor previewed: if the database
     changed since, nothing is written. `same_people` are the decisions the editor made
     on that preview (see build_plan); the plan written includes them, and so does its digest.
+    Private email addresses are imported only for a `user` allowed to set them (None:
+    the command line).
     """
+    refuse_emails(rows, user)
     with collector_paused():
         plan = build_plan(project, rows, mode, same_people)
         if dry_run:
@@ -89,6 +93,23 @@ def import_credits(
             plan, rows, user=user, source=source, progress=progress, wait_seconds=wait_seconds
         )
     return plan
+
+
+def refuse_emails(rows, user):
+    """Raise CreditsError if `rows` set email addresses and `user` may not see them."""
+    if can_see_emails(user):
+        return
+    row = next((row for row in rows if row.email), None)
+    if row is not None:
+        raise CreditsError(
+            Problem(
+                "this file sets people's private email addresses, which takes the permission "
+                "“Can see and set people's private email addresses”; you do not have it. "
+                "Remove the email column, or ask someone who has it to import the file.",
+                row.row,
+                "email",
+            )
+        )
 
 
 def write_plan(plan, rows, *, user=None, source="", progress=None, wait_seconds=None):
@@ -170,12 +191,14 @@ def apply_plan(plan, *, user=None, source="", progress=None):
     bulk.create(Team, list(teams.values()), added)
     _move(Team, changes.positions, ExistingTeam, added)
     slugs = new_slugs(changes.new_people)
+    emails = {change.person: change.new for change in changes.emails}
     people = {
         new: Person(
             name=new.name,
             sort_name=sort_name,
             sort_key=sort_key(new.name, sort_name),
             slug=slug,
+            email=emails.get(new, ""),
         )
         for (new, sort_name), slug in zip(changes.new_people.items(), slugs, strict=True)
     }
@@ -186,6 +209,7 @@ def apply_plan(plan, *, user=None, source="", progress=None):
         added,
     )
     _change_sort_names(changes.sort_names, added)
+    _change_emails(changes.emails)
     _create_credits(changes.new_credits, sections, teams, people, added, progress)
     invalidate_pages()
 
@@ -224,6 +248,22 @@ def _change_sort_names(changes, stamp):
         batch_size=bulk.BATCH_SIZE,
         **stamp.for_simple_history(),
     )
+
+
+def _change_emails(changes):
+    """Set the addresses of existing people; their undo is recorded with the change set.
+
+    No history record: the history holds no addresses, which every editor could read.
+    """
+    changes = [change for change in changes if isinstance(change.person, ExistingPerson)]
+    if not changes:
+        return
+    emails = {change.person.pk: change.new for change in changes}
+    people = list(Person.objects.filter(pk__in=emails).only("pk", "email"))
+    record_emails([(person.pk, person.email, emails[person.pk]) for person in people])
+    for person in people:
+        person.email = emails[person.pk]
+    Person.objects.bulk_update(people, ["email"], batch_size=bulk.BATCH_SIZE)
 
 
 def _create_credits(credits, sections, teams, people, stamp, progress):

@@ -1,7 +1,9 @@
 """Writing a project's credits in the import format: CSV, and XLSX for Excel.
 
 The public credits.csv, `manage.py export_credits` and the admin's Export all write
-through here, so the three give the same bytes.
+through here, so the three give the same bytes. People's private email addresses
+are written only when asked (`with_emails`): the admin asks only for staff allowed
+to see them, and the public file never does.
 """
 
 import csv
@@ -12,18 +14,18 @@ import tablib
 from django.db.models import QuerySet
 
 from people.models import Credit, Project, Section, Team, credit_section
-from people.spreadsheet.format import COLUMNS, FORMULA_STARTS, OPTIONAL_COLUMNS
+from people.spreadsheet.format import COLUMNS, FORMULA_STARTS, OPTIONAL_COLUMNS, PRIVATE_COLUMNS
 
 
-def export_credits_csv(project, credits=None):
+def export_credits_csv(project, credits=None, *, with_emails=False):
     """Return a project's credits (or only `credits`) as CSV text in the import format."""
-    table = credits_table(project, credits)
+    table = credits_table(project, credits, with_emails=with_emails)
     return write_csv(table.headers, table)
 
 
-def export_credits_xlsx(project):
+def export_credits_xlsx(project, *, with_emails=False):
     """Return a project's credits as an XLSX workbook, the same cells as the CSV."""
-    return credits_table(project).export("xlsx")
+    return credits_table(project, with_emails=with_emails).export("xlsx")
 
 
 # Excel refuses these in a sheet's name, and names longer than 31 characters.
@@ -43,36 +45,38 @@ def export_file_name(slug, extension, date):
     return f"credits-{slug}-{date.isoformat()}.{extension}"
 
 
-def credits_table(project, credits=None):
+def credits_table(project, credits=None, *, with_emails=False):
     """Return a project's credits (or only `credits`) as a table in page order.
 
     Page order: sections by position; in each, lead lines by the people's sort keys,
     then teams by position with their members by sort key. The `sort_name` column
-    is there only when someone exported has a sort name of their own. Cells a
-    spreadsheet would run as formulas are escaped.
+    is there only when someone exported has a sort name of their own; the `email`
+    column only `with_emails`. Cells a spreadsheet would run as formulas are escaped.
     """
     leads = Credit.objects.filter(section__project=project)
     members = Credit.objects.filter(team__section__project=project)
     if credits is not None:
         ids = credits.values("pk") if isinstance(credits, QuerySet) else [c.pk for c in credits]
         leads, members = leads.filter(pk__in=ids), members.filter(pk__in=ids)
-    leads_by_section = _by_place(leads, "section_id")
-    members_by_team = _by_place(members, "team_id")
+    leads_by_section = _by_place(leads, "section_id", with_emails)
+    members_by_team = _by_place(members, "team_id", with_emails)
     teams_by_section = {}
     for team in Team.objects.filter(section__project=project).order_by("position", "id"):
         teams_by_section.setdefault(team.section_id, []).append(team)
 
     rows = []
     for section in Section.objects.filter(project=project).order_by("position", "id"):
-        for name, sort_name, title in leads_by_section.get(section.pk, []):
-            rows.append([section.title, "", name, title, sort_name])
+        for name, title, *details in leads_by_section.get(section.pk, []):
+            rows.append([section.title, "", name, title, *details])
         for team in teams_by_section.get(section.pk, []):
-            for name, sort_name, title in members_by_team.get(team.pk, []):
-                rows.append([section.title, team.name, name, title, sort_name])
-    headers = [*COLUMNS, *OPTIONAL_COLUMNS]
-    if not any(row[-1] for row in rows):
-        headers = headers[:-1]
-        rows = [row[:-1] for row in rows]
+            for name, title, *details in members_by_team.get(team.pk, []):
+                rows.append([section.title, team.name, name, title, *details])
+    headers = [*COLUMNS, *OPTIONAL_COLUMNS, *(PRIVATE_COLUMNS if with_emails else ())]
+    sort_name = headers.index("sort_name")
+    if not any(row[sort_name] for row in rows):
+        del headers[sort_name]
+        for row in rows:
+            del row[sort_name]
     return tablib.Dataset(
         *([escape_cell(value) for value in row] for row in rows),
         headers=headers,
@@ -80,7 +84,7 @@ def credits_table(project, credits=None):
     )
 
 
-def people_credits_table(people):
+def people_credits_table(people, *, with_emails=False):
     """Every credit of `people`, in every project: a `project` column (its slug) first.
 
     Projects by title, each in page order, as credits_table gives them.
@@ -88,31 +92,30 @@ def people_credits_table(people):
     credits = Credit.objects.filter(person__in=people)
     project_ids = credits.annotate(project_id=credit_section("project_id")).values("project_id")
     tables = [
-        (project.slug, credits_table(project, credits))
+        (project.slug, credits_table(project, credits, with_emails=with_emails))
         for project in Project.objects.filter(pk__in=project_ids).order_by("title", "pk")
     ]
     headers = ["project", *COLUMNS]
-    if any(OPTIONAL_COLUMNS[-1] in table.headers for _slug, table in tables):
-        headers.append(OPTIONAL_COLUMNS[-1])
+    for optional in (*OPTIONAL_COLUMNS, *(PRIVATE_COLUMNS if with_emails else ())):
+        if any(optional in table.headers for _slug, table in tables):
+            headers.append(optional)
     rows = []
     for slug, table in tables:
-        for row in table:
-            cells = [slug, *row]
-            rows.append(cells + [""] * (len(headers) - len(cells)))
+        for cells in table.dict:
+            rows.append([slug, *(cells.get(header, "") for header in headers[1:])])
     return tablib.Dataset(*rows, headers=headers, title="Credits")
 
 
-def _by_place(credits, place):
-    """Group (name, sort name, title) by section or team, people sorted as on the page.
+def _by_place(credits, place, with_emails):
+    """Group [name, title, sort name(, email)] by section or team, people sorted as on the page.
 
     Sorted in Python: the database's collation may ignore spaces and punctuation.
     """
     grouped = {}
-    rows = credits.values_list(
-        place, "person__sort_key", "person__name", "person_id", "id", "person__sort_name", "title"
-    )
-    for place_id, _key, name, _person, _id, sort_name, title in sorted(rows):
-        grouped.setdefault(place_id, []).append((name, sort_name, title))
+    fields = [place, "person__sort_key", "person__name", "person_id", "id", "title"]
+    fields += ["person__sort_name"] + (["person__email"] if with_emails else [])
+    for place_id, _key, name, _person, _id, title, *details in sorted(credits.values_list(*fields)):
+        grouped.setdefault(place_id, []).append([name, title, *details])
     return grouped
 
 

@@ -1,8 +1,9 @@
 """The credits spreadsheet format: reading and checking a file into typed rows.
 
 One row per credit, columns `section`, `team`, `person`, `role` and optionally
-`sort_name`. plan.py matches the rows against the database, apply.py writes them,
-export.py writes a project's credits in the same format.
+`sort_name` and `email` (the person's private address). plan.py matches the rows
+against the database, apply.py writes them, export.py writes a project's credits in
+the same format.
 """
 
 import codecs
@@ -13,7 +14,9 @@ import string
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
 
 from people.models import Credit, Person, Section, Team, validate_name, validate_title
@@ -21,21 +24,28 @@ from people.sorting import normalize_name
 
 COLUMNS = ("section", "team", "person", "role")
 OPTIONAL_COLUMNS = ("sort_name",)
+# Read like the optional columns; an export writes them only when someone allowed to
+# see them asks (export.py), and the public exports never.
+PRIVATE_COLUMNS = ("email",)
+READ_COLUMNS = COLUMNS + OPTIONAL_COLUMNS + PRIVATE_COLUMNS
 MAX_LENGTHS = {
     "section": Section._meta.get_field("title").max_length,
     "team": Team._meta.get_field("name").max_length,
     "person": Person._meta.get_field("name").max_length,
     "role": Credit._meta.get_field("title").max_length,
     "sort_name": Person._meta.get_field("sort_name").max_length,
+    "email": Person._meta.get_field("email").max_length,
 }
 # What the forms check of each column's names and titles (control and text-direction
-# characters refused, a name needs a letter), checked here too: one rule at every way in.
+# characters refused, a name needs a letter) and addresses, checked here too: one rule
+# at every way in.
 VALIDATORS = {
     "section": validate_title,
     "team": validate_title,
     "person": validate_name,
     "role": validate_title,
     "sort_name": validate_name,
+    "email": validate_email,
 }
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,6 +90,7 @@ class CreditRow:
     person: str
     role: str
     sort_name: str = ""
+    email: str = ""
 
     @property
     def is_lead(self):
@@ -254,14 +265,15 @@ def _read_header(number, header):
                         number,
                     )
                 )
-    expected = ", ".join(COLUMNS) + " (and optionally " + ", ".join(OPTIONAL_COLUMNS) + ")"
+    optional = OPTIONAL_COLUMNS + PRIVATE_COLUMNS
+    expected = ", ".join(COLUMNS) + " (and optionally " + ", ".join(optional) + ")"
     problems = []
     seen = set()
     for name in names:
         if name and name in seen:
             problems.append(Problem(f'the column "{name}" appears twice.', number))
         seen.add(name)
-    unknown = [name for name in names if name and name not in COLUMNS + OPTIONAL_COLUMNS]
+    unknown = [name for name in names if name and name not in READ_COLUMNS]
     if unknown:
         problems.append(
             Problem(f"unknown {_columns(unknown)}. The columns are {expected}.", number)
@@ -285,7 +297,7 @@ def _columns(names):
 
 
 def _read_row(number, cells, columns):
-    values = dict.fromkeys(COLUMNS + OPTIONAL_COLUMNS, "")
+    values = dict.fromkeys(READ_COLUMNS, "")
     problems = []
     for index, cell in enumerate(cells):
         name = columns.get(index)
@@ -325,11 +337,13 @@ def _read_row(number, cells, columns):
             problems.append(Problem(f"the {name} is empty.", number, name))
     if problems:
         return None, problems
+    # As Django stores a user's: the domain in lower case, which is case-insensitive.
+    values["email"] = BaseUserManager.normalize_email(values["email"])
     return CreditRow(number, **values), []
 
 
 def _refused_characters(value, number, column):
-    """The problem, if any, that the admin's forms would also find in this name or title."""
+    """The problem, if any, that the admin's forms would also find in this cell."""
     validate = VALIDATORS[column]
     try:
         validate(value)

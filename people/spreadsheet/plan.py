@@ -102,6 +102,19 @@ class SortNameChange:
 
 
 @dataclass(frozen=True, slots=True)
+class EmailChange:
+    """A person whose private email address the file sets (`old` empty) or changes."""
+
+    person: ExistingPerson | NewPerson
+    old: str = field(**_shown)
+    new: str
+
+    @property
+    def is_set(self):
+        return not self.old
+
+
+@dataclass(frozen=True, slots=True)
 class Duplicate:
     """A row that repeats the credit of an earlier row (`first`): imported once."""
 
@@ -188,6 +201,7 @@ class Changes:
     new_people: dict[NewPerson, str] = field(default_factory=dict)  # -> sort name, or ""
     new_credits: list[PlannedCredit] = field(default_factory=list)
     sort_names: list[SortNameChange] = field(default_factory=list)
+    emails: list[EmailChange] = field(default_factory=list)
     new_aliases: list[NewAlias] = field(default_factory=list)
     positions: dict[ExistingSection | ExistingTeam, int] = field(default_factory=dict)
     removed_credits: dict[PlannedCredit, int] = field(default_factory=dict)  # -> Credit pk
@@ -284,6 +298,11 @@ class ImportPlan:
         """Whether the preview asks the editor about some names (same person or new)."""
         return any(newcomer.same_as for newcomer in self.newcomers)
 
+    @property
+    def changed_emails(self):
+        """The email address changes that replace an address stored (not those that set one)."""
+        return [change for change in self.changes.emails if not change.is_set]
+
     @cached_property
     def new_credit_groups(self):
         return credit_groups(self.changes.new_credits)
@@ -308,6 +327,8 @@ class ImportPlan:
             "removed sections": len(changes.removed_sections),
             "removed teams": len(changes.removed_teams),
             "sort names changed": len(changes.sort_names),
+            "email addresses set": sum(change.is_set for change in changes.emails),
+            "email addresses changed": sum(not change.is_set for change in changes.emails),
             "duplicate rows": len(report.duplicates),
         }
 
@@ -327,6 +348,12 @@ class ImportPlan:
             _count(count["removed sections"], "section removed", "sections removed"),
             _count(count["removed teams"], "team removed", "teams removed"),
             _count(count["sort names changed"], "sort name changed", "sort names changed"),
+            _count(count["email addresses set"], "email address set", "email addresses set"),
+            _count(
+                count["email addresses changed"],
+                "email address changed",
+                "email addresses changed",
+            ),
             _count(len(self.changes.positions), "section or team moved", "sections or teams moved"),
             _count(count["duplicate rows"], "duplicate row", "duplicate rows") + " imported once",
         ]
@@ -365,6 +392,7 @@ class ImportPlan:
             sorted(team.pk for team in changes.removed_teams),
             sorted(section.pk for section in changes.removed_sections),
             sorted((change.person.pk, change.new) for change in changes.sort_names),
+            sorted((key(change.person), change.new) for change in changes.emails),
             sorted((alias.person.pk, alias.name) for alias in changes.new_aliases),
             sorted(
                 (type(thing).__name__, thing.pk, position)
@@ -404,7 +432,7 @@ def build_plan(project, rows, mode=ADD, same_people=None):
     name resembles. The name becomes that person's other spelling, and their credit.
     """
     places = _Places(project)
-    people = _People(same_people or {})
+    people = _People(same_people or {}, with_emails=any(row.email for row in rows))
     report = Report(rows_read=len(rows), credits_before=len(places.credits))
     credits = _match(rows, places, people, report)
     changes = Changes()
@@ -430,6 +458,7 @@ def _match(rows, places, people, report):
         if person is None:
             continue
         people.note_sort_name(person, row, problems)
+        people.note_email(person, row, problems)
         credit = PlannedCredit(place, person, row.role, row.row)
         first = credits.setdefault(credit, credit)
         if first is not credit:
@@ -450,6 +479,11 @@ def _people(changes, report, people):
         old = people.existing_sort_names.get(person)
         if old is not None and old != row.sort_name:
             changes.sort_names.append(SortNameChange(person, old, row.sort_name))
+    # An empty cell keeps the address stored.
+    for person, row in people.emails.items():
+        old = people.existing_emails.get(person, "")
+        if old != row.email:
+            changes.emails.append(EmailChange(person, old, row.email))
     if changes.new_people:
         report.known_names = [(person.pk, person.name) for person in people.existing.values()]
         report.known_aliases = [(person.pk, alias) for person, alias in people.aliases]
@@ -586,7 +620,7 @@ def _find(index, title):
 class _People:
     """Every person, found by name or other spelling (alias), as the same name."""
 
-    def __init__(self, same_people):
+    def __init__(self, same_people, with_emails=False):
         self.same_people = same_people  # row -> person pk: the editor's decisions
         self.new_aliases = {}  # same-name key -> NewAlias
         self.family_first = {}  # same-name key of the cell -> FamilyFirst
@@ -597,10 +631,16 @@ class _People:
         self.new = {}  # same-name key -> NewPerson
         self.shared = {}  # same-name key -> SharedName
         self.sort_names = {}  # person -> the first row that gives their sort name
-        for pk, name, sort_name in Person.objects.values_list("pk", "name", "sort_name"):
+        self.emails = {}  # person -> the first row that gives their email address
+        self.existing_emails = {}  # ExistingPerson -> email address, if the file has any
+        # Private addresses are read only for a file that has some.
+        fields = ["pk", "name", "sort_name"] + (["email"] if with_emails else [])
+        for pk, name, sort_name, *email in Person.objects.values_list(*fields):
             person = self.existing[pk] = ExistingPerson(pk, name)
             self.existing_sort_names[person] = normalize_name(sort_name)
             self.by_name[same_name_key(name)].append(person)
+            if with_emails:
+                self.existing_emails[person] = email[0]
         # Other spellings of the people loaded above (not of one added since).
         self.aliases = [
             (self.existing[person_pk], name)
@@ -681,6 +721,21 @@ class _People:
                     f"for {row.person} in row {first.row}.",
                     row.row,
                     "sort_name",
+                )
+            )
+
+    def note_email(self, person, row, problems):
+        """Remember the address a row gives; one that differs from an earlier one is a problem."""
+        if not row.email:
+            return
+        first = self.emails.setdefault(person, row)
+        if first.email != row.email:
+            problems.append(
+                Problem(
+                    f"{row.person} has two email addresses in the file: this row's differs "
+                    f"from row {first.row}'s. Keep one.",
+                    row.row,
+                    "email",
                 )
             )
 

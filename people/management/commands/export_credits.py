@@ -16,6 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="the project's slug")
         parser.add_argument("-o", "--output", help="the file to write (default: standard output)")
+        parser.add_argument(
+            "--with-emails",
+            action="store_true",
+            help="add an email column with people's private email addresses (keep the file "
+            "private)",
+        )
 
     def handle(self, *args, **options):
         project = Project.objects.filter(slug=options["project"]).first()
@@ -23,9 +29,9 @@ class Command(BaseCommand):
             raise CommandError(f'There is no project with the slug "{options["project"]}".')
         output = options["output"]
         if output and output.lower().endswith(".xlsx"):
-            data = export_credits_xlsx(project)
+            data = export_credits_xlsx(project, with_emails=options["with_emails"])
         else:
-            data = export_credits_csv(project).encode()
+            data = export_credits_csv(project, with_emails=options["with_emails"]).encode()
         if not output:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

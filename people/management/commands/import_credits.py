@@ -41,8 +41,8 @@ def printable(text):
 class Command(BaseCommand):
     help = (
         "Import credits from a CSV file (columns section, team, person, role and optionally "
-        "sort_name; see README.md) into a project. All or nothing: on any error nothing is "
-        "written and the message names the row and column."
+        "sort_name and email; see README.md) into a project. All or nothing: on any error "
+        "nothing is written and the message names the row and column."
     )
     # call_command(..., stdin=...) answers the question a sync asks on a terminal.
     stealth_options = ("stdin",)
