@@ -716,6 +716,10 @@ class ImportJob(models.Model):
     )
     upload_name = models.CharField(max_length=32)
     source = models.CharField(max_length=255, blank=True)
+    people_upload_name = models.CharField(
+        max_length=32, blank=True, help_text="The people file imported first, if any."
+    )
+    people_source = models.CharField(max_length=255, blank=True)
     mode = models.CharField(max_length=10)
     digest = models.CharField(max_length=128)
     rows = models.PositiveIntegerField()

@@ -74,12 +74,24 @@ class CreditResource(resources.ModelResource):
         fields = (*COLUMNS, *OPTIONAL_COLUMNS)
         import_id_fields = ()
 
-    def __init__(self, project=None, mode=ADD, expected_digest=None, same_people=None, **kwargs):
+    def __init__(
+        self,
+        project=None,
+        mode=ADD,
+        expected_digest=None,
+        same_people=None,
+        people=None,
+        people_source="",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.project = project
         self.mode = mode
         self.expected_digest = expected_digest
         self.same_people = same_people
+        # The rows of a people file imported first, with the credits (see import_credits).
+        self.people = people
+        self.people_source = people_source
 
     @classmethod
     def get_display_name(cls):
@@ -109,6 +121,8 @@ class CreditResource(resources.ModelResource):
                 self.project,
                 dataset,
                 self.mode,
+                people=self.people,
+                people_source=self.people_source,
                 dry_run=dry_run,
                 user=kwargs.get("user"),
                 source=kwargs.get("file_name") or "",

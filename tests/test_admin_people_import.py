@@ -4,10 +4,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from people.models import Alias, ChangeSet, ImportUpload, Person, PersonRedirect
+from people.import_tasks import run_import_job
+from people.merging import merge_people
+from people.models import (
+    Alias,
+    ChangeSet,
+    Credit,
+    ImportJob,
+    ImportUpload,
+    Person,
+    PersonRedirect,
+)
 from people.spreadsheet.people import PEOPLE_COLUMNS, export_people_csv
 from tests.admin_pages import page_text
-from tests.spreadsheets import database_rows
+from tests.spreadsheets import database_rows, empty_the_database
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +333,192 @@ def test_the_import_page_is_laid_out_as_the_credits_import(editor_client):
     assert '<label for="id_people_file">People file:</label>' in text
     assert "Largest size: 10.0 MB" in text
     assert '<a href="/admin/people/person/">People</a> &rsaquo; Import people (identity)' in text
+
+
+# The credits import with the people file beside it
+
+
+CREDITS_IMPORT_URL = "/admin/people/credit/import/"
+CREDITS_CONFIRM_URL = "/admin/people/credit/process_import/"
+# The credits of a page that credited "Madeleine Boyd" and "Madelaine Boyd", exported
+# before the two were merged; and the people file exported after the merge.
+ORIGINAL_CREDITS = b"".join(
+    [
+        b"section,team,person,role\n",
+        b"Research,Data,Madeleine Boyd,\n",
+        b"Research,Evaluation,Madelaine Boyd,\n",
+    ]
+)
+
+
+@pytest.fixture
+def merged_people_file(make_person):
+    madeleine = make_person("Madeleine Boyd")
+    madelaine = make_person("Madelaine Boyd")
+    merge_people(madeleine, [madelaine])
+    data = export_people_csv(Person.objects.all()).encode()
+    empty_the_database()
+    return data
+
+
+def upload_credits(client, project, credits, people=None):
+    data = {
+        "project": project.pk,
+        "mode": "add",
+        "format": "0",
+        "import_file": SimpleUploadedFile("credits.csv", credits, content_type="text/csv"),
+    }
+    if people is not None:
+        data["people_file"] = SimpleUploadedFile("people.csv", people, content_type="text/csv")
+    return client.post(CREDITS_IMPORT_URL, data)
+
+
+def confirm_credits(client, preview):
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    return client.post(CREDITS_CONFIRM_URL, data, follow=True)
+
+
+def test_one_preview_shows_the_people_file_and_the_credits(
+    editor_client, merged_people_file, make_project
+):
+    project = make_project("Vision", "vision")
+    before = database_rows()
+
+    preview = upload_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
+
+    text = page_text(preview)
+    assert (
+        "Importing <strong>credits.csv</strong> with the people of <strong>people.csv</strong> "
+        "into <strong>Vision</strong> (add mode) will make: 2 new credits, 0 unchanged; "
+        "1 new section, 2 new teams; from the people file: 1 person created, 0 updated, "
+        "0 unchanged, 1 other spelling and 1 old address added."
+    ) in text
+    assert "<h3>People to be created (1)</h3>" in text
+    assert "<li>Other spellings: Madelaine Boyd</li>" in text
+    assert 'id="new-people"' not in text
+    # Row 3's "Madelaine Boyd" is the other spelling the people file gives Madeleine Boyd.
+    assert '<span class="row">Row 3:</span> Madeleine Boyd</li>' in text
+    assert '<th scope="row">New people</th><td>0</td>' in text
+    assert sorted(bytes(upload.data) for upload in ImportUpload.objects.all()) == sorted(
+        [ORIGINAL_CREDITS, merged_people_file]
+    )
+    assert {**database_rows(), "people.ImportUpload": 0} == before
+
+
+def test_confirming_writes_both_files_as_one_change_set(
+    editor_client, merged_people_file, make_project
+):
+    project = make_project("Vision", "vision")
+    preview = upload_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
+
+    done = confirm_credits(editor_client, preview)
+
+    assert messages_of(done) == [
+        'Import finished for "Vision": 2 new credits, 0 unchanged; 1 new section, 2 new teams; '
+        "from the people file: 1 person created, 0 updated, 0 unchanged, 1 other spelling and "
+        "1 old address added."
+    ]
+    person = Person.objects.get()
+    assert identity(person) == (
+        "Madeleine Boyd",
+        "madeleine-boyd",
+        "",
+        "",
+        ["Madelaine Boyd"],
+        ["madelaine-boyd"],
+    )
+    assert Credit.objects.filter(person=person).count() == 2
+    change_set = ChangeSet.objects.get(kind="import")
+    assert change_set.description == (
+        "Imported credits.csv with the people of people.csv into Vision"
+    )
+    assert not ImportUpload.objects.exists()
+
+    editor_client.post(f"/admin/people/changeset/{change_set.pk}/undo/")
+
+    assert not Person.objects.exists()
+    assert not Credit.objects.exists()
+
+
+def test_a_bad_people_file_is_an_error_of_its_field_and_nothing_is_kept(
+    editor_client, make_project
+):
+    project = make_project("Vision", "vision")
+    before = database_rows()
+
+    response = upload_credits(
+        editor_client, project, ORIGINAL_CREDITS, people_file("Madeleine Boyd,,,,,,,")
+    )
+
+    assert response.context["form"].errors == {
+        "people_file": ["Row 2, column slug: the slug is empty."]
+    }
+    assert "confirm_form" not in response.context
+    assert database_rows() == before
+
+
+def test_credits_confirm_fails_when_the_people_changed_since_the_preview(
+    editor_client, merged_people_file, make_project, make_person
+):
+    project = make_project("Vision", "vision")
+    preview = upload_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
+    make_person("Madeleine Boyd", slug="someone-else")
+    before = {**database_rows(), "people.ImportUpload": 0}
+
+    response = confirm_credits(editor_client, preview)
+
+    assert "Nothing was imported." in page_text(response)
+    assert "changed since the preview" in page_text(response)
+    assert database_rows() == before
+
+
+def test_without_the_people_permissions_the_credits_form_has_no_people_file(
+    django_user_model, editor_client, merged_people_file, make_project
+):
+    project = make_project("Vision", "vision")
+    credits_only = staff_client(
+        django_user_model, "view_credit", "add_credit", "import_credit", "view_person"
+    )
+    preview = upload_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
+    forged = {
+        name: preview.context["confirm_form"].initial.get(name, "")
+        for name in preview.context["confirm_form"].fields
+    }
+
+    form = credits_only.get(CREDITS_IMPORT_URL)
+    refused = credits_only.post(CREDITS_CONFIRM_URL, forged)
+
+    assert "people_file" not in form.context["form"].fields
+    assert "People file" not in page_text(form)
+    assert refused.status_code == 403
+    assert not Person.objects.exists()
+
+
+def test_a_large_import_takes_its_people_file_to_the_background_task(
+    editor_client, merged_people_file, make_project, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    project = make_project("Vision", "vision")
+    preview = upload_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
+    form = preview.context["confirm_form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(
+            CREDITS_CONFIRM_URL, {name: form.initial.get(name, "") for name in form.fields}
+        )
+    job = ImportJob.objects.get()
+    assert not Person.objects.exists()
+
+    run_import_job.call(str(job.pk))
+
+    job.refresh_from_db()
+    assert job.error == ""
+    assert list(Person.objects.values_list("name", flat=True)) == ["Madeleine Boyd"]
+    assert Credit.objects.count() == 2
+    assert ChangeSet.objects.get(kind="import").description.startswith(
+        "Imported credits.csv with the people"
+    )
+    assert not ImportUpload.objects.exists()

@@ -340,3 +340,76 @@ def test_a_bad_credits_file_imports_neither_file(merged_boyd, tmp_path):
 
     assert not Person.objects.exists()
     assert not ChangeSet.objects.filter(description__contains="people.csv").exists()
+
+
+def test_a_new_name_like_a_person_of_the_people_file_is_flagged_without_a_decision(
+    make_project,
+):
+    project = make_project()
+    people = read_people(b"name,slug\nMadeleine Boyd,madeleine-boyd\n")
+    rows = read_credits(b"section,team,person,role\nResearch,,Madeline Boyd,\n")
+    preview = import_credits(project, rows, people=people, dry_run=True)
+
+    import_credits(project, rows, people=people, expected_digest=preview.digest())
+
+    [newcomer] = preview.newcomers
+    assert (newcomer.person.name, newcomer.look_alike, newcomer.same_as) == (
+        "Madeline Boyd",
+        "Madeleine Boyd",
+        None,
+    )
+    assert sorted(Person.objects.values_list("name", flat=True)) == [
+        "Madeleine Boyd",
+        "Madeline Boyd",
+    ]
+
+
+# Who a row is
+
+
+def test_two_people_of_one_name_stay_two(make_person):
+    make_person("Jo Smith", slug="jo-smith", orcid="0000-0002-1825-0097")
+    data = b"name,slug,orcid\nJo Smith,jo-smith,\nJo Smith,jo-smith-2,0000-0001-5109-3700\n"
+
+    plan = import_people(read_people(data))
+
+    assert (plan.created, plan.updated, plan.unchanged) == (1, 0, 1)
+    assert sorted(Person.objects.values_list("slug", "orcid")) == [
+        ("jo-smith", "0000-0002-1825-0097"),
+        ("jo-smith-2", "0000-0001-5109-3700"),
+    ]
+
+
+def test_a_row_is_the_person_with_its_slug_and_renames_them(make_person):
+    ada = make_person("Augusta Ada King", slug="ada")
+
+    plan = import_people(read_people(b"name,slug,other_spellings\nAda Lovelace,ada,\n"))
+
+    ada.refresh_from_db()
+    assert [change.column for change in plan.changed[0].fields] == ["name"]
+    assert (ada.name, ada.sort_key) == ("Ada Lovelace", "lovelace\tada")
+    assert Person.objects.count() == 1
+
+
+def test_a_row_is_the_person_whose_old_address_its_slug_is(make_person):
+    ada = make_person("Ada Lovelace", slug="ada-lovelace")
+    PersonRedirect.objects.create(old_slug="ada-king", person=ada)
+
+    plan = import_people(read_people(b"name,slug,homepage\nAda King,ada-king,https://ada.org\n"))
+
+    ada.refresh_from_db()
+    assert (plan.created, plan.updated) == (0, 1)
+    assert (ada.name, ada.homepage) == ("Ada King", "https://ada.org")
+
+
+def test_a_new_person_whose_slug_is_an_old_address_of_someone_else_gets_a_free_one(
+    make_person,
+):
+    grace = make_person("Grace Hopper", slug="grace")
+    PersonRedirect.objects.create(old_slug="ada", person=grace)
+
+    plan = import_people(read_people(b"name,slug\nGrace Hopper,grace\nAda Lovelace,ada\n"))
+
+    assert (plan.created, plan.unchanged) == (1, 1)
+    assert Person.objects.get(name="Ada Lovelace").slug == "ada-lovelace"
+    assert list(grace.redirects.values_list("old_slug", flat=True)) == ["ada"]
