@@ -212,8 +212,6 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         name = form.cleaned_data.get("people_file_name")
         if not name:
             return {}
-        if not can_import_people(request.user):
-            raise PermissionDenied
         return {
             "people": read_stored_people(name),
             "people_source": form.cleaned_data["people_source"],
@@ -269,6 +267,8 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         # database changed, the project was deleted or is locked by an import, the upload
         # expired) instead of a success message, and to delete the upload whatever happens.
         if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.POST.get("people_file_name") and not can_import_people(request.user):
             raise PermissionDenied
         confirm_form = self.create_confirm_form(request)
         name = request.POST.get("import_file_name", "")

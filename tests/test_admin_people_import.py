@@ -473,9 +473,12 @@ def test_credits_confirm_fails_when_the_people_changed_since_the_preview(
     assert database_rows() == before
 
 
+@pytest.mark.parametrize("background", [False, True])
 def test_without_the_people_permissions_the_credits_form_has_no_people_file(
-    django_user_model, editor_client, merged_people_file, make_project
+    django_user_model, editor_client, merged_people_file, make_project, settings, background
 ):
+    if background:
+        settings.IMPORT_BACKGROUND_ROWS = 2
     project = make_project("Vision", "vision")
     credits_only = staff_client(
         django_user_model, "view_credit", "add_credit", "import_credit", "view_person"
@@ -493,6 +496,7 @@ def test_without_the_people_permissions_the_credits_form_has_no_people_file(
     assert "People file" not in page_text(form)
     assert refused.status_code == 403
     assert not Person.objects.exists()
+    assert not ImportJob.objects.exists()
 
 
 def test_a_large_import_takes_its_people_file_to_the_background_task(
