@@ -427,12 +427,12 @@ def find_matches(names, aliases, distinct_pairs=frozenset()):
     `names` and `aliases` are (person id, text) pairs; `distinct_pairs` holds
     (smaller id, larger id) pairs that editors decided are different people.
     """
-    names, aliases = list(names), list(aliases)
-    blocks = Blocks(all_spellings(names, aliases))
+    spellings = all_spellings(names, aliases)
+    blocks = Blocks(spellings)
     finder = Finder(distinct_pairs)
     finder.compare_blocks(blocks)
     finder.compare_one_word_apart(blocks)
-    finder.compare_one_word_names(one_word_hints(names, aliases))
+    finder.compare_one_word_names(one_word_hints(spellings))
     return finder.matches
 
 
@@ -568,18 +568,29 @@ class Hints:
         ]
 
 
-def one_word_hints(names, aliases):
-    """Everyone's spellings filed for the one-word rule only (Hints.add_parts).
+def one_word_hints(spellings):
+    """The one-word names of `spellings`, and the longer names they may be part of, as Hints.
 
-    Filing a name costs its family and given names: a database without a one-word name
-    is spared that.
+    Filed for the one-word rule only (Hints.add_parts). A longer name is filed only when
+    one of its words is a one-word name's that still lacks SINGLE_WORD_MATCHES names:
+    working out the family and given names of every name would cost the finder half as
+    much again.
     """
-    spellings = [(person_id, text, False) for person_id, text in names]
-    spellings += [(person_id, text, True) for person_id, text in aliases]
+    words = defaultdict(set)  # (owner, text, is_alias) -> its words, in any of its spellings
+    for spelling in spellings:
+        words[spelling.owner, spelling.text, spelling.is_alias].update(spelling.words)
     hints = Hints()
-    if any(len(name_words(text)) == 1 for _, text, _ in spellings):
-        for spelling in spellings:
-            hints.add_parts(hint_of(*spelling))
+    singles = {name for name in words if len(name_words(name[1])) == 1}
+    part_of_word = {}  # a word of a one-word name -> that name, as Hints.by_part files it
+    for name in singles:
+        hint = hint_of(*name)
+        hints.add_parts(hint)
+        part_of_word.update(dict.fromkeys(words_of(hint.family), hint.family))
+    for name, found in words.items():
+        parts = {part_of_word[word] for word in found if word in part_of_word}
+        wanted = [part for part in parts if len(hints.by_part[part]) < SINGLE_WORD_MATCHES]
+        if wanted and name not in singles:
+            hints.add_parts(hint_of(*name))
     return hints
 
 
