@@ -526,3 +526,24 @@ def test_a_large_import_takes_its_people_file_to_the_background_task(
         "Imported credits.csv with the people"
     )
     assert not ImportUpload.objects.exists()
+
+
+def test_a_people_file_that_cannot_be_planned_is_named_in_the_credits_preview(
+    editor_client, make_project, make_person
+):
+    project = make_project("Vision", "vision")
+    make_person("Jo Smith", slug="jo-smith")
+    make_person("Jo Smith", slug="jo-smith-2")
+    before = database_rows()
+
+    response = upload_credits(
+        editor_client, project, ORIGINAL_CREDITS, people_file("Jo Smith,joanna-smith,,,,,,")
+    )
+
+    assert response.context["credits_errors"] == [
+        'people.csv: Row 2, column slug: "Jo Smith" is the name or other spelling of 2 people '
+        "(jo-smith, jo-smith-2), and the slug joanna-smith is none of theirs: give the slug of "
+        "the one it is."
+    ]
+    assert "Nothing was imported." in page_text(response)
+    assert database_rows() == before

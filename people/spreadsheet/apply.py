@@ -78,7 +78,7 @@ def import_credits(
     on that preview (see build_plan); the plan written includes them, and so does its digest.
     """
     with collector_paused():
-        people_plan = plan_people(people, people_source) if people is not None else None
+        people_plan = _plan_people_file(people, people_source) if people is not None else None
         plan = plan_import(project, rows, mode, same_people, people_plan)
         if dry_run:
             return plan
@@ -95,6 +95,15 @@ def import_credits(
             plan, rows, user=user, source=source, progress=progress, wait_seconds=wait_seconds
         )
     return plan
+
+
+def _plan_people_file(rows, source):
+    """plan_people, its problems naming the file: the credits file's own come later."""
+    try:
+        return plan_people(rows, source)
+    except CreditsError as error:
+        name = source or "The people file"
+        raise CreditsError([f"{name}: {problem}" for problem in error.problems]) from error
 
 
 def plan_import(project, rows, mode=ADD, same_people=None, people=None):
