@@ -547,3 +547,27 @@ def test_a_people_file_that_cannot_be_planned_is_named_in_the_credits_preview(
     ]
     assert "Nothing was imported." in page_text(response)
     assert database_rows() == before
+
+
+@pytest.mark.parametrize("people", [5, 100])
+def test_preview_and_confirm_take_a_fixed_number_of_queries(
+    editor_client, make_person, django_assert_max_num_queries, people
+):
+    for number in range(people):
+        make_person(f"Known Person {number:03}", slug=f"known-{number:03}")
+    rows = [
+        f"Known Person {n:03},known-{n:03},,,,https://example.org/{n},Known {n:03},"
+        for n in range(people)
+    ]
+    rows += [f"New Person {n:03},new-{n:03},,,,,,old-{n:03}" for n in range(people)]
+    data = people_file(*rows)
+
+    # 11 and 34 queries, for 10 people as for 200 (the confirmation follows the redirect).
+    with django_assert_max_num_queries(11):
+        preview = upload(editor_client, data)
+    with django_assert_max_num_queries(34):
+        confirm(editor_client, preview)
+
+    assert Person.objects.count() == 2 * people
+    assert Alias.objects.count() == people
+    assert PersonRedirect.objects.count() == people
