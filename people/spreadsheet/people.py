@@ -11,6 +11,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
@@ -311,7 +312,9 @@ class _Everyone:
     """Every person, by address (slug or old address) and by name or other spelling."""
 
     def __init__(self):
-        people = Person.objects.order_by("pk").only("pk", "slug", *IDENTITY_FIELDS)
+        people = Person.objects.order_by("pk").values_list(
+            "pk", "slug", *IDENTITY_FIELDS, named=True
+        )
         self.people = {person.pk: person for person in people}
         self.by_slug = {person.slug: person.pk for person in self.people.values()}
         self.redirects = dict(PersonRedirect.objects.values_list("old_slug", "person_id"))
@@ -329,6 +332,10 @@ class _Everyone:
         """The pks of the people who go by `name`: by their name, else by an other spelling."""
         key = same_name_key(name)
         return self.by_name.get(key) or list(dict.fromkeys(self.by_alias.get(key, ())))
+
+
+# What a new person has before the import: nothing.
+NOBODY = SimpleNamespace(slug="", **dict.fromkeys(IDENTITY_FIELDS, ""))
 
 
 def plan_people(rows, source=""):
@@ -389,7 +396,7 @@ def _match_by_name(row, everyone, claimed, problems):
 
 
 def _plan_row(row, pk, everyone, problems):
-    person = everyone.people[pk] if pk is not None else Person()
+    person = everyone.people[pk] if pk is not None else NOBODY
     fields = tuple(
         FieldChange(column, getattr(person, column), getattr(row, column))
         for column in IDENTITY_FIELDS
@@ -408,7 +415,9 @@ def _plan_row(row, pk, everyone, problems):
     everyone.taken.update(addresses)
     # A name is never empty: the row's is the person's after the import.
     name = row.name
-    problems.extend(_family_name_problems(name, row.family_name or person.family_name, row))
+    family_name = row.family_name or person.family_name
+    if family_name:
+        problems.extend(_family_name_problems(name, family_name, row))
     known = everyone.spellings[pk] if pk is not None else set()
     spellings = []
     for spelling in row.other_spellings:
