@@ -786,7 +786,8 @@ class ChangeSet(models.Model):
         null=True,
         blank=True,
         related_name="change_sets",
-        help_text="The project whose credits an import or sync changed; empty for a merge.",
+        help_text="The project whose credits an import or sync changed; empty for a merge or "
+        "an import of people alone.",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
