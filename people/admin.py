@@ -38,6 +38,7 @@ from people.admin_forms import (
 from people.admin_import import CreditsImportExportMixin
 from people.admin_members import credits_panel, credits_urls
 from people.admin_names import names_to_check_urls
+from people.admin_people_import import can_import_people, people_import_urls
 from people.admin_reviews import PersonReviewsMixin, ReviewAdmin, ask_for_review
 from people.admin_text_import import text_import_urls
 from people.admin_versions import (
@@ -463,7 +464,19 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
         css = {"all": ["people/admin.css"]}
 
     def get_urls(self):
-        return duplicate_urls(self) + names_to_check_urls(self) + super().get_urls()
+        return (
+            duplicate_urls(self)
+            + names_to_check_urls(self)
+            + people_import_urls(self)
+            + super().get_urls()
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import_people": can_import_people(request.user),
+        }
+        return super().changelist_view(request, extra_context)
 
     def has_merge_permission(self, request):
         # A merge deletes the merged records, so it needs both permissions.

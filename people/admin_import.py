@@ -23,6 +23,14 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
+from people.admin_people_import import (
+    can_import_people,
+    people_file_field,
+    read_people_upload,
+    read_stored_people,
+    remove_upload,
+    store_upload,
+)
 from people.import_tasks import import_progress_view, queue_import
 from people.models import Project, ProjectBusy, can_see_emails
 from people.resources import CreditsCSV, CreditsXLSX
@@ -75,7 +83,8 @@ class ModeSelect(forms.RadioSelect):
 class CreditsImportForm(ImportForm):
     project = forms.ModelChoiceField(projects(), help_text="The project whose credits change.")
     mode = forms.ChoiceField(choices=[(ADD, "Add"), (SYNC, "Sync")], initial=ADD, widget=ModeSelect)
-    field_order = ["project", "mode", "import_file", "format", "resource"]
+    people_file = people_file_field(required=False)
+    field_order = ["project", "mode", "import_file", "people_file", "format", "resource"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,6 +94,19 @@ class CreditsImportForm(ImportForm):
             "sort_name, and email for people's private addresses, if you may set them) and one "
             f"row per credit. Largest size: {size_limit()}."
         )
+        self.fields["people_file"].help_text = (
+            "Optional: the people file exported with the credits (People → “Export people "
+            "(identity)”), imported first, in the same change set, so that the credits find "
+            "the people, other spellings and addresses it carries. Largest size: "
+            f"{size_limit()}."
+        )
+        self.people_rows = None
+
+    def clean_people_file(self):
+        upload = self.cleaned_data.get("people_file")
+        if upload:
+            self.people_data, self.people_rows = read_people_upload(upload)
+        return upload
 
     def clean_import_file(self):
         # Only the size: the file is read once, by CreditsCSV.create_dataset.
@@ -101,6 +123,9 @@ class CreditsConfirmImportForm(ConfirmImportForm):
     project = forms.ModelChoiceField(Project.objects.all(), widget=forms.HiddenInput)
     mode = forms.ChoiceField(choices=MODES, widget=forms.HiddenInput)
     digest = forms.CharField(widget=forms.HiddenInput)
+    # The people file sent with the credits, if any: where it waits, and its name.
+    people_file_name = forms.RegexField(UPLOAD_NAME, required=False, widget=forms.HiddenInput)
+    people_source = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
 
     def clean_import_file_name(self):
         name = super().clean_import_file_name()
@@ -173,6 +198,12 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         )
         self.change_list_template = self.import_export_change_list_template
 
+    def create_import_form(self, request):
+        form = super().create_import_form(request)
+        if not can_import_people(request.user):
+            del form.fields["people_file"]
+        return form
+
     def get_import_resource_kwargs(self, request, form=None, **kwargs):
         data = getattr(form, "cleaned_data", None) or {}
         if "project" not in data:
@@ -182,6 +213,24 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             "mode": data["mode"],
             "expected_digest": data.get("digest"),
             "same_people": same_people(request.POST),
+            **self.people_file(request, form),
+        }
+
+    def people_file(self, request, form):
+        """The rows and name of the people file sent with the credits, for the resource.
+
+        From the upload form, or, on confirmation, from the upload table, where the
+        preview left it (UploadExpired if it is gone, CreditsError if it cannot be read).
+        """
+        rows = getattr(form, "people_rows", None)
+        if rows is not None:
+            return {"people": rows, "people_source": form.cleaned_data["people_file"].name}
+        name = form.cleaned_data.get("people_file_name")
+        if not name:
+            return {}
+        return {
+            "people": read_stored_people(name),
+            "people_source": form.cleaned_data["people_source"],
         }
 
     def get_confirm_form_initial(self, request, import_form):
@@ -189,6 +238,9 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         if import_form is not None:
             initial["project"] = import_form.cleaned_data["project"].pk
             initial["mode"] = import_form.cleaned_data["mode"]
+            if import_form.people_rows is not None:
+                initial["people_file_name"] = store_upload(import_form.people_data)
+                initial["people_source"] = import_form.cleaned_data["people_file"].name
         return initial
 
     def add_data_read_fail_error_to_form(self, form, e):
@@ -233,11 +285,15 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         # expired) instead of a success message, and to delete the upload whatever happens.
         if not self.has_import_permission(request):
             raise PermissionDenied
+        if request.POST.get("people_file_name") and not can_import_people(request.user):
+            raise PermissionDenied
         confirm_form = self.create_confirm_form(request)
         name = request.POST.get("import_file_name", "")
         storage = self.tmp_storage(name if UPLOAD_NAME.match(name) else None)
+        people_name = request.POST.get("people_file_name", "")
         if not confirm_form.is_valid():
             storage.remove()
+            remove_upload(people_name)
             if "project" in confirm_form.errors:
                 return self.import_failed(
                     request, ["The project of this import no longer exists; nothing was imported."]
@@ -257,6 +313,7 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         finally:
             if not queued:
                 storage.remove()
+                remove_upload(people_name)
         if result.has_errors():
             return self.import_failed(request, [str(error.error) for error in result.base_errors])
         return self.process_result(result, request)
@@ -276,6 +333,8 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             mode=data["mode"],
             digest=data["digest"],
             rows=rows,
+            people_upload_name=data["people_file_name"],
+            people_source=data["people_source"],
         )
         opts = self.model._meta
         return redirect(f"admin:{opts.app_label}_{opts.model_name}_import_progress", job.pk)

@@ -10,6 +10,9 @@ differences are found between the distinct words of all names, not the names.
 The same blocks and rules serve two questions: which people in the database are
 probably one person (find_groups, for the duplicate finder), and whom names not
 yet in the database resemble (look_alikes, for an import's "did you mean").
+Both also pair a one-word name with the longer names whose given or family name
+it is ("Cher" / "Cher Smith"), at low confidence; the looser likenesses of
+spelling are asked of new names only.
 """
 
 import re
@@ -24,7 +27,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from people.models import Alias, DistinctPair, Person
-from people.sorting import BRACKETED, default_sort_name, fold, lower
+from people.sorting import BRACKETED, default_sort_name, fold, lower, name_words
 
 
 def nickname_tables():
@@ -116,13 +119,16 @@ class NewName:
 
 @dataclass
 class Match:
-    """Why two people are probably one: the rule and the two spellings it compared."""
+    """Why two people are probably one: the rule and the two spellings it compared.
+
+    A spelling is a Spelling, or for the one-word rule a Hint: both have `text` and `is_alias`.
+    """
 
     first_id: int
     second_id: int
     rule: Rule
-    first_spelling: Spelling
-    second_spelling: Spelling
+    first_spelling: "Spelling | Hint"
+    second_spelling: "Spelling | Hint"
 
     @property
     def score(self):
@@ -407,6 +413,13 @@ class Finder:
                         for spelling, other_spelling in product(block_spellings, block[other]):
                             self.add(spelling, other_spelling, rule)
 
+    def compare_one_word_names(self, hints):
+        """Pair each one-word name with the longer names whose given or family name it is."""
+        for word, singles in hints.single_words.items():
+            longer = hints.by_part.get(word, [])[:SINGLE_WORD_MATCHES]
+            for single, other in product(singles, longer):
+                self.add(single, other, SINGLE_WORD)
+
 
 def find_matches(names, aliases, distinct_pairs=frozenset()):
     """Return {(id, id): Match} for people whose names are probably one person's.
@@ -414,10 +427,12 @@ def find_matches(names, aliases, distinct_pairs=frozenset()):
     `names` and `aliases` are (person id, text) pairs; `distinct_pairs` holds
     (smaller id, larger id) pairs that editors decided are different people.
     """
-    blocks = Blocks(all_spellings(names, aliases))
+    spellings = all_spellings(names, aliases)
+    blocks = Blocks(spellings)
     finder = Finder(distinct_pairs)
     finder.compare_blocks(blocks)
     finder.compare_one_word_apart(blocks)
+    finder.compare_one_word_names(one_word_hints(spellings))
     return finder.matches
 
 
@@ -516,6 +531,10 @@ class Hints:
         self.by_initials[initials].append(hint)
         self.folded_by_initials[initials].append(hint.folded)
         self.by_family[hint.given[:1], hint.family].append(hint)
+        self.add_parts(hint)
+
+    def add_parts(self, hint):
+        """File `hint` for the one-word rule: by its parts, or by its word if it has one."""
         if hint.given:
             for part in {hint.family, hint.given.split()[0]}:
                 self.by_part[part].append(hint)
@@ -547,6 +566,32 @@ class Hints:
         return [other for part in parts for other in self.single_words.get(part, [])][
             :SINGLE_WORD_MATCHES
         ]
+
+
+def one_word_hints(spellings):
+    """The one-word names of `spellings`, and the longer names they may be part of, as Hints.
+
+    Filed for the one-word rule only (Hints.add_parts). A longer name is filed only when
+    one of its words is a one-word name's that still lacks SINGLE_WORD_MATCHES names:
+    working out the family and given names of every name would cost the finder half as
+    much again.
+    """
+    words = defaultdict(set)  # (owner, text, is_alias) -> its words, in any of its spellings
+    for spelling in spellings:
+        words[spelling.owner, spelling.text, spelling.is_alias].update(spelling.words)
+    hints = Hints()
+    singles = {name for name in words if len(name_words(name[1])) == 1}
+    part_of_word = {}  # a word of a one-word name -> that name, as Hints.by_part files it
+    for name in singles:
+        hint = hint_of(*name)
+        hints.add_parts(hint)
+        part_of_word.update(dict.fromkeys(words_of(hint.family), hint.family))
+    for name, found in words.items():
+        parts = {part_of_word[word] for word in found if word in part_of_word}
+        wanted = [part for part in parts if len(hints.by_part[part]) < SINGLE_WORD_MATCHES]
+        if wanted and name not in singles:
+            hints.add_parts(hint_of(*name))
+    return hints
 
 
 class LookAlikeFinder:

@@ -21,6 +21,7 @@ from django_tasks import task
 from people.models import ImportJob
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import CreditsError, read_credits
+from people.spreadsheet.people import read_people
 from people.spreadsheet.storage import DatabaseUploadStorage, UploadExpired
 
 REFRESH_SECONDS = 2
@@ -33,13 +34,26 @@ UNEXPECTED = (
 PROGRESS_EVERY_SECONDS = 1.0
 
 
-def queue_import(*, project, user, upload_name, source, mode, digest, rows):
+def queue_import(
+    *,
+    project,
+    user,
+    upload_name,
+    source,
+    mode,
+    digest,
+    rows,
+    people_upload_name="",
+    people_source="",
+):
     """Record a confirmed import as an ImportJob and queue it once the request commits."""
     job = ImportJob.objects.create(
         project=project,
         user=user,
         upload_name=upload_name,
         source=source,
+        people_upload_name=people_upload_name,
+        people_source=people_source,
         mode=mode,
         digest=digest,
         rows=rows,
@@ -58,12 +72,15 @@ def run_import_job(job_id):
     job.started_at = timezone.now()
     job.save(update_fields=["started_at"])
     storage = DatabaseUploadStorage(name=job.upload_name, read_mode="rb")
+    people_storage = DatabaseUploadStorage(name=job.people_upload_name or None, read_mode="rb")
     try:
         rows = read_credits(storage.read())
         plan = import_credits(
             job.project,
             rows,
             job.mode,
+            people=read_people(people_storage.read()) if job.people_upload_name else None,
+            people_source=job.people_source,
             user=job.user,
             source=job.source,
             expected_digest=job.digest,
@@ -77,6 +94,7 @@ def run_import_job(job_id):
         raise
     finally:
         storage.remove()
+        people_storage.remove()
         job.finished_at = timezone.now()
         job.save(update_fields=["summary", "error", "finished_at"])
 

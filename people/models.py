@@ -782,6 +782,10 @@ class ImportJob(models.Model):
     )
     upload_name = models.CharField(max_length=32)
     source = models.CharField(max_length=255, blank=True)
+    people_upload_name = models.CharField(
+        max_length=32, blank=True, help_text="The people file imported first, if any."
+    )
+    people_source = models.CharField(max_length=255, blank=True)
     mode = models.CharField(max_length=10)
     digest = models.CharField(max_length=128)
     rows = models.PositiveIntegerField()
@@ -848,7 +852,8 @@ class ChangeSet(models.Model):
         null=True,
         blank=True,
         related_name="change_sets",
-        help_text="The project whose credits an import or sync changed; empty for a merge.",
+        help_text="The project whose credits an import or sync changed; empty for a merge or "
+        "an import of people alone.",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -81,6 +81,8 @@ class CreditResource(resources.ModelResource):
         expected_digest=None,
         same_people=None,
         with_emails=False,
+        people=None,
+        people_source="",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -90,6 +92,9 @@ class CreditResource(resources.ModelResource):
         self.mode = mode
         self.expected_digest = expected_digest
         self.same_people = same_people
+        # The rows of a people file imported first, with the credits (see import_credits).
+        self.people = people
+        self.people_source = people_source
 
     @classmethod
     def get_display_name(cls):
@@ -119,6 +124,8 @@ class CreditResource(resources.ModelResource):
                 self.project,
                 dataset,
                 self.mode,
+                people=self.people,
+                people_source=self.people_source,
                 dry_run=dry_run,
                 user=kwargs.get("user"),
                 source=kwargs.get("file_name") or "",

@@ -162,6 +162,98 @@ def test_weak_likeness_does_not_chain_different_people_into_one_group(make_perso
     }
 
 
+ONE_WORD_RULE = "A one-word name is the given or family name of the other"
+
+
+@pytest.mark.parametrize(
+    ("single", "longer"),
+    [
+        ("Cher", "Cher Smith"),
+        ("Björk", "Björk Guðmundsdóttir"),
+        ("Turing", "Alan Turing"),
+        ("O'Brien", "Conan O'Brien"),
+    ],
+)
+def test_finder_pairs_a_one_word_name_with_a_longer_name_it_is_part_of(make_person, single, longer):
+    make_person(single)
+    make_person(longer)
+    make_person("Greg Brockman")
+
+    groups = found()
+
+    assert groups == {frozenset([single, longer]): ("low", [ONE_WORD_RULE])}
+
+
+def test_finder_and_import_preview_agree_on_one_word_names(make_person):
+    known = ["Cher Smith", "Björk Guðmundsdóttir", "Anna Björkman", "Bjorn Borg", "Alan Turing"]
+    for name in known:
+        make_person(name)
+    names = list(Person.objects.values_list("id", "name"))
+    new_names = ["Cher", "Björk", "Smith Cher", "Turingg", "Alan"]
+    preview = {
+        new: sorted(
+            alike.spelling for alike in look_alikes([new], names)[new] if alike.rule.score == 40
+        )
+        for new in new_names
+    }
+    finder = {}
+    for new in new_names:
+        person = make_person(new)
+        finder[new] = sorted(
+            name
+            for names_found, (_confidence, rules) in found().items()
+            if person.name in names_found and rules == [ONE_WORD_RULE]
+            for name in names_found - {person.name}
+        )
+        person.delete()
+
+    assert (
+        finder
+        == preview
+        == {
+            "Cher": ["Cher Smith"],
+            "Björk": ["Björk Guðmundsdóttir"],
+            "Smith Cher": [],
+            "Turingg": [],
+            "Alan": ["Alan Turing"],
+        }
+    )
+
+
+def test_finder_pairs_a_one_word_alias_with_the_longer_name(make_person):
+    with_aliases(make_person("Madonna Ciccone"), "Madonna")
+    make_person("Madonna Wayne Gacy")
+
+    groups = found()
+
+    assert groups == {
+        frozenset(["Madonna Ciccone", "Madonna Wayne Gacy"]): ("low", [ONE_WORD_RULE])
+    }
+
+
+def test_a_one_word_pair_marked_different_is_not_shown_again(editor_client, make_person):
+    cher = make_person("Cher")
+    smith = make_person("Cher Smith")
+
+    editor_client.post(DISTINCT_URL, {"first": cher.pk, "second": smith.pk})
+    response = editor_client.get(DUPLICATES_URL)
+
+    assert found() == {}
+    assert "No possible duplicates" in page_text(response)
+
+
+def test_duplicates_page_shows_a_one_word_match_at_low_confidence(editor_client, make_person):
+    make_person("Cher")
+    make_person("Cher Smith")
+
+    response = editor_client.get(DUPLICATES_URL)
+
+    text = page_text(response)
+    assert "Low confidence (40): Cher / Cher Smith" in text
+    assert f"<strong>{ONE_WORD_RULE}</strong> (low, 40):" in text
+    assert "“Cher” and “Cher Smith”" in text
+
+
 def test_duplicates_page_lists_groups_with_evidence_counts_and_projects(
     editor_client, make_project, make_section, make_team, make_credit, make_person
 ):

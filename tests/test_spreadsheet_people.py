@@ -1,9 +1,23 @@
+from io import StringIO
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from people.models import Alias, Credit, Person, PersonRedirect
+from people.changesets.undo import undo
+from people.merging import merge_people
+from people.models import (
+    Alias,
+    ChangeSet,
+    Credit,
+    DistinctPair,
+    Person,
+    PersonRedirect,
+    Project,
+    Section,
+    Team,
+)
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import CreditsError, read_credits
 from people.spreadsheet.people import (
@@ -220,8 +234,8 @@ def test_a_file_with_public_spellings_sets_the_flag_of_existing_ones(make_person
         ("Countess of Lovelace", False),
     ]
     assert str(counts) == (
-        "0 people created, 0 updated, 1 unchanged, 1 other spellings and 0 old addresses "
-        "added; 1 other spellings made public, 1 made private"
+        "0 people created, 1 updated, 0 unchanged, 1 other spelling and 0 old addresses "
+        "added; 2 other spellings shown publicly, 1 made private"
     )
     assert Alias.history.filter(name="Ada King").first().is_public is False
 
@@ -235,3 +249,223 @@ def test_a_spelling_both_private_and_public_is_refused(make_person):
     [problem] = error.value.problems
     assert (problem.row, problem.column) == (2, "public_spellings")
     assert "“ada king” is both a private and a public spelling" in problem.message
+
+
+# Credits and people moved together (import_credits --people)
+
+
+def start_afresh():
+    """Empty the database of credits and people, as another database would be."""
+    Credit.objects.all().delete()
+    Team.objects.all().delete()
+    Section.objects.all().delete()
+    Project.objects.all().delete()
+    DistinctPair.objects.all().delete()
+    delete_everyone()
+
+
+@pytest.fixture
+def merged_boyd(tmp_path, make_project, make_section, make_team, make_person, make_credit):
+    """A page crediting "Madeleine Boyd" and "Madelaine Boyd", exported, then the two merged.
+
+    Returns the paths of the credits file from before the merge, and of the credits and
+    people files exported after it.
+    """
+    section = make_section(make_project("Vision", "vision"), "Research")
+    madeleine = make_person("Madeleine Boyd", orcid="0000-0002-1825-0097")
+    madelaine = make_person("Madelaine Boyd")
+    make_credit(madeleine, team=make_team(section, "Data"))
+    make_credit(madelaine, team=make_team(section, "Evaluation"))
+    paths = {name: tmp_path / f"{name}.csv" for name in ("original", "credits", "people")}
+    call_command("export_credits", "--project", "vision", "-o", str(paths["original"]))
+
+    merge_people(madeleine, [madelaine])
+    call_command("export_credits", "--project", "vision", "-o", str(paths["credits"]))
+    call_command("export_people", "-o", str(paths["people"]))
+    start_afresh()
+    call_command("create_project", "vision", "--title", "Vision", stdout=StringIO())
+    return paths
+
+
+def import_with_people(credits, people, *args):
+    out = StringIO()
+    call_command(
+        "import_credits",
+        str(credits),
+        "--project",
+        "vision",
+        "--people",
+        str(people),
+        *args,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("credits", ["original", "credits"])
+def test_credits_imported_with_the_people_file_land_on_one_merged_person(merged_boyd, credits):
+    changes_before = ChangeSet.objects.count()
+
+    output = import_with_people(merged_boyd[credits], merged_boyd["people"])
+
+    person = Person.objects.get()
+    assert (person.name, person.slug, person.orcid) == (
+        "Madeleine Boyd",
+        "madeleine-boyd",
+        "0000-0002-1825-0097",
+    )
+    assert list(person.aliases.values_list("name", flat=True)) == ["Madelaine Boyd"]
+    assert list(person.redirects.values_list("old_slug", flat=True)) == ["madelaine-boyd"]
+    assert Credit.objects.filter(person=person).count() == 2
+    assert ChangeSet.objects.count() == changes_before + 1
+    assert "People file: 1 person created, 0 updated, 0 unchanged" in output
+    assert "0 new people" not in output and "new person" not in output
+
+
+def test_without_the_people_file_the_merged_spelling_comes_back_as_a_new_person(merged_boyd):
+    call_command(
+        "import_credits", str(merged_boyd["original"]), "--project", "vision", stdout=StringIO()
+    )
+
+    assert sorted(Person.objects.values_list("name", flat=True)) == [
+        "Madelaine Boyd",
+        "Madeleine Boyd",
+    ]
+
+
+def test_credits_and_people_moved_together_export_the_same_bytes(merged_boyd, tmp_path):
+    import_with_people(merged_boyd["original"], merged_boyd["people"])
+
+    call_command("export_credits", "--project", "vision", "-o", str(tmp_path / "again.csv"))
+    call_command("export_people", "-o", str(tmp_path / "people-again.csv"))
+
+    assert (tmp_path / "again.csv").read_bytes() == merged_boyd["credits"].read_bytes()
+    assert (tmp_path / "people-again.csv").read_bytes() == merged_boyd["people"].read_bytes()
+
+
+def test_credits_and_people_imported_together_are_undone_together(merged_boyd):
+    import_with_people(merged_boyd["original"], merged_boyd["people"])
+    change_set = ChangeSet.objects.latest("pk")
+
+    undo(change_set)
+
+    assert (
+        change_set.description == "Imported original.csv with the people of people.csv into Vision"
+    )
+    assert not Credit.objects.exists()
+    assert not Person.objects.exists()
+    assert not Alias.objects.exists()
+    assert not PersonRedirect.objects.exists()
+
+
+def test_a_dry_run_with_the_people_file_shows_both_and_writes_nothing(merged_boyd):
+    output = import_with_people(merged_boyd["original"], merged_boyd["people"], "--dry-run")
+
+    assert "People created (1):\n  row 2: Madeleine Boyd (/madeleine-boyd/)" in output
+    assert "Dry run: importing " in output
+    assert (
+        "would make 2 new credits, 0 unchanged; 1 new section, 2 new teams; from the people"
+        in output
+    )
+    assert (
+        "from the people file: 1 person created, 0 updated, 0 unchanged, 1 other spelling and "
+        "1 old address added. Nothing was written."
+    ) in output
+    assert not Person.objects.exists()
+    assert not Credit.objects.exists()
+
+
+def test_a_bad_people_file_imports_neither_file(merged_boyd, tmp_path):
+    bad = tmp_path / "bad-people.csv"
+    bad.write_bytes(b"name,slug,orcid\nMadeleine Boyd,madeleine-boyd,0000-0000-0000-0000x\n")
+
+    with pytest.raises(CommandError) as error:
+        import_with_people(merged_boyd["original"], bad)
+
+    assert "bad-people.csv: nothing was imported.\nRow 2, column orcid" in str(error.value)
+    assert not Person.objects.exists()
+    assert not Credit.objects.exists()
+
+
+def test_a_bad_credits_file_imports_neither_file(merged_boyd, tmp_path):
+    bad = tmp_path / "bad-credits.csv"
+    bad.write_bytes(b"section,team,person,role\nResearch,Data,,\n")
+
+    with pytest.raises(CommandError, match="Row 2, column person"):
+        import_with_people(bad, merged_boyd["people"])
+
+    assert not Person.objects.exists()
+    assert not ChangeSet.objects.filter(description__contains="people.csv").exists()
+
+
+def test_a_new_name_like_a_person_of_the_people_file_is_flagged_without_a_decision(
+    make_project,
+):
+    project = make_project()
+    people = read_people(b"name,slug\nMadeleine Boyd,madeleine-boyd\n")
+    rows = read_credits(b"section,team,person,role\nResearch,,Madeline Boyd,\n")
+    preview = import_credits(project, rows, people=people, dry_run=True)
+
+    import_credits(project, rows, people=people, expected_digest=preview.digest())
+
+    [newcomer] = preview.newcomers
+    assert (newcomer.person.name, newcomer.look_alike, newcomer.same_as) == (
+        "Madeline Boyd",
+        "Madeleine Boyd",
+        None,
+    )
+    assert sorted(Person.objects.values_list("name", flat=True)) == [
+        "Madeleine Boyd",
+        "Madeline Boyd",
+    ]
+
+
+# Who a row is
+
+
+def test_two_people_of_one_name_stay_two(make_person):
+    make_person("Jo Smith", slug="jo-smith", orcid="0000-0002-1825-0097")
+    data = b"name,slug,orcid\nJo Smith,jo-smith,\nJo Smith,jo-smith-2,0000-0001-5109-3700\n"
+
+    plan = import_people(read_people(data))
+
+    assert (plan.created, plan.updated, plan.unchanged) == (1, 0, 1)
+    assert sorted(Person.objects.values_list("slug", "orcid")) == [
+        ("jo-smith", "0000-0002-1825-0097"),
+        ("jo-smith-2", "0000-0001-5109-3700"),
+    ]
+
+
+def test_a_row_is_the_person_with_its_slug_and_renames_them(make_person):
+    ada = make_person("Augusta Ada King", slug="ada")
+
+    plan = import_people(read_people(b"name,slug,other_spellings\nAda Lovelace,ada,\n"))
+
+    ada.refresh_from_db()
+    assert [change.column for change in plan.changed[0].fields] == ["name"]
+    assert (ada.name, ada.sort_key) == ("Ada Lovelace", "lovelace\tada")
+    assert Person.objects.count() == 1
+
+
+def test_a_row_is_the_person_whose_old_address_its_slug_is(make_person):
+    ada = make_person("Ada Lovelace", slug="ada-lovelace")
+    PersonRedirect.objects.create(old_slug="ada-king", person=ada)
+
+    plan = import_people(read_people(b"name,slug,homepage\nAda King,ada-king,https://ada.org\n"))
+
+    ada.refresh_from_db()
+    assert (plan.created, plan.updated) == (0, 1)
+    assert (ada.name, ada.homepage) == ("Ada King", "https://ada.org")
+
+
+def test_a_new_person_whose_slug_is_an_old_address_of_someone_else_gets_a_free_one(
+    make_person,
+):
+    grace = make_person("Grace Hopper", slug="grace")
+    PersonRedirect.objects.create(old_slug="ada", person=grace)
+
+    plan = import_people(read_people(b"name,slug\nGrace Hopper,grace\nAda Lovelace,ada\n"))
+
+    assert (plan.created, plan.unchanged) == (1, 1)
+    assert Person.objects.get(name="Ada Lovelace").slug == "ada-lovelace"
+    assert list(grace.redirects.values_list("old_slug", flat=True)) == ["ada"]

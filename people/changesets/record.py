@@ -75,12 +75,23 @@ def recording_import(plan, user=None, source=""):
         return nullcontext()
     sync = plan.mode == SYNC
     verb = "Synced" if sync else "Imported"
+    people = f" with the people of {plan.people.source or 'a file'}" if plan.people else ""
     return recording(
         ChangeSet.Kind.SYNC if sync else ChangeSet.Kind.IMPORT,
-        description=f"{verb} {source or 'a file'} into {plan.project}",
+        description=f"{verb} {source or 'a file'}{people} into {plan.project}",
         summary=plan.summary(),
         user=user,
         project=plan.project,
+    )
+
+
+def recording_people_import(plan, user=None):
+    """The change set of a people file's import (people/spreadsheet/people.py)."""
+    return recording(
+        ChangeSet.Kind.IMPORT,
+        description=f"Imported the people of {plan.source or 'a file'}",
+        summary=plan.summary(),
+        user=user,
     )
 
 

@@ -32,6 +32,7 @@ from people.models import (
 from people.sorting import sort_key
 from people.spreadsheet import bulk
 from people.spreadsheet.format import CreditsError, Problem
+from people.spreadsheet.people import plan_people, write_people
 from people.spreadsheet.plan import ADD, ExistingPerson, ExistingSection, ExistingTeam, build_plan
 
 
@@ -58,6 +59,8 @@ def import_credits(
     rows,
     mode=ADD,
     *,
+    people=None,
+    people_source="",
     dry_run=False,
     user=None,
     source="",
@@ -69,6 +72,8 @@ def import_credits(
     """Plan importing `rows` into `project` and, unless `dry_run`, write it (see write_plan).
 
     Returns the plan. Raises CreditsError, and writes nothing, if anything is wrong.
+    `people` are the rows of a people file (`people_source`) to import first, in the same
+    transaction and change set, so that the credits find the people it creates or names.
     `expected_digest` is the digest of the plan an editor previewed: if the database
     changed since, nothing is written. `same_people` are the decisions the editor made
     on that preview (see build_plan); the plan written includes them, and so does its digest.
@@ -77,13 +82,14 @@ def import_credits(
     """
     refuse_emails(rows, user)
     with collector_paused():
-        plan = build_plan(project, rows, mode, same_people)
+        people_plan = _plan_people_file(people, people_source) if people is not None else None
+        plan = plan_import(project, rows, mode, same_people, people_plan)
         if dry_run:
             return plan
         # The preview was made before the decisions: its digest is that of the plan
         # without them.
         if expected_digest is not None:
-            previewed = build_plan(project, rows, mode) if same_people else plan
+            previewed = plan_import(project, rows, mode, None, people_plan) if same_people else plan
             if previewed.digest() != expected_digest:
                 raise CreditsError(
                     "The credits in the database changed since the preview, so nothing was "
@@ -112,12 +118,38 @@ def refuse_emails(rows, user):
         )
 
 
+def _plan_people_file(rows, source):
+    """plan_people, its problems naming the file: the credits file's own come later."""
+    try:
+        return plan_people(rows, source)
+    except CreditsError as error:
+        name = source or "The people file"
+        raise CreditsError([f"{name}: {problem}" for problem in error.problems]) from error
+
+
+def plan_import(project, rows, mode=ADD, same_people=None, people=None):
+    """build_plan; with a people file's PeoplePlan `people`, as if it were imported first.
+
+    The people file is written to plan the credits, then rolled back: the plan sees
+    the people it creates and the spellings it adds, as the import will.
+    """
+    if people is None:
+        return build_plan(project, rows, mode, same_people)
+    with transaction.atomic():
+        people_slugs = write_people(people)
+        plan = build_plan(project, rows, mode, same_people)
+        transaction.set_rollback(True)
+    plan.people, plan.people_slugs = people, people_slugs
+    return plan
+
+
 def write_plan(plan, rows, *, user=None, source="", progress=None, wait_seconds=None):
     """Write `plan`, made from `rows`, in one transaction, if it still holds under the lock.
 
+    A plan with a people file writes it first, in the same transaction and change set.
     Raises CreditsError, having written nothing, if the project is gone or its credits
-    changed since the plan was made; ProjectBusy if `wait_seconds` pass before the
-    project's lock is free (see lock_projects).
+    or people changed since the plan was made; ProjectBusy if `wait_seconds` pass
+    before the project's lock is free (see lock_projects).
     """
     try:
         with transaction.atomic():
@@ -128,21 +160,36 @@ def write_plan(plan, rows, *, user=None, source="", progress=None, wait_seconds=
                 raise CreditsError(
                     f'The project "{plan.project}" no longer exists; nothing was imported.'
                 )
-            again = build_plan(locked, rows, plan.mode, plan.same_people)
-            if again.digest() != plan.digest():
-                raise CreditsError(
-                    "The credits in the database changed while this import was being "
-                    "prepared, so nothing was imported. Run it again to see what it would "
-                    "change now."
-                )
             with recording_import(plan, user, source):
-                apply_plan(plan, user=user, source=source, progress=progress)
+                people_slugs = _write_people_again(plan, user)
+                again = build_plan(locked, rows, plan.mode, plan.same_people)
+                again.people, again.people_slugs = plan.people, people_slugs
+                if again.digest() != plan.digest():
+                    raise CreditsError(
+                        "The credits in the database changed while this import was being "
+                        "prepared, so nothing was imported. Run it again to see what it would "
+                        "change now."
+                    )
+                apply_plan(again, user=user, source=source, progress=progress)
             _record(plan, locked, user, source)
     except DatabaseError as error:
         raise CreditsError(
             f"The database refused the import, so nothing was imported ({error}). "
             "Another change may have been saved at the same moment; try again."
         ) from error
+
+
+def _write_people_again(plan, user):
+    """Write the plan's people file, if it has one, as planned; {pk: slug} of the new people."""
+    if plan.people is None:
+        return {}
+    people = plan_people(plan.people.rows, plan.people.source)
+    if people.digest() != plan.people.digest():
+        raise CreditsError(
+            "The people in the database changed while this import was being prepared, so "
+            "nothing was imported. Run it again to see what it would change now."
+        )
+    return write_people(people, user=user, source=plan.people.source)
 
 
 def _record(plan, project, user, source):

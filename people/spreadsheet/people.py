@@ -2,7 +2,9 @@
 
 One row per person: name, address (slug), sort and family names, ORCID, homepage,
 other spellings and old addresses. Never the private email address. Importing it
-before a credits file makes that file's other spellings land on the right people.
+before a credits file, or with it (apply.import_credits' `people`), makes that file's
+other spellings land on the right people. An import is planned (plan_people), shown,
+then written (write_people) as one change set.
 
 Other spellings are in two columns: `other_spellings` the private ones (as every
 spelling was before spellings could be public), `public_spellings` those shown as
@@ -10,13 +12,29 @@ spelling was before spellings could be public), `public_spellings` those shown a
 adds its spellings as private and changes no existing spelling's flag.
 """
 
-from dataclasses import dataclass
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
-from people.models import Alias, Person, PersonRedirect, numbered_slug, slug_base
+from people.caching import invalidate_pages, invalidate_published_pages_of
+from people.changesets.record import recording_people_import
+from people.models import (
+    Alias,
+    ChangeSet,
+    Person,
+    PersonRedirect,
+    numbered_slug,
+    slug_base,
+)
 from people.sorting import same_name_key
+from people.spreadsheet import bulk
 from people.spreadsheet.export import escape_cell, write_csv
 from people.spreadsheet.format import (
     CreditsError,
@@ -78,31 +96,6 @@ class PersonRow:
             *((spelling, private) for spelling in self.other_spellings),
             *((spelling, True) for spelling in self.public_spellings or ()),
         ]
-
-
-@dataclass(frozen=True, slots=True)
-class PeopleImported:
-    """What import_people wrote, in counts."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    other_spellings: int = 0
-    old_addresses: int = 0
-    made_public: int = 0
-    made_private: int = 0
-
-    def __str__(self):
-        text = (
-            f"{self.created} people created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.other_spellings} other spellings and {self.old_addresses} old addresses added"
-        )
-        if self.made_public or self.made_private:
-            text += (
-                f"; {self.made_public} other spellings made public, "
-                f"{self.made_private} made private"
-            )
-        return text
 
 
 def people_rows(queryset):
@@ -219,92 +212,428 @@ def _check(field, value, number, column):
     return []
 
 
-@transaction.atomic
-def import_people(rows):
-    """Create or update the people of `rows` in one transaction; return PeopleImported.
+# Planning: who the rows are, and what importing them changes
 
-    A row is the person with its slug, else the person whose name or other spelling
-    is the row's name. Cells left empty change nothing, and nothing is ever deleted.
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """A column whose value a row changes on an existing person."""
+
+    column: str
+    old: str
+    new: str
+
+    @property
+    def label(self):
+        return COLUMN_LABELS[self.column]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPerson:
+    """A row of the people file and what importing it does: a new person, or changes to one.
+
+    `pk` is the existing person's (None for a new person), `slug` their address after
+    the import, `name` their name after it.
     """
-    by_slug = {person.slug: person for person in Person.objects.all()}
-    by_name = {}
-    for person in by_slug.values():
-        by_name.setdefault(same_name_key(person.name), person)
-    for alias in Alias.objects.select_related("person"):
-        by_name.setdefault(same_name_key(alias.name), alias.person)
-    redirects = dict(PersonRedirect.objects.values_list("old_slug", "person_id"))
-    taken = set(by_slug) | set(redirects)
-    aliases = {
-        (alias.person_id, same_name_key(alias.name)): alias
-        for alias in Alias.objects.only("person", "name", "is_public")
-    }
-    counts = dict.fromkeys(
-        ("created", "updated", "unchanged", "other_spellings", "old_addresses"), 0
-    )
-    counts.update(made_public=0, made_private=0)
 
+    row: int
+    pk: int | None
+    slug: str
+    name: str
+    fields: tuple[FieldChange, ...] = ()
+    new_spellings: tuple[str, ...] = ()
+    new_addresses: tuple[str, ...] = ()
+    # Other spellings shown publicly after the import, new ones included, and those
+    # the person had public that become private.
+    made_public: tuple[str, ...] = ()
+    made_private: tuple[str, ...] = ()
+
+    @property
+    def is_new(self):
+        return self.pk is None
+
+    @property
+    def has_changes(self):
+        return self.is_new or bool(
+            self.fields
+            or self.new_spellings
+            or self.new_addresses
+            or self.made_public
+            or self.made_private
+        )
+
+    def value(self, column):
+        """What the person's `column` will be, for the fields a new person is given."""
+        return next((change.new for change in self.fields if change.column == column), "")
+
+
+@dataclass(frozen=True)
+class PeoplePlan:
+    """What importing a people file will change: each row's person, new or existing."""
+
+    rows: tuple[PersonRow, ...]
+    people: tuple[PlannedPerson, ...]
+    source: str = ""
+    # The change set that recorded the import, once written.
+    change_set: ChangeSet | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def new(self):
+        return [person for person in self.people if person.is_new]
+
+    @cached_property
+    def changed(self):
+        return [person for person in self.people if not person.is_new and person.has_changes]
+
+    @property
+    def created(self):
+        return len(self.new)
+
+    @property
+    def updated(self):
+        return len(self.changed)
+
+    @property
+    def unchanged(self):
+        return len(self.people) - self.created - self.updated
+
+    @property
+    def other_spellings(self):
+        return sum(len(person.new_spellings) for person in self.people)
+
+    @property
+    def old_addresses(self):
+        return sum(len(person.new_addresses) for person in self.people)
+
+    @property
+    def made_public(self):
+        return sum(len(person.made_public) for person in self.people)
+
+    @property
+    def made_private(self):
+        return sum(len(person.made_private) for person in self.people)
+
+    @property
+    def has_changes(self):
+        return bool(self.new or self.changed)
+
+    def summary(self):
+        """One line of counts, e.g. "2 people created, 1 updated, 0 unchanged, 1 other…"."""
+        text = (
+            f"{_count(self.created, 'person', 'people')} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {_count(self.other_spellings, 'other spelling')} and "
+            f"{_count(self.old_addresses, 'old address', 'old addresses')} added"
+        )
+        if self.made_public or self.made_private:
+            text += (
+                f"; {_count(self.made_public, 'other spelling')} shown publicly, "
+                f"{self.made_private} made private"
+            )
+        return text
+
+    __str__ = summary
+
+    def digest(self):
+        """A fingerprint of the changes, to tell whether the database moved since a preview."""
+        return hashlib.sha256(repr(self.people).encode()).hexdigest()
+
+
+def _count(number, singular, plural=None):
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+IDENTITY_FIELDS = ("name", "sort_name", "family_name", "orcid", "homepage")
+COLUMN_LABELS = {
+    "name": "name",
+    "sort_name": "sort name",
+    "family_name": "family name",
+    "orcid": "ORCID iD",
+    "homepage": "homepage",
+}
+
+
+def describe_person_changes(planned):
+    """What importing a row changes of an existing person, in short phrases."""
+    phrases = [
+        f"{change.label} “{change.old}” → “{change.new}”"
+        if change.old
+        else f"{change.label} “{change.new}” added"
+        for change in planned.fields
+    ]
+    if planned.new_spellings:
+        phrases.append("other spellings added: " + ", ".join(planned.new_spellings))
+    if planned.new_addresses:
+        phrases.append("old addresses added: " + ", ".join(planned.new_addresses))
+    if planned.made_public:
+        phrases.append("shown publicly: " + ", ".join(planned.made_public))
+    if planned.made_private:
+        phrases.append("made private: " + ", ".join(planned.made_private))
+    return phrases
+
+
+class _Everyone:
+    """Every person, by address (slug or old address) and by name or other spelling."""
+
+    def __init__(self):
+        people = Person.objects.order_by("pk").values_list(
+            "pk", "slug", *IDENTITY_FIELDS, named=True
+        )
+        self.people = {person.pk: person for person in people}
+        self.by_slug = {person.slug: person.pk for person in self.people.values()}
+        self.redirects = dict(PersonRedirect.objects.values_list("old_slug", "person_id"))
+        self.by_name = defaultdict(list)
+        for person in self.people.values():
+            self.by_name[same_name_key(person.name)].append(person.pk)
+        self.by_alias = defaultdict(list)
+        # pk -> {same-name key of an other spelling: whether it is public}
+        self.spellings = defaultdict(dict)
+        aliases = Alias.objects.order_by("pk").values_list("person_id", "name", "is_public")
+        for pk, name, is_public in aliases:
+            self.by_alias[same_name_key(name)].append(pk)
+            self.spellings[pk][same_name_key(name)] = is_public
+        self.taken = set(self.by_slug) | set(self.redirects)
+
+    def named(self, name):
+        """The pks of the people who go by `name`: by their name, else by an other spelling."""
+        key = same_name_key(name)
+        return self.by_name.get(key) or list(dict.fromkeys(self.by_alias.get(key, ())))
+
+
+# What a new person has before the import: nothing.
+NOBODY = SimpleNamespace(slug="", **dict.fromkeys(IDENTITY_FIELDS, ""))
+
+
+def plan_people(rows, source=""):
+    """Work out what importing `rows` changes, from a fixed number of queries.
+
+    A row is the person with its slug, else the one whose old address it is, else the
+    one whose name or other spelling is the row's name, else a new person; each person
+    is one row's at most, so that two people of one name in the file stay two. Cells
+    left empty change nothing, and nothing is ever deleted. Raises CreditsError, naming
+    the row and column of every problem.
+    """
+    everyone = _Everyone()
+    matched = _match_by_address(rows, everyone)
+    problems = []
+    planned = []
     for row in rows:
-        person = by_slug.get(row.slug) or by_name.get(same_name_key(row.name))
-        fields = {
-            name: getattr(row, name)
-            for name in ("name", "sort_name", "family_name", "orcid", "homepage")
-            if getattr(row, name)
-        }
-        if person is None:
-            slug = row.slug if row.slug not in taken else numbered_slug(slug_base(row.name), taken)
-            person = Person(slug=slug, **fields)
-            _validate(person, row)
-            person.save()
-            taken.add(slug)
-            by_slug[slug] = person
-            counts["created"] += 1
-        else:
-            changed = {k: v for k, v in fields.items() if getattr(person, k) != v}
-            if changed:
-                for name, value in changed.items():
-                    setattr(person, name, value)
-                _validate(person, row)
-                person.save()
-                counts["updated"] += 1
-            else:
-                counts["unchanged"] += 1
-        by_name.setdefault(same_name_key(person.name), person)
-
-        _write_spellings(person, row, aliases, by_name, counts)
-        old = [row.slug] if row.slug != person.slug else []
-        for slug in [*old, *row.old_addresses]:
-            if slug in taken:
-                continue
-            PersonRedirect.objects.create(old_slug=slug, person=person)
-            taken.add(slug)
-            counts["old_addresses"] += 1
-    return PeopleImported(**counts)
+        pk = matched.get(row.row)
+        if pk is None:
+            pk = _match_by_name(row, everyone, set(matched.values()), problems)
+            if pk is not None:
+                matched[row.row] = pk
+        planned.append(_plan_row(row, pk, everyone, problems))
+    if problems:
+        raise CreditsError(problems)
+    return PeoplePlan(tuple(rows), tuple(planned), source)
 
 
-def _write_spellings(person, row, aliases, by_name, counts):
-    """Add the row's other spellings `person` lacks, and set the flag of those it has."""
-    own_name = same_name_key(person.name)
+def _match_by_address(rows, everyone):
+    """{row: pk} of the rows whose slug is a person's address, then an old address."""
+    matched = {}
+    for row in rows:
+        if row.slug in everyone.by_slug:
+            matched[row.row] = everyone.by_slug[row.slug]
+    claimed = set(matched.values())
+    for row in rows:
+        pk = everyone.redirects.get(row.slug)
+        if row.row not in matched and pk is not None and pk not in claimed:
+            matched[row.row] = pk
+            claimed.add(pk)
+    return matched
+
+
+def _match_by_name(row, everyone, claimed, problems):
+    candidates = [pk for pk in everyone.named(row.name) if pk not in claimed]
+    if len(candidates) > 1:
+        slugs = ", ".join(sorted(everyone.people[pk].slug for pk in candidates))
+        problems.append(
+            Problem(
+                f'"{row.name}" is the name or other spelling of {len(candidates)} people '
+                f"({slugs}), and the slug {row.slug} is none of theirs: give the slug of the "
+                "one it is.",
+                row.row,
+                "slug",
+            )
+        )
+        return None
+    return candidates[0] if candidates else None
+
+
+def _plan_row(row, pk, everyone, problems):
+    person = everyone.people[pk] if pk is not None else NOBODY
+    fields = tuple(
+        FieldChange(column, getattr(person, column), getattr(row, column))
+        for column in IDENTITY_FIELDS
+        if getattr(row, column) and getattr(row, column) != getattr(person, column)
+    )
+    if pk is None:
+        slug = row.slug
+        if slug in everyone.taken:
+            slug = numbered_slug(slug_base(row.name), everyone.taken)
+        everyone.taken.add(slug)
+    else:
+        slug = person.slug
+    # The row's own address, when the person has another, becomes an old address too.
+    old = [row.slug] if row.slug != slug else []
+    addresses = [address for address in [*old, *row.old_addresses] if address not in everyone.taken]
+    everyone.taken.update(addresses)
+    # A name is never empty: the row's is the person's after the import.
+    name = row.name
+    family_name = row.family_name or person.family_name
+    if family_name:
+        problems.extend(_family_name_problems(name, family_name, row))
+    known = everyone.spellings[pk] if pk is not None else {}
+    spellings, public, private = [], [], []
     for spelling, is_public in row.spellings():
         key = same_name_key(spelling)
-        if key == own_name:
+        if key == same_name_key(name):
             continue
-        alias = aliases.get((person.pk, key))
-        if alias is None:
-            alias = Alias.objects.create(person=person, name=spelling, is_public=bool(is_public))
-            aliases[(person.pk, key)] = alias
-            by_name.setdefault(key, person)
-            counts["other_spellings"] += 1
-        elif is_public is not None and alias.is_public != is_public:
-            alias.is_public = is_public
-            alias.save(update_fields=["is_public"])
-            counts["made_public" if is_public else "made_private"] += 1
+        if key not in known:
+            known[key] = bool(is_public)
+            spellings.append(spelling)
+            if is_public:
+                public.append(spelling)
+        elif is_public is not None and known[key] != is_public:
+            known[key] = is_public
+            (public if is_public else private).append(spelling)
+    return PlannedPerson(
+        row.row,
+        pk,
+        slug,
+        name,
+        fields,
+        tuple(spellings),
+        tuple(dict.fromkeys(addresses)),
+        tuple(public),
+        tuple(private),
+    )
 
 
-def _validate(person, row):
+def _family_name_problems(name, family_name, row):
     """Refuse, as the admin does, a family name that is not part of the name."""
     try:
-        person.clean()
+        Person(name=name, family_name=family_name).clean()
     except ValidationError as error:
+        return [Problem(message, row.row, "family_name") for message in error.messages]
+    return []
+
+
+# Writing
+
+
+def write_people(plan, *, user=None, source=""):
+    """Write `plan` with bulk queries, each row's history with it; call inside a transaction.
+
+    Returns {pk: slug} of the people it created. The caller invalidates the cached
+    pages, which the signals of single saves would have done.
+    """
+    stamp = bulk.Stamp(
+        user, (f"Imported from {source}" if source else "People import")[:100], timezone.now()
+    )
+    new = [
+        Person(slug=planned.slug, **{column: planned.value(column) for column in IDENTITY_FIELDS})
+        for planned in plan.new
+    ]
+    for person in new:
+        person.set_sort_key()
+    bulk.create(Person, new, stamp)
+    pks = {planned.row: person.pk for planned, person in zip(plan.new, new, strict=True)}
+    _update_people(plan.changed, stamp)
+    pk_of = {planned.row: planned.pk or pks[planned.row] for planned in plan.people}
+    bulk.create(
+        Alias,
+        [
+            Alias(
+                person_id=pk_of[planned.row],
+                name=spelling,
+                is_public=spelling in planned.made_public,
+            )
+            for planned in plan.people
+            for spelling in planned.new_spellings
+        ],
+        stamp,
+    )
+    _update_flags(plan.changed, stamp)
+    # Stored versions show the spellings public now: their cache keys must move.
+    invalidate_published_pages_of(
+        [planned.pk for planned in plan.changed if planned.made_public or planned.made_private]
+    )
+    bulk.create(
+        PersonRedirect,
+        [
+            PersonRedirect(person_id=pk_of[planned.row], old_slug=address)
+            for planned in plan.people
+            for address in planned.new_addresses
+        ],
+        stamp,
+    )
+    return {person.pk: person.slug for person in new}
+
+
+def _update_flags(changed, stamp):
+    """Make public or private the other spellings people had that the rows flag otherwise."""
+    flags = {
+        (planned.pk, same_name_key(spelling)): is_public
+        for planned in changed
+        for spellings, is_public in [(planned.made_public, True), (planned.made_private, False)]
+        for spelling in spellings
+    }
+    if not flags:
+        return
+    aliases = [
+        alias
+        for alias in Alias.objects.filter(person_id__in={pk for pk, _ in flags})
+        if (alias.person_id, same_name_key(alias.name)) in flags
+    ]
+    for alias in aliases:
+        alias.is_public = flags[(alias.person_id, same_name_key(alias.name))]
+    bulk_update_with_history(
+        aliases, Alias, ["is_public"], batch_size=bulk.BATCH_SIZE, **stamp.for_simple_history()
+    )
+
+
+def _update_people(changed, stamp):
+    fields = {planned.pk: planned.fields for planned in changed if planned.fields}
+    if not fields:
+        return
+    people = list(Person.objects.filter(pk__in=fields))
+    for person in people:
+        for change in fields[person.pk]:
+            setattr(person, change.column, change.new)
+        person.set_sort_key()
+    bulk_update_with_history(
+        people,
+        Person,
+        [*IDENTITY_FIELDS, "sort_key"],
+        batch_size=bulk.BATCH_SIZE,
+        **stamp.for_simple_history(),
+    )
+
+
+def import_people(rows, *, dry_run=False, user=None, source="", expected_digest=None):
+    """Plan importing `rows` and, unless `dry_run`, write it in one transaction; return the plan.
+
+    What changes is recorded as one change set, which can be undone as a whole.
+    `expected_digest` is the digest of the plan an editor previewed: if the database
+    changed since, nothing is written. Raises CreditsError, having written nothing.
+    """
+    try:
+        with transaction.atomic():
+            plan = plan_people(rows, source)
+            if dry_run or not plan.has_changes:
+                return plan
+            if expected_digest is not None and plan.digest() != expected_digest:
+                raise CreditsError(
+                    "The people in the database changed since the preview, so nothing was "
+                    "imported. Upload the file again to see what it would change now."
+                )
+            with recording_people_import(plan, user) as change_set:
+                write_people(plan, user=user, source=source)
+            invalidate_pages()
+    except DatabaseError as error:
         raise CreditsError(
-            [Problem(message, row.row, "family_name") for message in error.messages]
+            f"The database refused the import, so nothing was imported ({error}). "
+            "Another change may have been saved at the same moment; try again."
         ) from error
+    return replace(plan, change_set=change_set)

@@ -7,9 +7,10 @@ changes, which apply.py writes, and the report, which the preview and the comman
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from people import duplicates
 from people.models import (
@@ -22,6 +23,9 @@ from people.models import (
 )
 from people.sorting import normalize_name, same_name_key
 from people.spreadsheet.format import CreditsError, Problem
+
+if TYPE_CHECKING:
+    from people.spreadsheet.people import PeoplePlan
 
 ADD = "add"
 SYNC = "sync"
@@ -233,9 +237,16 @@ class ImportPlan:
     changes: Changes
     report: Report
     same_people: dict[int, int] = field(default_factory=dict)  # see build_plan
+    # The people file imported first, with the credits (people/spreadsheet/people.py), and
+    # {pk: slug} of the people it creates: the plan refers to them by pk, which differs
+    # each time the people file is applied, so the digest names them by slug.
+    people: "PeoplePlan | None" = None
+    people_slugs: dict[int, str] = field(default_factory=dict)
 
     @property
     def has_changes(self):
+        if self.people is not None and self.people.has_changes:
+            return True
         return any(getattr(self.changes, change.name) for change in fields(Changes))
 
     @property
@@ -289,8 +300,13 @@ class ImportPlan:
     @cached_property
     def newcomers(self):
         found = self.look_alike_people
-        return [
+        newcomers = [
             Newcomer(person, *found.get(person, ("", None))) for person in self.changes.new_people
+        ]
+        # A person the people file creates has no pk yet to decide for: only the name is shown.
+        return [
+            replace(newcomer, same_as=None) if newcomer.same_as in self.people_slugs else newcomer
+            for newcomer in newcomers
         ]
 
     @property
@@ -334,6 +350,11 @@ class ImportPlan:
 
     def summary(self):
         """One line of counts, e.g. "3 new credits, 40 unchanged; 2 new people"."""
+        if self.people is not None:
+            return f"{self.credits_summary()}; from the people file: {self.people.summary()}"
+        return self.credits_summary()
+
+    def credits_summary(self):
         count = self.counts()
         parts = [
             _count(count["new credits"], "new credit"),
@@ -376,8 +397,11 @@ class ImportPlan:
         def key(thing):
             found = keys.get(id(thing))
             if found is None:
-                found = keys[id(thing)] = _key(thing)
+                found = keys[id(thing)] = _key(thing, self.people_slugs)
             return found
+
+        def person_key(person):
+            return self.people_slugs.get(person.pk, person.pk)
 
         fingerprint = (
             self.mode,
@@ -391,30 +415,34 @@ class ImportPlan:
             sorted(changes.removed_credits.values()),
             sorted(team.pk for team in changes.removed_teams),
             sorted(section.pk for section in changes.removed_sections),
-            sorted((change.person.pk, change.new) for change in changes.sort_names),
-            sorted((key(change.person), change.new) for change in changes.emails),
-            sorted((alias.person.pk, alias.name) for alias in changes.new_aliases),
+            sorted((repr(person_key(change.person)), change.new) for change in changes.sort_names),
+            sorted((repr(key(change.person)), change.new) for change in changes.emails),
+            sorted((repr(person_key(alias.person)), alias.name) for alias in changes.new_aliases),
             sorted(
                 (type(thing).__name__, thing.pk, position)
                 for thing, position in changes.positions.items()
             ),
+            self.people.digest() if self.people is not None else None,
         )
         return hashlib.sha256(repr(fingerprint).encode()).hexdigest()
 
 
-def _key(thing):
+def _key(thing, people_slugs):
     """A place, section, team or person as the digest sees it: plain values, quick to write.
 
-    Only the fields that take part in comparisons: a row number is for the preview.
+    Only the fields that take part in comparisons: a row number is for the preview. A
+    person a people file creates is named by slug (`people_slugs`, see ImportPlan).
     """
     if thing is None:
         return None
     if isinstance(thing, Place):
-        return (_key(thing.section), _key(thing.team))
+        return (_key(thing.section, people_slugs), _key(thing.team, people_slugs))
+    if isinstance(thing, ExistingPerson) and thing.pk in people_slugs:
+        return ("PersonOfThePeopleFile", people_slugs[thing.pk])
     if isinstance(thing, ExistingSection | ExistingTeam | ExistingPerson):
         return (type(thing).__name__, thing.pk)
     if isinstance(thing, NewTeam):
-        return ("NewTeam", _key(thing.section), thing.name)
+        return ("NewTeam", _key(thing.section, people_slugs), thing.name)
     if isinstance(thing, NewSection):
         return ("NewSection", thing.title)
     return ("NewPerson", thing.name)

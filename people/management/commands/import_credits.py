@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
 from people.models import Project
-from people.spreadsheet.apply import collector_paused, write_plan
+from people.spreadsheet.apply import collector_paused, plan_import, write_plan
 from people.spreadsheet.format import (
     CreditsError,
     is_too_large,
@@ -13,7 +13,8 @@ from people.spreadsheet.format import (
     read_credits,
     size_limit,
 )
-from people.spreadsheet.plan import ADD, SYNC, build_plan
+from people.spreadsheet.people import describe_person_changes, plan_people, read_people
+from people.spreadsheet.plan import ADD, SYNC
 
 LISTED = 20
 YES = ("y", "yes")
@@ -51,6 +52,13 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the CSV file, UTF-8, comma-separated, with a header row")
         parser.add_argument("--project", required=True, help="the project's slug")
         parser.add_argument(
+            "--people",
+            metavar="FILE",
+            help="a people file written by export_people, imported first in the same "
+            "transaction and change set, so that the credits find the people, other "
+            "spellings and addresses it carries",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="show what would change and write nothing"
         )
         parser.add_argument(
@@ -80,17 +88,21 @@ class Command(BaseCommand):
                 f'it with: manage.py create_project {printable(options["project"])} --title "..."'
             )
         data = read_file(path)
+        people = self.plan_people_file(options["people"])
+        with_people = f" with {printable(options['people'])}" if people is not None else ""
         mode = SYNC if options["sync"] else ADD
         show_progress = self.stderr.isatty()
         try:
             with collector_paused():
                 rows = read_credits(data)
-                plan = build_plan(project, rows, mode)
+                plan = plan_import(project, rows, mode, people=people)
+                self.report_people(people)
                 self.report(plan)
                 if options["dry_run"]:
                     self.stdout.write(
-                        f'Dry run: importing {printable(path)} into "{printable(project)}" '
-                        f"({mode}) would make {plan.summary()}. Nothing was written."
+                        f"Dry run: importing {printable(path)}{with_people} into "
+                        f'"{printable(project)}" ({mode}) would make {plan.summary()}. '
+                        "Nothing was written."
                     )
                     return
                 self.confirm_removals(plan, options)
@@ -108,9 +120,38 @@ class Command(BaseCommand):
             self.stderr.write("")
         self.stdout.write(
             self.style.SUCCESS(
-                f'Imported {printable(path)} into "{printable(project)}" ({mode}): '
+                f'Imported {printable(path)}{with_people} into "{printable(project)}" ({mode}): '
                 f"{plan.summary()}."
             )
+        )
+
+    def plan_people_file(self, name):
+        """The PeoplePlan of the --people file, or None; CommandError naming that file."""
+        if not name:
+            return None
+        path = Path(name)
+        try:
+            return plan_people(read_people(read_file(path)), path.name)
+        except CreditsError as error:
+            raise CommandError(
+                f"{printable(path)}: nothing was imported.\n{printable(error)}"
+            ) from error
+
+    def report_people(self, people):
+        """What the people file changes: every person it creates or changes, the first few."""
+        if people is None:
+            return
+        self.say(f"People file: {people.summary()}.")
+        self.listing(
+            "People created",
+            [f"row {person.row}: {person.name} (/{person.slug}/)" for person in people.new],
+        )
+        self.listing(
+            "People changed",
+            [
+                f"row {person.row}: {person.name}: " + "; ".join(describe_person_changes(person))
+                for person in people.changed
+            ],
         )
 
     def confirm_removals(self, plan, options):

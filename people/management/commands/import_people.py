@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from people.management.commands.import_credits import printable, read_file
 from people.spreadsheet.format import CreditsError
@@ -12,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Import a people file written by export_people: people are matched by slug, else by "
         "name or other spelling, then created or updated; other spellings and old addresses "
-        "are added. Nothing is deleted. All or nothing."
+        "are added. Nothing is deleted. All or nothing, recorded as one change set "
+        "(undo it with undo_change_set)."
     )
 
     def add_arguments(self, parser):
@@ -25,18 +25,14 @@ class Command(BaseCommand):
         path = Path(options["file"])
         data = read_file(path)
         try:
-            rows = read_people(data)
-            with transaction.atomic():
-                counts = import_people(rows)
-                if options["dry_run"]:
-                    transaction.set_rollback(True)
+            plan = import_people(read_people(data), dry_run=options["dry_run"], source=path.name)
         except CreditsError as error:
             raise CommandError(
                 f"{printable(path)}: nothing was imported.\n{printable(error)}"
             ) from error
         if options["dry_run"]:
             self.stdout.write(
-                f"Dry run: importing {printable(path)} would make {counts}. Nothing was written."
+                f"Dry run: importing {printable(path)} would make {plan}. Nothing was written."
             )
             return
-        self.stdout.write(self.style.SUCCESS(f"Imported {printable(path)}: {counts}."))
+        self.stdout.write(self.style.SUCCESS(f"Imported {printable(path)}: {plan}."))
