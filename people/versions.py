@@ -78,6 +78,21 @@ def load_snapshot(version):
     return version_snapshot(version, people)
 
 
+def load_public_snapshot(version):
+    """Return the Snapshot of `version` as the public reads it now (one query).
+
+    Without the people who asked, even since it was published, not to be named on
+    its project or anywhere (Snapshot.without): their places count them instead.
+    """
+    rows = list(
+        version.people.with_naming(version.project_id).values_list(
+            "person_id", "name", "slug", "is_unnamed", named=True
+        )
+    )
+    snapshot = version_snapshot(version, rows)
+    return snapshot.without(row.person_id for row in rows if row.is_unnamed)
+
+
 def merges(old, new):
     """Return {id: kept person's id} for the people of `old` merged since into one of `new`.
 
