@@ -28,6 +28,7 @@ from people.models import (
     lock_project,
     refuse_hidden_characters,
 )
+from people.naming import unnamed_among
 from people.snapshots import Snapshot, draft_snapshot, one_snapshot, version_snapshot
 
 
@@ -151,6 +152,11 @@ class Preview:
 
     def groups(self):
         return self.comparison.groups(self.names) if self.comparison else []
+
+    def not_named(self):
+        """The names of the people of the draft whom readers will not see named (one query)."""
+        hidden = unnamed_among(self.project, self.snapshot.people)
+        return sorted(self.snapshot.people[pk].name for pk in hidden)
 
 
 def preview(project):

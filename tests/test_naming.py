@@ -535,6 +535,31 @@ def test_the_person_page_in_the_admin_sets_both_choices(editor_client, submit_fo
     assert client.get("/people/jane-doe/").status_code == 404
 
 
+def test_the_publish_screen_says_who_readers_will_not_see_named(editor_client, declined):
+    project = declined["project"]
+    project.sections.get(title="Safety contributions").teams.filter(name="Evals").update(
+        name="Evaluations"
+    )
+
+    response = editor_client.get(url(type(project), "publish", project.pk))
+
+    assert (
+        parse(response.text)
+        .find("p", "publish-not-named")
+        .text()
+        .startswith("Not named on the published page, at their request: Jane Doe, Sam Roe.")
+    )
+
+
+def test_the_list_of_people_not_named_says_who_chose_it(editor_client, declined):
+    response = editor_client.get(url(NotNamed, "changelist"))
+
+    [row] = parse(response.text).by_id("result_list").find("tbody").find_all("tr")
+    assert row.find("th").text() == "Jane Doe"
+    assert row.find("td", "field-project").text() == "Vision"
+    assert row.find("td", "field-by_review").find("img").attrs["alt"] == "False"
+
+
 def test_an_editor_unsetting_never_listed_names_the_person_again_at_once(client, declined):
     sam = Person.objects.get(pk=declined["sam"].pk)
     client.get("/credits/vision/")
