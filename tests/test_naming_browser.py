@@ -5,6 +5,7 @@ and the migrations' rows put back (serialized_rollback).
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from people.naming import Choice, choose
 from people.versions import publish
@@ -29,9 +30,8 @@ def test_the_filter_keeps_the_count_of_the_people_not_named_after_the_names_show
     before = names.inner_text()
 
     tab.page.fill("#name-filter-input", "young")
-    tab.page.wait_for_function("document.querySelector('.name-filter-status').textContent !== ''")
+    expect(tab.page.locator(".name-filter-status")).to_have_text("1 of 2 names shown.")
 
     assert before == "Ann Young, Bob Zed and 1 other"
     assert names.inner_text() == "Ann Young and 1 other"
-    assert tab.page.locator(".name-filter-status").inner_text() == "1 of 2 names shown."
     assert tab.csp_violations() == []
