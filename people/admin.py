@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from people.admin_filters import (
     HasOrcidFilter,
     HasSortNameFilter,
     HasTitleFilter,
+    NamingFilter,
     ProjectFilter,
     SectionFilter,
 )
@@ -61,6 +62,7 @@ from people.models import (
     Credit,
     DistinctPair,
     Mention,
+    NotNamed,
     Person,
     PersonRedirect,
     Project,
@@ -178,6 +180,14 @@ class PersonCreditInline(CreditInline):
         return (
             super()
             .get_queryset(request)
+            .annotate(
+                is_not_named_here=Exists(
+                    NotNamed.objects.filter(person=OuterRef("person_id")).filter(
+                        Q(project=OuterRef("team__section__project_id"))
+                        | Q(project=OuterRef("section__project_id"))
+                    )
+                )
+            )
             .order_by(
                 credit_section("project__title"),
                 credit_section("position"),
@@ -190,7 +200,11 @@ class PersonCreditInline(CreditInline):
     def project(self, credit):
         if credit.pk is None:
             return "-"
-        return credit.place_section.project
+        project = credit.place_section.project
+        if credit.is_not_named_here:
+            marker = '<span class="not-named-marker">not named</span>'
+            return format_html("{} " + marker, project)
+        return project
 
 
 class AliasInline(admin.TabularInline):
@@ -201,6 +215,30 @@ class AliasInline(admin.TabularInline):
     extra = 0
     verbose_name = "other spelling"
     verbose_name_plural = "other spellings (private unless marked public)"
+
+
+class NotNamedInline(admin.TabularInline):
+    """The projects where a person is not named (on the Person page), or the people not named
+    on a project (on the Project page)."""
+
+    model = NotNamed
+    form = InlineConstraintsForm
+    readonly_fields = ["since", "by_review"]
+    extra = 0
+
+
+class PersonNotNamedInline(NotNamedInline):
+    fields = ["project", "since", "by_review"]
+    autocomplete_fields = ["project"]
+    verbose_name = "project where this person is not named"
+    verbose_name_plural = "not named on these projects"
+
+
+class ProjectNotNamedInline(NotNamedInline):
+    fields = ["person", "since", "by_review"]
+    autocomplete_fields = ["person"]
+    verbose_name = "person not named on this project"
+    verbose_name_plural = "people not named on this project"
 
 
 class MentionInline(admin.TabularInline):
@@ -271,7 +309,7 @@ class ProjectAdmin(HistoryAdmin):
             },
         ),
     ]
-    inlines = [ResourceInline, SectionInline, AcknowledgmentInline]
+    inlines = [ResourceInline, SectionInline, AcknowledgmentInline, ProjectNotNamedInline]
     actions = ["publish", "unpublish"]
     change_list_template = "admin/people/textimport/project_change_list.html"
 
@@ -431,9 +469,10 @@ class TeamAdmin(HistoryAdmin):
 class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
     form = PersonForm
     resource_classes = [PersonCreditResource]
-    list_display = ["name", "sort_key", "credit_count", "alias_names"]
+    list_display = ["name", "sort_key", "credit_count", "alias_names", "naming"]
     list_filter = [
         CreditedInProjectFilter,
+        NamingFilter,
         HasCreditsFilter,
         HasAliasesFilter,
         HasSortNameFilter,
@@ -456,8 +495,19 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
             },
         ),
         ("Links", {"fields": ["orcid", "homepage"]}),
+        (
+            "Naming",
+            {
+                "fields": ["never_listed"],
+                "description": "Named by default. A person may ask not to be named on a "
+                "project (add it below, under “Not named on these projects”) or anywhere "
+                "(“Never list me”): the pages, their files, search and the changelog then "
+                "count their credits without their name, at once, on every published "
+                "version too. Imports keep the choice.",
+            },
+        ),
     ]
-    inlines = [AliasInline, PersonCreditInline]
+    inlines = [AliasInline, PersonCreditInline, PersonNotNamedInline]
     actions = [merge_selected_people, ask_for_review, export_people_identity]
 
     class Media:
@@ -486,7 +536,10 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(credit_count=Count("credits"))
+            .annotate(
+                credit_count=Count("credits"),
+                not_named_count=count_of(NotNamed.objects.filter(person=OuterRef("pk"))),
+            )
             .prefetch_related("aliases")
         )
 
@@ -510,6 +563,16 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
             f"{alias.name} (public)" if alias.is_public else alias.name
             for alias in person.aliases.all()
         )
+
+    @admin.display(description="named")
+    def naming(self, person):
+        if person.never_listed:
+            return format_html('<span class="not-named-marker">{}</span>', "never listed")
+        if person.not_named_count:
+            projects = "1 project" if person.not_named_count == 1 else "{} projects"
+            text = f"not named on {projects.format(person.not_named_count)}"
+            return format_html('<span class="not-named-marker">{}</span>', text)
+        return "yes"
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -548,6 +611,17 @@ class AliasAdmin(HistoryAdmin):
         response = super().response_change(request, obj)
         warn_about_shared_spellings(request, obj.person)
         return response
+
+
+@admin.register(NotNamed)
+class NotNamedAdmin(HistoryAdmin):
+    list_display = ["person", "project", "since", "by_review"]
+    list_filter = ["project", "by_review"]
+    search_fields = ["person__name", "project__title"]
+    list_select_related = ["person", "project"]
+    ordering = ["project__title", "person__sort_key", "id"]
+    autocomplete_fields = ["person", "project"]
+    readonly_fields = ["since", "by_review"]
 
 
 def one_line(text, whole=None):

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from people.models import (
     Alias,
     Credit,
+    NotNamed,
     Project,
     Section,
 )
@@ -129,3 +130,30 @@ class HasTitleFilter(YesNoFilter):
     title = "has a title"
     parameter_name = "has_title"
     condition = ~Q(title="")
+
+
+class NamingFilter(admin.SimpleListFilter):
+    """People who asked not to be named: on some project, or anywhere."""
+
+    title = "named"
+    parameter_name = "named"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("yes", "Named everywhere"),
+            ("not_somewhere", "Not named on some project"),
+            ("never", "Never listed"),
+        ]
+
+    def queryset(self, request, queryset):
+        not_named = Exists(NotNamed.objects.filter(person=OuterRef("pk")))
+        match self.value():
+            case None:
+                return queryset
+            case "yes":
+                return queryset.filter(never_listed=False).exclude(not_named)
+            case "not_somewhere":
+                return queryset.filter(not_named)
+            case "never":
+                return queryset.filter(never_listed=True)
+        raise IncorrectLookupParameters(f"Unknown choice {self.value()!r}.")

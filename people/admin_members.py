@@ -29,6 +29,7 @@ from people.caching import invalidate_pages
 from people.models import (
     Alias,
     Credit,
+    NotNamed,
     Person,
     ProjectBusy,
     Section,
@@ -211,7 +212,14 @@ def credits_panel(request, model_admin, place):
     """What the team's (or section's) page shows of its credits: a page of them and the forms."""
     place_credits = PlaceCredits(place)
     query = request.GET.get("q", "").strip()
-    credits = place_credits.credits().select_related("person")
+    not_named_here = NotNamed.objects.filter(
+        project=place_credits.project, person=OuterRef("person_id")
+    )
+    credits = (
+        place_credits.credits()
+        .select_related("person")
+        .annotate(is_not_named_here=Exists(not_named_here))
+    )
     if query:
         credits = searched(credits, query)
     credits = credits.order_by("person__sort_key", "person__name", "pk")

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from people.models import Credit, Person, Project, can_see_emails
+from people.naming import naming_for_editors
 from people.reviews.answers import credit_lines, sorts_as
 from people.reviews.asking import ask
 from people.reviews.decisions import (
@@ -363,6 +364,7 @@ class ReviewAdmin(admin.ModelAdmin):
             "sorts_as": sorts_as(review.person),
             "credits": credit_lines(review.person, review.project),
             "aliases": list(aliases.values()),
+            "naming": naming_for_editors(review.person, review.project),
             "rows": rows,
             "can_change": can_change,
             "can_see_emails": can_see_emails(request.user),

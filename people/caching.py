@@ -34,11 +34,11 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from redis.exceptions import RedisError
 
-from people.models import PageGeneration, PublishedPerson, Version
+from people.models import PageGeneration, PersonRedirect, PublishedPerson, Version
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +82,27 @@ def invalidate_pages():
     transaction.on_commit(_count_committed_edit)
 
 
-def invalidate_published_pages_of(person_ids):
-    """Move the cache keys of the pages and files of every project whose versions name
-    one of `person_ids` (their keys hold the latest version's names_revision)."""
-    projects = PublishedPerson.objects.filter(person_id__in=person_ids).values("version__project")
-    Version.objects.filter(project__in=projects).update(names_revision=F("names_revision") + 1)
+def invalidate_published_pages_of(person_ids=(), *, project_ids=()):
+    """Move the cache keys of the pages and files of the projects `project_ids`, and of
+    every project whose versions name one of `person_ids` or a record merged into them
+    (their keys hold the latest version's names_revision)."""
+    merged = PersonRedirect.objects.filter(person_id__in=person_ids).values("old_slug")
+    naming = PublishedPerson.objects.filter(
+        Q(person_id__in=person_ids) | Q(slug__in=merged)
+    ).values("version__project_id")
+    Version.objects.filter(Q(project_id__in=project_ids) | Q(project_id__in=naming)).update(
+        names_revision=F("names_revision") + 1
+    )
+
+
+def naming_changed(*, project_ids=(), person_ids=()):
+    """Move the pages of the projects `project_ids`, and of those naming the people `person_ids`.
+
+    For a choice not to be named, which public pages apply as they are served;
+    person pages and search move with invalidate_pages().
+    """
+    invalidate_published_pages_of(person_ids, project_ids=project_ids)
+    invalidate_pages()
 
 
 def _count_committed_edit():
@@ -181,9 +197,28 @@ def _invalidate_versions_showing_spelling(sender, instance, **kwargs):
         invalidate_published_pages_of(people)
 
 
+def _naming_changed_on_project(sender, instance, **kwargs):
+    naming_changed(project_ids=[instance.project_id])
+
+
+def _never_listed_changed(sender, instance, created, **kwargs):
+    if created:
+        return
+    if instance.never_listed != getattr(instance, "never_listed_when_read", instance.never_listed):
+        naming_changed(person_ids=[instance.pk])
+    instance.never_listed_when_read = instance.never_listed
+
+
 def connect_signals():
-    """Edits of what person pages show as it is now; draft edits show on no public page."""
-    from people.models import Alias, Person, PersonRedirect
+    """Edits of what person pages show as it is now; draft edits show on no public page.
+
+    And choices not to be named, which published pages apply as they are served.
+    """
+    from people.models import Alias, NotNamed, Person
+
+    post_save.connect(_never_listed_changed, sender=Person, dispatch_uid="naming-person")
+    post_save.connect(_naming_changed_on_project, sender=NotNamed, dispatch_uid="naming-save")
+    post_delete.connect(_naming_changed_on_project, sender=NotNamed, dispatch_uid="naming-del")
 
     post_save.connect(_invalidate_unless_created, sender=Person, dispatch_uid="pages-person")
     for model in [Alias, PersonRedirect]:

@@ -9,6 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from people.diff import Comparison, Names
 from people.models import PublishedPerson, Version
+from people.naming import names_not_to_show, without_names
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class ChangelogEntry:
     # None for the first version.
     comparison: Comparison | None
     names: Names
+    # The editor's note, without the names of the people not to be named.
+    note: str = ""
 
     def groups(self):
         return self.comparison.groups(self.names) if self.comparison else []
@@ -31,7 +34,9 @@ def changelog(project, limit=None):
     """Return the ChangelogEntries of `project`'s versions, newest first, in two queries.
 
     A version's changes name people by id: their names are those of the version
-    (and of the one before, for the people it removed), looked up together.
+    (and of the one before, for the people it removed), looked up together. The
+    people not to be named now are described without their names, and their names
+    are taken out of the editors' notes (two queries more, when there are notes).
     """
     versions = list(
         Version.objects.filter(project=project)
@@ -48,10 +53,17 @@ def changelog(project, limit=None):
             sides = [version.pk, previous.get(version.number - 1)]
             wanted |= Q(version_id__in=[pk for pk in sides if pk], person_id__in=ids)
     names = {}
-    for row in PublishedPerson.objects.filter(wanted).values_list(
-        "version_id", "person_id", "name", named=True
+    hidden = set()
+    for row in (
+        PublishedPerson.objects.filter(wanted)
+        .with_naming(project.pk)
+        .values_list("version_id", "person_id", "name", "is_unnamed", named=True)
     ):
         names.setdefault(row.version_id, {})[row.person_id] = row.name
+        if row.is_unnamed:
+            hidden.add(row.person_id)
+    unnamed = frozenset(hidden)
+    hidden_names = names_not_to_show(project) if any(v.note for v in versions) else set()
     return [
         ChangelogEntry(
             version,
@@ -59,7 +71,9 @@ def changelog(project, limit=None):
             Names(
                 old=names.get(previous.get(version.number - 1), {}),
                 new=names.get(version.pk, {}),
+                hidden=unnamed,
             ),
+            without_names(version.note, hidden_names),
         )
         for version in versions
     ]

@@ -152,8 +152,16 @@ def authors(snapshot):
     ]
 
 
+def others(key, count):
+    """The JSON key that counts the people of a list who are not named, when there are some."""
+    return {key: count} if count else {}
+
+
 def credits_json(page, release, absolute):
-    """Return the whole page as JSON text; `absolute(path)` makes a full URL."""
+    """Return the whole page as JSON text; `absolute(path)` makes a full URL.
+
+    A list with people who are not named counts them, as the page does ("others").
+    """
 
     def person(entry):
         return {"name": entry.name, "url": absolute(entry.url), "title": entry.title or None}
@@ -183,11 +191,13 @@ def credits_json(page, release, absolute):
                 "title": section.title,
                 "url": f"{page_url}#{section.anchor}",
                 "leads": [person(entry) for entry in section.leads],
+                **others("leads_others", section.others),
                 "teams": [
                     {
                         "name": team.name or None,
                         "url": f"{page_url}#{team.anchor}",
                         "people": [person(entry) for entry in team.people],
+                        **others("others", team.others),
                     }
                     for team in section.teams
                 ],
@@ -198,6 +208,7 @@ def credits_json(page, release, absolute):
             {
                 "text": "\n\n".join(ack.paragraphs),
                 "people": [person(entry) for entry in ack.people],
+                **others("others", ack.others),
             }
             for ack in page.acknowledgments
         ],
@@ -370,10 +381,12 @@ def citation_bibtex(page, authors, release):
     and encloses each value in braces.
     """
     cited_author, year = citation_parts(page)
+    # BibTeX's own "and others" (et al.) stands for the people credited but not named.
+    unnamed = ["others"] if page.credits_others and authors else []
     fields = {
         "author": "{" + bibtex_text(cited_author) + "}"
         if cited_author
-        else " and ".join(bibtex_name(author) for author in authors),
+        else " and ".join([*(bibtex_name(author) for author in authors), *unnamed]),
         "title": "{" + bibtex_text(page.title) + "}",
         "year": str(year) if year else "",
         "version": str(release.number) if release.number is not None else "",

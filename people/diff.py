@@ -82,21 +82,41 @@ class Change:
         return cls(**{**data, "kind": Kind(data["kind"])})
 
 
+# How a change describes a person who is not to be named (people/naming.py).
+NOT_NAMED = "someone not named"
+
+
 @dataclass(frozen=True)
 class Names:
     """People's names before and after a change, by id."""
 
     old: dict[int, str]
     new: dict[int, str]
+    # The people not to be named: changes describe them as NOT_NAMED.
+    hidden: frozenset[int] = frozenset()
 
     def __call__(self, person_id):
         """The name after the change, or before it for someone no longer named."""
+        if person_id in self.hidden:
+            return NOT_NAMED
         if person_id in self.new:
             return self.new[person_id]
         return self.old.get(person_id, f"person #{person_id}")
 
     def before(self, person_id):
+        if person_id in self.hidden:
+            return NOT_NAMED
         return self.old.get(person_id) or self(person_id)
+
+    def tells_nothing(self, change):
+        """Whether `change` says nothing once its people are not named ("someone renamed")."""
+        people = {change.person, change.other} - {None}
+        return change.kind in ABOUT_NAMES and bool(people) and people <= self.hidden
+
+
+def capitalized(line):
+    """A line that starts with NOT_NAMED, capitalised; any other as it is ("de Groot added")."""
+    return line[:1].upper() + line[1:] if line.startswith(NOT_NAMED) else line
 
 
 def quoted(text):
@@ -194,6 +214,9 @@ def describe(change, names):  # noqa: C901
 def quoted_team(name):
     return f"“{name}”" if name else "(group without a heading)"
 
+
+# Changes about a person's name and details, which say nothing of someone not named.
+ABOUT_NAMES = {Kind.PERSON_RENAMED, Kind.PERSON_MERGED, Kind.PERSON_DETAILS_CHANGED}
 
 # How changes are grouped when listed, and in which order.
 GROUPS = {
@@ -315,7 +338,11 @@ class Comparison:
         """Return the changes described (see describe), in their groups; empty groups left out."""
         found = []
         for title, kinds in GROUPS.items():
-            lines = [describe(change, names) for change in self.changes if change.kind in kinds]
+            lines = [
+                capitalized(describe(change, names))
+                for change in self.changes
+                if change.kind in kinds and not names.tells_nothing(change)
+            ]
             if lines:
                 found.append(ChangeGroup(title, lines))
         return found

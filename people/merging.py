@@ -25,6 +25,7 @@ from people.models import (
     Credit,
     DistinctPair,
     Mention,
+    NotNamed,
     Person,
     PersonRedirect,
     Project,
@@ -53,6 +54,10 @@ class MergePlan:
     dropped_aliases: list = field(default_factory=list)
     new_aliases: list = field(default_factory=list)
     moved_redirects: list = field(default_factory=list)
+    # The merged people's choices not to be named: kept, as the kept person's.
+    moved_not_named: list = field(default_factory=list)
+    dropped_not_named: list = field(default_factory=list)
+    never_listed: bool = False
     projects: list = field(default_factory=list)
     distinct_pairs: list = field(default_factory=list)
     review_merges: list[ReviewMerge] = field(default_factory=list)
@@ -234,6 +239,7 @@ def plan_merge(kept, removed):
     plan_credits(plan, removed_ids)
     plan_names(plan, removed_ids)
     plan.moved_redirects = list(PersonRedirect.objects.filter(person_id__in=removed_ids))
+    plan_naming(plan, removed_ids)
     plan.projects = list(Project.objects.filter(assembled_by_id__in=removed_ids))
     plan.distinct_pairs = list(
         DistinctPair.objects.filter(Q(first_id__in=removed_ids) | Q(second_id__in=removed_ids))
@@ -268,6 +274,24 @@ def plan_credits(plan, removed_ids):
     plan.moved_mentions, plan.collapsed_mentions = split_taken(
         mentions, acknowledgments, attrgetter("acknowledgment_id")
     )
+
+
+def plan_naming(plan, removed_ids):
+    """Keep every choice not to be named of the people merged: one of them is enough.
+
+    Consent is the person's: the kept record is not named wherever one of the merged
+    records was not, and never listed if one of them was.
+    """
+    projects = set(NotNamed.objects.filter(person=plan.kept).values_list("project_id", flat=True))
+    rows = (
+        NotNamed.objects.filter(person_id__in=removed_ids)
+        .select_related("project")
+        .order_by("person_id", "id")
+    )
+    plan.moved_not_named, plan.dropped_not_named = split_taken(
+        rows, projects, attrgetter("project_id")
+    )
+    plan.never_listed = plan.kept.never_listed or any(p.never_listed for p in plan.removed)
 
 
 def plan_names(plan, removed_ids):
@@ -341,9 +365,11 @@ def _write_merge(plan, user, reason, merged, change_set):
     kept.email = plan.email
     # Rows that would duplicate the kept person's go first, so that the
     # moves never meet a unique constraint.
-    for row in plan.collapsed_credits + plan.collapsed_mentions + plan.dropped_aliases:
+    collapsed = plan.collapsed_credits + plan.collapsed_mentions + plan.dropped_aliases
+    for row in collapsed + plan.dropped_not_named:
         _record(row, user, reason).delete()
-    for row in plan.moved_credits + plan.moved_mentions + plan.moved_aliases:
+    moved = plan.moved_credits + plan.moved_mentions + plan.moved_aliases
+    for row in moved + plan.moved_not_named:
         row.person = kept
         _record(row, user, reason).save()
     for name in plan.new_aliases:
@@ -362,7 +388,8 @@ def _write_merge(plan, user, reason, merged, change_set):
     for pair in plan.distinct_pairs:
         _record(pair, user, reason).delete()
 
-    # Saved unchanged, so that the kept person's own history shows the merge.
+    # Saved, changed or not, so that the kept person's own history shows the merge.
+    kept.never_listed = plan.never_listed
     _record(kept, user, merged).save()
     for person in plan.removed:
         _record(person, user, reason).delete()

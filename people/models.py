@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import URLValidator
 from django.db import OperationalError, connection, models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Length, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -442,9 +442,15 @@ class PersonQuerySet(models.QuerySet):
         """
         if can_see_drafts(user):
             return self
-        published = PublishedPerson.objects.filter(version__in=Version.objects.current())
+        # Not on the pages where they asked not to be named, nor anywhere if they asked that.
+        not_named_there = NotNamed.objects.filter(
+            person=OuterRef(OuterRef("pk")), project=OuterRef("version__project_id")
+        )
+        published = PublishedPerson.objects.filter(version__in=Version.objects.current()).exclude(
+            Exists(not_named_there)
+        )
         merged = PersonRedirect.objects.filter(person=OuterRef(OuterRef("pk"))).values("old_slug")
-        return self.filter(
+        return self.filter(never_listed=False).filter(
             Exists(published.filter(person=OuterRef("pk")))
             | Exists(published.filter(slug__in=merged))
         )
@@ -498,6 +504,14 @@ class Person(models.Model):
     )
     homepage = models.URLField(max_length=500, blank=True, validators=[validate_web_url])
 
+    never_listed = models.BooleanField(
+        "never list me",
+        default=False,
+        help_text="The person asked never to be listed: no page or file names them (each page "
+        "counts their credits, as “and 2 others”), their own page is not found, and search "
+        "does not find them. Takes effect at once on every published version.",
+    )
+
     email = models.EmailField(
         "private email address",
         blank=True,
@@ -513,6 +527,10 @@ class Person(models.Model):
     class Meta:
         ordering = ["sort_key", "name", "id"]
         verbose_name_plural = "people"
+        # The few people never listed, which every public page looks up.
+        indexes = [
+            models.Index(fields=["id"], condition=Q(never_listed=True), name="person_never_listed")
+        ]
         permissions = [
             ("import_person", "Can import people"),
             ("export_person", "Can export people"),
@@ -528,6 +546,14 @@ class Person(models.Model):
 
     def get_absolute_url(self):
         return reverse("people:person-detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        person = super().from_db(db, field_names, values)
+        # What never_listed was when read, for the page cache to follow a change of it
+        # (people/caching.py); Django's documented way to see what a save changes.
+        person.never_listed_when_read = person.__dict__.get("never_listed")
+        return person
 
     def set_sort_key(self):
         """Normalise the names and work out the sort key from them, before a save or bulk update.
@@ -597,6 +623,42 @@ class Alias(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class NotNamed(models.Model):
+    """A person who asked not to be named on one project: its pages count their credits instead.
+
+    Apart from the credits, so that an import that removes and adds them again keeps
+    it; read when a page is served, so that it applies at once to every published
+    version (people/naming.py).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="not_named")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="not_named")
+    since = models.DateTimeField(default=timezone.now)
+    by_review = models.BooleanField(
+        "chosen in their review",
+        default=False,
+        help_text="Whether the person chose it themselves, through their review link.",
+    )
+
+    history = HistoricalRecords(bases=[ChangeSetRecord])
+
+    class Meta:
+        ordering = ["project", "person__sort_key", "id"]
+        verbose_name = "person not named"
+        verbose_name_plural = "people not named"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "person"],
+                name="unique_not_named",
+                violation_error_message="This person is already not named on this project.",
+            ),
+        ]
+
+    def __str__(self):
+        person = describe_parent(self, "person")
+        return f"{person}, not named on {describe_parent(self, 'project')}"
 
 
 class CreditQuerySet(models.QuerySet):
@@ -969,6 +1031,30 @@ class Version(models.Model):
         )
 
 
+class PublishedPersonQuerySet(models.QuerySet):
+    def with_naming(self, project):
+        """Annotate `is_unnamed`: whether the row's person is not to be named, now, on `project`.
+
+        `project` is the rows' versions' project (or its id). The person asked not to
+        be named on it, or anywhere; a person merged since into another (their old
+        address redirects) counts as the kept one. Subqueries that do not depend on
+        the row, each run once however many rows.
+        """
+        not_named_here = NotNamed.objects.filter(project=project).values("person_id")
+        never_listed = Person.objects.filter(never_listed=True).values("pk")
+        merged_into_unnamed = PersonRedirect.objects.filter(
+            Q(person__in=never_listed) | Q(person__in=not_named_here)
+        ).values("old_slug")
+        unnamed = (
+            Q(person_id__in=not_named_here)
+            | Q(person_id__in=never_listed)
+            | Q(slug__in=merged_into_unnamed)
+        )
+        return self.annotate(
+            is_unnamed=ExpressionWrapper(unnamed, output_field=models.BooleanField())
+        )
+
+
 class PublishedPerson(models.Model):
     """A person as one version names them: the name and page address they were published with.
 
@@ -990,6 +1076,8 @@ class PublishedPerson(models.Model):
     )
     name = models.CharField(max_length=200)
     slug = models.CharField(max_length=200)
+
+    objects = PublishedPersonQuerySet.as_manager()
 
     class Meta:
         # By the id, not the person: ordering by a foreign key joins its table,

@@ -60,6 +60,15 @@ class ResourceLink:
     url: str
 
 
+def others_text(others, after_names):
+    """How a list counts the people it does not name: "and 2 others", or "1 person not named"."""
+    if not others:
+        return ""
+    if after_names:
+        return f"and {others} other{'s' if others > 1 else ''}"
+    return f"{others} {'person' if others == 1 else 'people'} not named"
+
+
 @dataclass(frozen=True)
 class TeamBlock:
     """A team on the project page; an empty name is the section's unheaded group."""
@@ -67,11 +76,21 @@ class TeamBlock:
     name: str
     anchor: str
     people: list[Entry]
+    # How many members are not named: the list ends with their count.
+    others: int = 0
 
     @property
     def is_titled(self):
         """Whether a member carries a title: such a team lists one person per line."""
         return any(entry.title for entry in self.people)
+
+    @property
+    def people_count(self):
+        return len(self.people) + self.others
+
+    @property
+    def others_text(self):
+        return others_text(self.others, bool(self.people))
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,9 @@ class SectionBlock:
     anchor: str
     leads: list[Entry]
     teams: list[TeamBlock]
+    # How many people of the lead lines, and of the whole section, are not named.
+    others: int = 0
+    section_others: int = 0
 
     @property
     def people_count(self):
@@ -87,7 +109,11 @@ class SectionBlock:
         people = {entry.person_id for entry in self.leads}
         for team in self.teams:
             people.update(entry.person_id for entry in team.people)
-        return len(people)
+        return len(people) + self.section_others
+
+    @property
+    def others_text(self):
+        return others_text(self.others, bool(self.leads))
 
     @property
     def named_teams(self):
@@ -100,6 +126,11 @@ class AcknowledgmentBlock:
     anchor: str
     paragraphs: list[str]
     people: list[Entry]
+    others: int = 0
+
+    @property
+    def others_text(self):
+        return others_text(self.others, bool(self.people))
 
 
 @dataclass(frozen=True)
@@ -120,6 +151,11 @@ class ProjectPage:
     assembled_by: Entry | None
     sections: list[SectionBlock]
     acknowledgments: list[AcknowledgmentBlock]
+
+    @property
+    def credits_others(self):
+        """Whether the page credits people it does not name."""
+        return any(section.section_others for section in self.sections)
 
 
 def web_address(url):
@@ -258,9 +294,16 @@ def snapshot_page(snapshot, slug):
                 anchor=anchors.sections[section.id],
                 leads=entries.grouped(section.leads),
                 teams=[
-                    TeamBlock(team.name, anchors.teams[team.id], entries.grouped(team.credits))
+                    TeamBlock(
+                        team.name,
+                        anchors.teams[team.id],
+                        entries.grouped(team.credits),
+                        others=team.others,
+                    )
                     for team in section.teams
                 ],
+                others=section.others,
+                section_others=section.section_others,
             )
             for section in content.sections
         ],
@@ -269,6 +312,7 @@ def snapshot_page(snapshot, slug):
                 anchor=acknowledgment_anchor(ack.id),
                 paragraphs=paragraphs(ack.text),
                 people=entries.named(ack.people),
+                others=ack.others,
             )
             for ack in content.acknowledgments
         ],

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from people.models import Alias, PublishedPerson, Version
+from people.models import Alias, NotNamed, PublishedPerson, Version
 from people.pages import PlaceCredit, ProjectLink, credits_by_person
 from people.snapshots import PageContent
 from people.sorting import fold, sort_fold
@@ -72,15 +72,23 @@ def search_result(person, words, places):
     )
 
 
-def published_places(person_ids):
+def published_places(person_ids, unnamed_somewhere=()):
     """Return where the versions the public reads credit each of `person_ids`, by person id.
 
     One query whatever the number of people: the current versions naming any
-    of them, each read once.
+    of them, each read once. One more when some of them, `unnamed_somewhere`, are
+    not named on some project: those places are left out.
     """
     if not person_ids:
         return {}
     ids = set(person_ids)
+    not_named = {}  # project id -> ids of the people not named there
+    if unnamed_somewhere:
+        rows = NotNamed.objects.filter(person_id__in=unnamed_somewhere).values_list(
+            "project_id", "person_id", named=True
+        )
+        for row in rows:
+            not_named.setdefault(row.project_id, set()).add(row.person_id)
     naming = PublishedPerson.objects.filter(person_id__in=ids).values("version_id")
     versions = (
         Version.objects.current().filter(pk__in=naming).select_related("project").order_by("pk")
@@ -89,7 +97,8 @@ def published_places(person_ids):
     for version in sorted(versions, key=lambda version: (version.title, version.pk)):
         project = ProjectLink(version.title, version.project.get_absolute_url(), is_draft=False)
         content = PageContent.from_json(version.content)
-        for person_id, person_places in credits_by_person(project, content, ids).items():
+        named = ids - not_named.get(version.project_id, set())
+        for person_id, person_places in credits_by_person(project, content, named).items():
             places.setdefault(person_id, []).extend(person_places)
     return places
 
@@ -118,11 +127,15 @@ def search_people(query, people, private_aliases=False):
         alias_matches = alias_matches.filter(name__iregex=pattern)
     found = list(
         people.filter(in_sort_key | in_name | Exists(alias_matches))
+        .annotate(is_unnamed_somewhere=Exists(NotNamed.objects.filter(person=OuterRef("pk"))))
         .prefetch_related(Prefetch("aliases", aliases, to_attr="shown_aliases"))
         .order_by("sort_key", "name", "pk")[: SEARCH_RESULTS + 1]
     )
     found.sort(key=lambda person: (person.sort_key, person.name, person.pk))
     shown = found[:SEARCH_RESULTS]
-    places = published_places([person.pk for person in shown])
+    places = published_places(
+        [person.pk for person in shown],
+        [person.pk for person in shown if person.is_unnamed_somewhere],
+    )
     results = [search_result(person, words, places) for person in shown]
     return results, len(found) > SEARCH_RESULTS

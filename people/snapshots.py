@@ -64,6 +64,8 @@ class TeamContent:
     name: str
     # In page order: people by sort key, a person's titles in the order entered.
     credits: tuple[Credit, ...]
+    # How many people of the team are not named, counted instead (Snapshot.without); never stored.
+    others: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ class SectionContent:
     title: str
     leads: tuple[Credit, ...]
     teams: tuple[TeamContent, ...]
+    # How many people of the lead lines, and of the whole section, are not named (as above).
+    others: int = 0
+    section_others: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class AcknowledgmentContent:
     text: str
     # The people named after the paragraph, by sort key.
     people: tuple[int, ...]
+    # How many people the paragraph thanks but does not name (as above).
+    others: int = 0
 
 
 @dataclass(frozen=True)
@@ -283,6 +290,59 @@ class Snapshot:
         people = {person.id: [person.name, person.slug] for person in self.people.values()}
         text = json.dumps([self.title, content, people], sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def without(self, hidden):
+        """Return the page as the public reads it when the people `hidden` (ids) are not named.
+
+        Their credits, mentions and details leave it: each place counts them instead
+        (`others`), and a page they assembled names no assembler. For reading only:
+        what is stored is always the whole page.
+        """
+        hidden = set(hidden).intersection(self.people)
+        if not hidden:
+            return self
+
+        def kept(credits):
+            return tuple(credit for credit in credits if credit.person_id not in hidden)
+
+        def others(person_ids):
+            return len(hidden.intersection(person_ids))
+
+        def ids(credits):
+            return [credit.person_id for credit in credits]
+
+        sections = tuple(
+            replace(
+                section,
+                leads=kept(section.leads),
+                others=others(ids(section.leads)),
+                teams=tuple(
+                    replace(team, credits=kept(team.credits), others=others(ids(team.credits)))
+                    for team in section.teams
+                ),
+                section_others=others(
+                    ids(section.leads) + [pk for team in section.teams for pk in ids(team.credits)]
+                ),
+            )
+            for section in self.content.sections
+        )
+        acknowledgments = tuple(
+            replace(
+                ack,
+                people=tuple(pk for pk in ack.people if pk not in hidden),
+                others=others(ack.people),
+            )
+            for ack in self.content.acknowledgments
+        )
+        content = replace(
+            self.content,
+            sections=sections,
+            acknowledgments=acknowledgments,
+            assembled_by=None if self.content.assembled_by in hidden else self.content.assembled_by,
+            details={pk: d for pk, d in self.content.details.items() if pk not in hidden},
+        )
+        people = {pk: person for pk, person in self.people.items() if pk not in hidden}
+        return replace(self, content=content, people=people)
 
 
 def version_snapshot(version, people_rows, public_aliases):

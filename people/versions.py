@@ -29,6 +29,7 @@ from people.models import (
     lock_project,
     refuse_hidden_characters,
 )
+from people.naming import unnamed_among
 from people.reviews.waiting import Waiting, waiting_for
 from people.snapshots import Snapshot, draft_snapshot, one_snapshot, version_snapshot
 
@@ -105,6 +106,21 @@ def public_aliases_of(version):
     return frozenset(aliases.values_list("person_id", "name"))
 
 
+def load_public_snapshot(version):
+    """Return the Snapshot of `version` as the public reads it now (load_snapshot's queries).
+
+    Without the people who asked, even since it was published, not to be named on
+    its project or anywhere (Snapshot.without): their places count them instead.
+    """
+    rows = list(
+        version.people.with_naming(version.project_id).values_list(
+            "person_id", "name", "slug", "is_unnamed", named=True
+        )
+    )
+    snapshot = version_snapshot(version, rows, public_aliases_of(version))
+    return snapshot.without(row.person_id for row in rows if row.is_unnamed)
+
+
 def merges(old, new):
     """Return {id: kept person's id} for the people of `old` merged since into one of `new`.
 
@@ -165,6 +181,11 @@ class Preview:
 
     def groups(self):
         return self.comparison.groups(self.names) if self.comparison else []
+
+    def not_named(self):
+        """The names of the people of the draft whom readers will not see named (one query)."""
+        hidden = unnamed_among(self.project, self.snapshot.people)
+        return sorted(self.snapshot.people[pk].name for pk in hidden)
 
 
 def preview(project):

@@ -23,6 +23,7 @@ from people.changelog import VersionsFeed, changelog
 from people.diff import Comparison, compare
 from people.models import (
     Alias,
+    NotNamed,
     Person,
     PersonRedirect,
     Project,
@@ -30,11 +31,14 @@ from people.models import (
     Version,
     can_see_drafts,
 )
+from people.naming import unnamed_among
 from people.search import SEARCH_MAX_LENGTH, search_people
 from people.snapshots import draft_snapshot, one_snapshot
+from people.sorting import sort_fold
 from people.versions import (
     latest_published,
     latest_version,
+    load_public_snapshot,
     load_snapshot,
     merges,
     projects_with_versions,
@@ -141,6 +145,9 @@ class Shown:
     latest_number: int | None
     # Whether shown at the version's own address (/credits/<slug>/v/<number>/).
     at_version: bool = False
+    # For the draft, editors' only: the whole of it, people not named included, which
+    # the banner compares with the latest version (`snapshot` is the page as published).
+    draft: object = None
 
     @property
     def is_latest(self):
@@ -183,7 +190,9 @@ def project_response(request, slug, respond, name, number=None, key_parts=()):
     if number is None and can_see_drafts(request.user):
         with one_snapshot():
             project = get_object_or_404(projects_with_versions(), slug=slug)
-            return respond(Shown(project, draft_snapshot(project), None, project.latest_number))
+            draft = draft_snapshot(project)
+            public = draft.without(unnamed_among(project, draft.people))
+            return respond(Shown(project, public, None, project.latest_number, draft=draft))
     latest = latest_published(slug)
     if latest is None:
         raise Http404("This project is not published.")
@@ -196,7 +205,7 @@ def project_response(request, slug, respond, name, number=None, key_parts=()):
         version = Version.objects.select_related("project").get(
             project_id=latest.project_id, number=number or latest.number
         )
-        snapshot = load_snapshot(version)
+        snapshot = load_public_snapshot(version)
         at_version = number is not None
         return respond(Shown(version.project, snapshot, version, latest.number, at_version))
 
@@ -226,20 +235,27 @@ class DraftStatus:
     comparison: Comparison | None
     is_published: bool
     publish_url: str
+    # The people of the draft who are not named on the page, by name, for editors.
+    not_named: list[str]
 
 
 def draft_status(shown):
     project = shown.project
+    draft = shown.draft
     comparison = None
     latest = latest_version(project) if shown.latest_number else None
     if latest is not None:
         old = load_snapshot(latest)
-        comparison = compare(old, shown.snapshot, merges(old, shown.snapshot))
+        comparison = compare(old, draft, merges(old, draft))
     return DraftStatus(
         latest_number=shown.latest_number,
         comparison=comparison,
         is_published=project.is_published,
         publish_url=reverse("admin:people_project_publish", args=[project.pk]),
+        not_named=sorted(
+            (person.name for pk, person in draft.people.items() if pk not in shown.snapshot.people),
+            key=sort_fold,
+        ),
     )
 
 
@@ -364,52 +380,63 @@ def project_feed(request, slug):
 def person_detail(request, slug):
     if can_see_drafts(request.user):
         with one_snapshot():
-            person = find_person(slug)
+            person = find_person(slug, request.user)
             if not isinstance(person, Person):
                 return person
             page = pages.draft_person_page(person, Project.objects.all())
-            return render(request, "people/person_detail.html", {"page": page, "person": person})
+            not_named = NotNamed.objects.filter(person=person).select_related("project")
+            context = {
+                "page": page,
+                "person": person,
+                "not_named_on": [row.project for row in not_named],
+            }
+            return render(request, "people/person_detail.html", context)
 
     def build():
-        person = find_person(slug)
+        person = find_person(slug, request.user)
         if not isinstance(person, Person):
             return person
         page = pages.published_person_page(person, published_names(person))
         if page.is_empty:
-            # Someone credited only on drafts is not public yet.
+            # Someone credited only on drafts, or only where they are not named, is not public.
             raise Http404("No published credits for this person.")
         return render(request, "people/person_detail.html", {"page": page, "person": person})
 
     return cached_response(request, lambda: person_page_key("person", slug), build)
 
 
-def find_person(slug):
+def find_person(slug, user):
     """Return the Person at /people/<slug>/, or a redirect to where they are now.
 
     A merged person's old address redirects to the person kept; an address a
-    version was published with redirects to the person's current one.
+    version was published with redirects to the person's current one. For the
+    public, someone who asked never to be listed has no page, and an old address
+    leads nowhere (the new address would tell the name) unless its person has a page.
     """
     public_aliases = Prefetch("aliases", Alias.objects.public(), to_attr="public_aliases")
     person = Person.objects.filter(slug=slug).prefetch_related(public_aliases).first()
     if person is not None:
+        if person.never_listed and not can_see_drafts(user):
+            raise Http404("No person has this address.")
         return person
     moved = PersonRedirect.objects.filter(old_slug=slug).select_related("person").first()
-    if moved is not None:
-        return redirect(moved.person, permanent=True)
-    published = Person.objects.filter(published_names__slug=slug).first()
-    if published is not None:
-        return redirect(published, permanent=True)
+    moved_to = moved.person if moved is not None else None
+    moved_to = moved_to or Person.objects.filter(published_names__slug=slug).first()
+    if moved_to is not None and Person.objects.findable_by(user).filter(pk=moved_to.pk).exists():
+        return redirect(moved_to, permanent=True)
     raise Http404("No person has this address.")
 
 
 def published_names(person):
     """The PublishedPerson rows naming `person` in the versions the public reads.
 
-    Those of people merged into them since too: the versions name them still.
+    Those of people merged into them since too: the versions name them still. Not
+    those of the projects where the person asked not to be named.
     """
     merged = PersonRedirect.objects.filter(person=person).values("old_slug")
     return (
         PublishedPerson.objects.filter(version__in=Version.objects.current())
         .filter(Q(person=person) | Q(slug__in=merged))
+        .exclude(version__project__in=NotNamed.objects.filter(person=person).values("project"))
         .select_related("version__project")
     )

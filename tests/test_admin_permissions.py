@@ -9,6 +9,7 @@ from people.models import (
     Credit,
     DistinctPair,
     Mention,
+    NotNamed,
     Person,
     PersonRedirect,
     Project,
@@ -32,6 +33,7 @@ CURATED = [
     "mention",
     "personredirect",
     "distinctpair",
+    "notnamed",
 ]
 
 
@@ -74,6 +76,7 @@ def test_no_group_sees_private_email_addresses():
         Mention,
         PersonRedirect,
         DistinctPair,
+        NotNamed,
     ],
     ids=lambda model: model.__name__,
 )

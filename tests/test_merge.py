@@ -19,6 +19,7 @@ from people.models import (
 )
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import read_credits
+from people.versions import publish
 from tests.admin_pages import page_text
 from tests.html_tree import parse
 
@@ -159,12 +160,27 @@ def test_merge_redirects_old_addresses_and_repoints_projects_and_decisions(credi
 
 
 def test_old_person_page_redirects_permanently_to_the_kept_one(client, credits):
+    project = credits["project"]
+    project.publish()
+    project.save()
+    publish(project)
     merge_people(credits["kept"], credits["removed"])
 
     response = client.get("/people/filippo-rasso/")
 
     assert response.status_code == 301
     assert response["Location"] == "/people/filippo-raso/"
+
+
+def test_an_old_address_leads_nowhere_while_the_kept_person_is_on_no_published_page(
+    client, credits
+):
+    merge_people(credits["kept"], credits["removed"])
+
+    response = client.get("/people/filippo-rasso/")
+
+    # The new address would tell the public a name that no published page shows yet.
+    assert response.status_code == 404
 
 
 def test_a_later_import_using_any_merged_name_lands_on_the_kept_person(credits):

@@ -127,6 +127,7 @@ def test_every_history_record_has_a_text_after_its_parents_were_deleted(page):
         "HistoricalMention": {"deleted person"},
         "HistoricalPersonRedirect": set(),
         "HistoricalDistinctPair": set(),
+        "HistoricalNotNamed": set(),
     }
 
 

@@ -18,6 +18,7 @@ from people.models import (
     Credit,
     DistinctPair,
     Mention,
+    NotNamed,
     Person,
     PersonRedirect,
     Project,
@@ -40,6 +41,7 @@ MODELS = [
     Mention,
     PersonRedirect,
     DistinctPair,
+    NotNamed,
 ]
 BATCH_SIZE = 1000
 LISTED_CONFLICTS = 500

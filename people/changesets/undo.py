@@ -11,7 +11,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from people.caching import invalidate_pages, invalidate_published_pages_of
+from people.caching import invalidate_pages, invalidate_published_pages_of, naming_changed
 from people.changesets.plan import (
     BATCH_SIZE,
     MODELS,
@@ -23,7 +23,7 @@ from people.changesets.plan import (
     tracked,
 )
 from people.changesets.record import recording
-from people.models import Alias, ChangeSet, ChangeSetEmail, Person, Project
+from people.models import Alias, ChangeSet, ChangeSetEmail, NotNamed, Person, Project
 from people.reviews.merging import unmerge_reviews
 
 
@@ -69,6 +69,9 @@ def undo(change_set, user=None):
                 LogEntry.objects.log_actions(
                     user.pk, [locked], CHANGE, change_message=f"Undone: {plan.summary()}."
                 )
+            if _changes_naming(plan):
+                # Rows written in bulk send no signals: every published page moves.
+                naming_changed(project_ids=Project.objects.values("pk"))
             invalidate_pages()
             if spelled:
                 invalidate_published_pages_of(spelled)
@@ -81,6 +84,14 @@ def undo(change_set, user=None):
     except DatabaseError as error:
         raise UndoError(_refused_by_database(error)) from error
     return plan
+
+
+def _changes_naming(plan):
+    """Whether the undo changes who is named: a choice not to be named, or a person back."""
+    touched = [plan.removals, plan.returns, plan.restores]
+    return any(rows.get(NotNamed) for rows in touched) or any(
+        rows.get(Person) for rows in [plan.returns, plan.restores]
+    )
 
 
 def _refusal(change_set, number):

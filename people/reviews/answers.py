@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from people.models import Alias, Credit
+from people.naming import Choice, choose
 from people.reviews.models import Proposal, Review
 from people.sorting import sort_name_used
 
@@ -86,10 +87,13 @@ class Change:
 
 
 def confirm(review):
-    """Record that the person says their credits are right (again: nothing changes)."""
+    """Record that the person says their credits are right (again: nothing changes).
+
+    A person who declined to be named stays so in the review queue.
+    """
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review.pk)
-        if review.status == Review.Status.CONFIRMED:
+        if review.status in (Review.Status.CONFIRMED, Review.Status.DECLINED):
             return False
         review.status = Review.Status.CONFIRMED
         review.answered_at = timezone.now()
@@ -128,10 +132,43 @@ def propose(review, changes):
             and (change.alias_id is None or change.alias_id in aliases)
         )
         if recorded:
-            review.status = Review.Status.CHANGES_PROPOSED
+            if review.status != Review.Status.DECLINED:
+                review.status = Review.Status.CHANGES_PROPOSED
             review.answered_at = timezone.now()
             review.save(update_fields=["status", "answered_at"])
         return recorded
+
+
+def choose_naming(review, choice):
+    """Apply the person's choice of how they are named, at once; return whether it changed.
+
+    Consent does not wait for the editors: the choice applies to every page as soon
+    as it is made, in the history as the person's, and the review queue shows it.
+    """
+    with transaction.atomic():
+        review = (
+            Review.objects.select_for_update(of=["self"])
+            .select_related("person", "project")
+            .get(pk=review.pk)
+        )
+        changed = choose(
+            review.person,
+            review.project,
+            choice,
+            reason=f"Chosen in {review.person.name}'s review",
+            by_review=True,
+        )
+        status = review.status
+        if choice != Choice.NAMED:
+            status = Review.Status.DECLINED
+        elif status == Review.Status.DECLINED:
+            has_proposals = review.proposals.exists()
+            status = Review.Status.CHANGES_PROPOSED if has_proposals else Review.Status.CONFIRMED
+        if changed or status != review.status:
+            review.status = status
+            review.answered_at = timezone.now()
+            review.save(update_fields=["status", "answered_at"])
+        return changed
 
 
 def _record(review, change):

@@ -126,6 +126,7 @@ class ReviewCounts:
     pending: int
     confirmed: int
     changes_proposed: int
+    declined: int
     to_decide: int
     email_failed: int
 
@@ -135,6 +136,7 @@ def review_counts(project):
         pending=Count("pk", filter=Q(status=Review.Status.PENDING)),
         confirmed=Count("pk", filter=Q(status=Review.Status.CONFIRMED)),
         changes_proposed=Count("pk", filter=Q(status=Review.Status.CHANGES_PROPOSED)),
+        declined=Count("pk", filter=Q(status=Review.Status.DECLINED)),
         email_failed=Count("pk", filter=Q(email_status=Review.Email.FAILED)),
     )
     to_decide = Proposal.objects.filter(

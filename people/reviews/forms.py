@@ -4,6 +4,7 @@ from django import forms
 
 from people.admin_forms import ORCID_ADDRESS
 from people.models import validate_name, validate_orcid, validate_title, validate_web_url
+from people.naming import Choice
 from people.reviews.answers import Change
 from people.reviews.models import Proposal
 from people.sorting import normalize_name
@@ -140,6 +141,17 @@ class CorrectionsForm(forms.Form):
             if data[kind]:
                 changes.append(Change(kind=kind, value=data[kind]))
         return changes
+
+
+class NamingForm(forms.Form):
+    """How the person chooses to be named: as shown, not on this project, or nowhere."""
+
+    naming = forms.ChoiceField(
+        label="How you are named",
+        choices=Choice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you want to be named."},
+    )
 
 
 class RejectForm(forms.Form):

@@ -18,6 +18,7 @@ class Review(models.Model):
         PENDING = "pending", "pending"
         CONFIRMED = "confirmed", "confirmed"
         CHANGES_PROPOSED = "changes_proposed", "changes proposed"
+        DECLINED = "declined", "declined to be named"
 
     class Email(models.TextChoices):
         NONE = "", "not emailed"
@@ -32,7 +33,8 @@ class Review(models.Model):
         max_length=20,
         choices=Status.choices,
         default=Status.PENDING,
-        help_text="Pending until the person answers: they confirm, or propose changes.",
+        help_text="Pending until the person answers: they confirm, propose changes, or "
+        "decline to be named (which stays their answer while they are not named).",
     )
     asked_at = models.DateTimeField(default=timezone.now, help_text="When last asked.")
     asked_by = models.ForeignKey(

@@ -18,8 +18,9 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from redis.exceptions import RedisError
 
-from people.reviews.answers import confirm, credit_lines, propose, sorts_as
-from people.reviews.forms import CorrectionsForm
+from people.naming import Choice, current_choice
+from people.reviews.answers import choose_naming, confirm, credit_lines, propose, sorts_as
+from people.reviews.forms import CorrectionsForm, NamingForm
 from people.reviews.links import find_link
 from people.reviews.models import ReviewLink
 
@@ -41,6 +42,16 @@ def private(view):
         return response
 
     return private_view
+
+
+NAMING_DONE = {
+    Choice.NAMED: "Done: you are named on this page as shown above.",
+    Choice.NOT_NAMED: "Done: this page no longer names you. Where you are credited, it counts "
+    "you instead (“and 1 other”). This applies at once, also to the versions already published.",
+    Choice.NEVER_LISTED: "Done: no page on this site names you any more, and your own page "
+    "is taken down. This applies at once, also to the versions already published.",
+}
+NAMING_UNCHANGED = "Nothing changed: this was already your choice."
 
 
 def rate_limited(request):
@@ -112,11 +123,21 @@ def review(request, pk):
     credits = credit_lines(review.person, review.project)
     aliases = list(review.person.aliases.all())
     form = CorrectionsForm(review.person, credits, aliases=aliases)
-    if request.method == "POST" and request.POST.get("action") == "confirm":
+    naming = current_choice(review.person, review.project)
+    naming_form = NamingForm(initial={"naming": naming})
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "confirm":
         confirm(review)
         messages.success(request, "Thank you: you confirmed that your credits are right.")
         return redirect("people:review", pk=review.pk)
-    if request.method == "POST":
+    if action == "naming":
+        naming_form = NamingForm(data=request.POST)
+        if naming_form.is_valid():
+            choice = Choice(naming_form.cleaned_data["naming"])
+            changed = choose_naming(review, choice)
+            messages.success(request, NAMING_DONE[choice] if changed else NAMING_UNCHANGED)
+            return redirect("people:review", pk=review.pk)
+    elif request.method == "POST":
         form = CorrectionsForm(review.person, credits, data=request.POST, aliases=aliases)
         if form.is_valid():
             changes = form.changes()
@@ -139,6 +160,8 @@ def review(request, pk):
         "proposals": list(review.proposals.all()),
         "expires_at": link.expires_at,
         "form": form,
+        "naming": naming,
+        "naming_form": naming_form,
     }
     response = render(request, "people/review/review.html", context)
     # The page's forms post to itself. Under "no-referrer" a browser sends them with

@@ -16,6 +16,7 @@ from people import duplicates
 from people.models import (
     Alias,
     Credit,
+    NotNamed,
     Person,
     Project,
     Section,
@@ -174,6 +175,22 @@ class FamilyFirst:
 
 
 @dataclass(frozen=True, slots=True)
+class NotNamedPerson:
+    """A person of the file who asked not to be named on the project (`anywhere`: on any).
+
+    The import keeps their choice: their credits stay unnamed on the page.
+    """
+
+    name: str
+    row: int
+    anywhere: bool
+
+    def __str__(self):
+        where = "to be listed on any project" if self.anywhere else "to be named on this project"
+        return f"{self.name} asked not {where}: their credits stay unnamed"
+
+
+@dataclass(frozen=True, slots=True)
 class CreditGroup:
     """The credits of one place, as the preview lists them."""
 
@@ -223,6 +240,7 @@ class Report:
     duplicates: list[Duplicate] = field(default_factory=list)
     shared_names: list[SharedName] = field(default_factory=list)
     family_first: list[FamilyFirst] = field(default_factory=list)
+    not_named: list[NotNamedPerson] = field(default_factory=list)
     # Everyone's names and other spellings as (person pk, text), for look_alikes().
     known_names: list[tuple[int, str]] = field(default_factory=list, repr=False)
     known_aliases: list[tuple[int, str]] = field(default_factory=list, repr=False)
@@ -470,6 +488,7 @@ def build_plan(project, rows, mode=ADD, same_people=None):
         else:
             changes.new_credits.append(credit)
     _people(changes, report, people)
+    report.not_named = _not_named(project, credits, people)
     if mode == SYNC:
         _removals(changes, places, credits)
     _positions(changes, places, credits, mode)
@@ -515,6 +534,19 @@ def _people(changes, report, people):
     if changes.new_people:
         report.known_names = [(person.pk, person.name) for person in people.existing.values()]
         report.known_aliases = [(person.pk, alias) for person, alias in people.aliases]
+
+
+def _not_named(project, credits, people):
+    """The existing people of the file who asked not to be named here, or anywhere, in row order."""
+    here = set(NotNamed.objects.filter(project=project).values_list("person_id", flat=True))
+    found = {}
+    for credit in credits:
+        person = credit.person
+        if isinstance(person, ExistingPerson) and person not in found:
+            anywhere = person.pk in people.never_listed
+            if anywhere or person.pk in here:
+                found[person] = NotNamedPerson(person.name, credit.row, anywhere)
+    return list(found.values())
 
 
 def _removals(changes, places, credits):
@@ -661,9 +693,12 @@ class _People:
         self.sort_names = {}  # person -> the first row that gives their sort name
         self.emails = {}  # person -> the first row that gives their email address
         self.existing_emails = {}  # ExistingPerson -> email address, if the file has any
+        self.never_listed = set()  # pks of the people who asked never to be listed
         # Private addresses are read only for a file that has some.
-        fields = ["pk", "name", "sort_name"] + (["email"] if with_emails else [])
-        for pk, name, sort_name, *email in Person.objects.values_list(*fields):
+        fields = ["pk", "name", "sort_name", "never_listed"] + (["email"] if with_emails else [])
+        for pk, name, sort_name, never_listed, *email in Person.objects.values_list(*fields):
+            if never_listed:
+                self.never_listed.add(pk)
             person = self.existing[pk] = ExistingPerson(pk, name)
             self.existing_sort_names[person] = normalize_name(sort_name)
             self.by_name[same_name_key(name)].append(person)

@@ -25,7 +25,10 @@
   // Each name is found by any of its spellings: the one shown, or another
   // (an alias) that the page lists in the link's data-aliases, a JSON array.
   var entries = Array.prototype.map.call(
-    main.querySelectorAll(".credits-section li, .acknowledgment .names li"),
+    // Not the count of the people a list does not name ("and 2 others"), which stays.
+    main.querySelectorAll(
+      ".credits-section li:not(.others), .acknowledgment .names li:not(.others)"
+    ),
     function (item) {
       var link = item.querySelector("a.person");
       var spellings = [link ? link.textContent : item.textContent];
@@ -69,7 +72,7 @@
     });
     // The comma after the last name still shown in a list would dangle.
     Array.prototype.forEach.call(lists, function (list) {
-      var visible = list.querySelectorAll("li:not([hidden])");
+      var visible = list.querySelectorAll("li:not([hidden]):not(.others)");
       Array.prototype.forEach.call(list.querySelectorAll(".last-shown"), function (item) {
         item.classList.remove("last-shown");
       });

@@ -195,6 +195,10 @@ class Command(BaseCommand):
                 for turned in plan.report.family_first
             ],
         )
+        self.listing(
+            "People who asked not to be named",
+            [f"row {person.row}: {person}" for person in plan.report.not_named],
+        )
         self.report_new_people(plan.newcomers)
         duplicates = plan.report.duplicates
         for duplicate in duplicates[:LISTED]:

@@ -87,6 +87,12 @@ class Command(BaseCommand):
             for note in notes[:LISTED]:
                 self.stdout.write(f"  line {note.line}: {note.text} → {note.taken_for}")
             self.more(len(notes) - LISTED)
+        not_named = planned.plan.report.not_named
+        if not_named:
+            self.stdout.write(f"People who asked not to be named ({len(not_named)}):")
+            for person in not_named[:LISTED]:
+                self.stdout.write(f"  line {person.row}: {person}")
+            self.more(len(not_named) - LISTED)
         newcomers = planned.newcomers
         flagged = [newcomer for newcomer in newcomers if newcomer.look_alike]
         if newcomers:
