@@ -38,6 +38,7 @@ from people.admin_forms import (
 from people.admin_import import CreditsImportExportMixin
 from people.admin_members import credits_panel, credits_urls
 from people.admin_names import names_to_check_urls
+from people.admin_rename import rename_urls
 from people.admin_reviews import PersonReviewsMixin, ReviewAdmin, ask_for_review
 from people.admin_text_import import text_import_urls
 from people.admin_versions import (
@@ -452,7 +453,12 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
         css = {"all": ["people/admin.css"]}
 
     def get_urls(self):
-        return duplicate_urls(self) + names_to_check_urls(self) + super().get_urls()
+        return (
+            duplicate_urls(self)
+            + names_to_check_urls(self)
+            + rename_urls(self)
+            + super().get_urls()
+        )
 
     def has_merge_permission(self, request):
         # A merge deletes the merged records, so it needs both permissions.

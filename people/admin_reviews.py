@@ -177,6 +177,17 @@ class ProposalRow:
     can_accept: bool
     reject_form: RejectForm
 
+    @property
+    def replace_name_url(self):
+        return replace_name_url(self.proposal) if self.proposal.replacement else ""
+
+
+def replace_name_url(proposal):
+    """The Replace name screen, for a name the person asks to replace everywhere."""
+    person_id = proposal.review.person_id
+    path = reverse("admin:people_person_replace_name", args=[person_id])
+    return f"{path}?proposal={proposal.pk}"
+
 
 def current_value(proposal, credits):
     """What `proposal` would change, as it is now: the field, the credit's title, or the credit."""
@@ -319,6 +330,9 @@ class ReviewAdmin(admin.ModelAdmin):
         needed = PERMISSIONS.get(proposal.kind)
         if needed and not request.user.has_perm(needed):
             raise PermissionDenied
+        if proposal.replacement:
+            # Replaced everywhere: the editor sees what changes first, as for any replacement.
+            return HttpResponseRedirect(replace_name_url(proposal)), None
         try:
             changed = accept(proposal, request.user)
         except DecisionError as error:

@@ -81,6 +81,8 @@ class Change:
     old_value: str = ""
     credit_id: int | None = None
     credit_text: str = ""
+    # For a name: whether it replaces the former one everywhere (Proposal.Replacement).
+    replacement: str = ""
 
 
 def confirm(review):
@@ -133,10 +135,15 @@ def _record(review, change):
     pending = review.proposals.filter(
         kind=change.kind, credit_id=change.credit_id, status=Proposal.Status.PENDING
     ).first()
-    if pending is not None and pending.value == change.value:
+    if (
+        pending is not None
+        and pending.value == change.value
+        and pending.replacement == change.replacement
+    ):
         return 0
     proposal = pending or Proposal(review=review, kind=change.kind, credit_id=change.credit_id)
     proposal.value = change.value
+    proposal.replacement = change.replacement
     proposal.old_value = change.old_value
     proposal.credit_text = change.credit_text
     proposal.created_at = timezone.now()

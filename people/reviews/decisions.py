@@ -2,13 +2,15 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from people.models import Credit, Person
+from people.models import Credit, Person, ProjectBusy
+from people.renaming import REASON, NameReplacement, RenameError, replace_name
 from people.reviews.models import Proposal, Review
 
 
@@ -24,12 +26,15 @@ PERMISSIONS = {
 }
 
 
-def accept(proposal, user):
+def accept(proposal, user, *, replacement=None, old_name=None):
     """Apply `proposal` as an admin edit would, and record it as accepted; return the object
     changed (None for a note or a missing credit, which editors act on themselves).
 
     The change is validated as the admin validates it (full_clean) and recorded in the
-    history with the editor and the reason "Accepted from <person>'s review".
+    history with the editor and the reason "Accepted from <person>'s review". A name
+    that replaces the former one everywhere is given by people/renaming.py, as "Replace
+    name" gives it: `replacement` (a NameReplacement) may say how the new name sorts,
+    and `old_name` is the name the editor saw.
     """
     with transaction.atomic():
         proposal = (
@@ -39,8 +44,11 @@ def accept(proposal, user):
         )
         if proposal.status != Proposal.Status.PENDING:
             raise DecisionError("This proposal was already decided.")
-        reason = Truncator(f"Accepted from {proposal.review.person.name}'s review").chars(100)
-        changed = _apply(proposal, user, reason)
+        if proposal.replacement:
+            changed = _replace_name(proposal, user, replacement, old_name)
+        else:
+            reason = Truncator(f"Accepted from {proposal.review.person.name}'s review").chars(100)
+            changed = _apply(proposal, user, reason)
         proposal.status = Proposal.Status.ACCEPTED
         proposal.decided_at = timezone.now()
         proposal.decided_by = user
@@ -72,6 +80,29 @@ def _apply(proposal, user, reason):
         raise DecisionError(" ".join(error.messages)) from error
     _record(changed, user, reason).save()
     return changed
+
+
+def _replace_name(proposal, user, replacement, old_name):
+    """Give the person the name they proposed everywhere, keeping the former one as they chose."""
+    person = proposal.review.person
+    keeps = proposal.replacement == Proposal.Replacement.KEEP
+    replacement = replacement or NameReplacement(proposal.value, keeps_old_name=keeps)
+    if (replacement.name, replacement.keeps_old_name) != (proposal.value, keeps):
+        raise DecisionError(
+            "Give the name the person proposed, and keep or drop their former name as they chose."
+        )
+    try:
+        plan = replace_name(
+            person,
+            replacement,
+            old_name=old_name or person.name,
+            user=user,
+            reason=f"{REASON}, accepted from {proposal.value}'s review",
+            wait_seconds=settings.WEB_LOCK_WAIT_SECONDS,
+        )
+    except (RenameError, ProjectBusy) as error:
+        raise DecisionError(str(error)) from error
+    return plan.person
 
 
 def _record(instance, user, reason):
