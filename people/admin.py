@@ -40,6 +40,7 @@ from people.admin_import import CreditsImportExportMixin
 from people.admin_members import credits_panel, credits_urls
 from people.admin_names import names_to_check_urls
 from people.admin_people_import import can_import_people, people_import_urls
+from people.admin_rename import rename_urls
 from people.admin_reviews import PersonReviewsMixin, ReviewAdmin, ask_for_review
 from people.admin_text_import import text_import_urls
 from people.admin_versions import (
@@ -518,6 +519,7 @@ class PersonAdmin(PersonReviewsMixin, CreditsImportExportMixin, HistoryAdmin):
             duplicate_urls(self)
             + names_to_check_urls(self)
             + people_import_urls(self)
+            + rename_urls(self)
             + super().get_urls()
         )
 

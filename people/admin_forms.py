@@ -16,8 +16,10 @@ from people.models import (
     Team,
     numbered_slug,
     slug_base,
+    validate_name,
 )
-from people.sorting import lower
+from people.renaming import NameReplacement
+from people.sorting import lower, normalize_name, split_at_family_name
 
 
 class InlineConstraintsForm(forms.ModelForm):
@@ -326,3 +328,100 @@ class DistinctPairForm(forms.ModelForm):
             elif first.pk > second.pk:
                 cleaned_data["first"], cleaned_data["second"] = second, first
         return cleaned_data
+
+
+class ReplaceNameForm(forms.Form):
+    """A person's new name, for replacing their name everywhere (people/renaming.py)."""
+
+    KEEP, DROP = "keep", "drop"
+
+    name = forms.CharField(
+        label="New name",
+        max_length=200,
+        validators=[validate_name],
+        help_text="As every page, published versions included, will show it.",
+    )
+    family_name = forms.CharField(
+        max_length=200,
+        required=False,
+        validators=[validate_name],
+        help_text="Which words of the new name are the family name, written as in the name, "
+        "when the rules get it wrong. Leave empty to let the rules work it out.",
+    )
+    sort_name = forms.CharField(
+        max_length=200,
+        required=False,
+        validators=[validate_name],
+        help_text="How the new name sorts, family name first. "
+        "Leave empty to sort by the family name.",
+    )
+    old_name = forms.ChoiceField(
+        label="The old name",
+        widget=forms.RadioSelect,
+        initial=KEEP,
+    )
+    replace_in_texts = forms.BooleanField(
+        label="Also replace the old name in the texts editors wrote",
+        required=False,
+        initial=True,
+        help_text="Introductions, titles, acknowledgments and notes of the pages naming this "
+        "person, drafts and published versions: the preview lists those that spell it.",
+    )
+
+    def __init__(self, person, *args, old_name_choice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.fields["old_name"].choices = [
+            (
+                self.KEEP,
+                f"Keep “{person.name}” as a private other spelling, so that imports "
+                "still find this person (its page's old address leads to the new one)",
+            ),
+            (
+                self.DROP,
+                f"Do not keep “{person.name}” at all, at the person's request (its "
+                "page's old address no longer works)",
+            ),
+        ]
+        if old_name_choice is not None:
+            # The person chose in their review: the editor does not choose for them.
+            self.fields["old_name"].choices = [
+                choice for choice in self.fields["old_name"].choices if choice[0] == old_name_choice
+            ]
+            self.fields["old_name"].initial = old_name_choice
+
+    def clean_name(self):
+        name = normalize_name(self.cleaned_data["name"])
+        if name == self.person.name:
+            raise ValidationError("This is the name already: write the new one.")
+        return name
+
+    def clean_family_name(self):
+        return normalize_name(self.cleaned_data["family_name"])
+
+    def clean_sort_name(self):
+        return normalize_name(self.cleaned_data["sort_name"])
+
+    def clean(self):
+        cleaned_data = super().clean()
+        name, family_name = cleaned_data.get("name"), cleaned_data.get("family_name")
+        if name and family_name and split_at_family_name(name, family_name) is None:
+            self.add_error(
+                "family_name",
+                f"Write the family name as the new name does: “{family_name}” is not part of "
+                f"“{name}”.",
+            )
+        return cleaned_data
+
+    def replacement(self, replaces_in_texts=None):
+        """The NameReplacement asked for; `replaces_in_texts` overrides the checkbox."""
+        data = self.cleaned_data
+        return NameReplacement(
+            name=data["name"],
+            sort_name=data["sort_name"],
+            family_name=data["family_name"],
+            keeps_old_name=data["old_name"] == self.KEEP,
+            replaces_in_texts=(
+                data["replace_in_texts"] if replaces_in_texts is None else replaces_in_texts
+            ),
+        )

@@ -25,12 +25,12 @@ from people.reviews.decisions import (
     PERMISSIONS,
     DecisionError,
     accept,
-    not_yet_asked,
     reject,
 )
 from people.reviews.forms import RejectForm
 from people.reviews.links import revoke_links
 from people.reviews.models import Proposal, Review
+from people.reviews.waiting import not_yet_asked
 
 # People named on the page that confirms an ask; the rest are counted.
 LISTED_PEOPLE = 100
@@ -172,6 +172,17 @@ class ProposalRow:
     current: str
     can_accept: bool
     reject_form: RejectForm
+
+    @property
+    def replace_name_url(self):
+        return replace_name_url(self.proposal) if self.proposal.replacement else ""
+
+
+def replace_name_url(proposal):
+    """The Replace name screen, for a name the person asks to replace everywhere."""
+    person_id = proposal.review.person_id
+    path = reverse("admin:people_person_replace_name", args=[person_id])
+    return f"{path}?proposal={proposal.pk}"
 
 
 def current_value(proposal, credits, aliases):
@@ -321,6 +332,9 @@ class ReviewAdmin(admin.ModelAdmin):
         needed = PERMISSIONS.get(proposal.kind)
         if needed and not request.user.has_perm(needed):
             raise PermissionDenied
+        if proposal.replacement:
+            # Replaced everywhere: the editor sees what changes first, as for any replacement.
+            return HttpResponseRedirect(replace_name_url(proposal)), None
         try:
             changed = accept(proposal, request.user)
         except DecisionError as error:

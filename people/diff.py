@@ -422,11 +422,7 @@ def compare(old, new, merged=None):
     """
     merged = merged or {}
     before, after = Side(old), Side(new)
-    kept = {
-        person_id: into
-        for person_id, into in merged.items()
-        if person_id in before.credits and into in after.credits
-    }
+    kept = kept_merges(before, after, merged)
     changes = []
     changes += people_changes(before, after, kept)
     changes += credit_changes(before, after, kept)
@@ -435,6 +431,15 @@ def compare(old, new, merged=None):
     changes += acknowledgment_changes(before, after, merged)
     changes += page_changes(old, new, merged)
     return Comparison(changes)
+
+
+def kept_merges(before, after, merged):
+    """The merges of `merged` whose credits are on both Sides: those of the person kept."""
+    return {
+        person_id: into
+        for person_id, into in merged.items()
+        if person_id in before.credits and into in after.credits
+    }
 
 
 def people_changes(before, after, kept):
@@ -493,6 +498,12 @@ def credit_changes(before, after, kept):
         ]
         came = [credit for credit in credits if credit not in old_credits[person_id]]
         changes += paired_changes(person_id, gone, came, before, after)
+    return changes + reorder_changes(before, after, kept)
+
+
+def reorder_changes(before, after, kept):
+    """The places whose people, on both Sides, come in another order."""
+    changes = []
     for place, people in after.order.items():
         old_order = [kept.get(person_id, person_id) for person_id in before.order.get(place, ())]
         if reordered(list(dict.fromkeys(old_order)), list(people)):

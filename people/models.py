@@ -789,7 +789,8 @@ class Mention(models.Model):
 
 
 class PersonRedirect(models.Model):
-    """An old person-page address that now leads to another person, after a merge."""
+    """An old person-page address that now leads to another person, after a merge, or to
+    the person's new address, after their name was replaced (people/renaming.py)."""
 
     old_slug = models.SlugField(max_length=200, unique=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="redirects")
@@ -980,7 +981,7 @@ class Version(models.Model):
 
     `content` holds the page as people/snapshots.py writes it, with people by id;
     their names are PublishedPerson rows. Versions are never changed but for a
-    name replaced in them (people.versions.replace_published_name).
+    name replaced everywhere (people/renaming.py).
     """
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="versions")
@@ -1004,8 +1005,7 @@ class Version(models.Model):
     # What changed since the previous version (people/diff.py); null for the first.
     changes = models.JSONField(null=True, blank=True)
     # Moved on every version of a project when a name in one of them is replaced
-    # (people.versions.replace_published_name): the page cache's keys hold the
-    # latest version's.
+    # (people/renaming.py): the page cache's keys hold the latest version's.
     names_revision = models.PositiveIntegerField(default=0)
 
     objects = VersionQuerySet.as_manager()

@@ -298,7 +298,15 @@ def publish(
         # another publication changed after this transaction's snapshot.
         if not isinstance(error.__cause__, postgres_errors.SerializationFailure):
             raise
-        raise AlreadyPublished(latest_version(project)) from error
+        latest = latest_version(project)
+        if latest is None or (base is not None and latest.number == base):
+            # Not a publication: another change of the project (a name replaced
+            # everywhere, people/renaming.py) committed first.
+            raise PublishError(
+                "The project changed while it was being published, so nothing was published. "
+                "Review the changes again, then publish."
+            ) from error
+        raise AlreadyPublished(latest) from error
     except IntegrityError as error:
         # Another publication took the number first (unique_version_number).
         latest = latest_version(project)
@@ -374,14 +382,16 @@ def unpublish(project, user=None, wait_seconds=None):
     return True
 
 
-def replace_published_name(person, name):
-    """Replace `person`'s name in every version that names them, with one UPDATE.
+def replace_published_name(person, name, slug=None):
+    """Replace `person`'s name (and page address) in every version naming them, with one UPDATE.
 
-    For a name that must disappear everywhere: versions otherwise keep the names
-    they were published with. Returns the number of versions changed.
+    For a name that must disappear everywhere (people/renaming.py, which also
+    rewrites what else the versions hold of the person): versions otherwise keep
+    the names they were published with. Returns the number of versions changed.
     """
+    fields = {"name": name} if slug is None else {"name": name, "slug": slug}
     with transaction.atomic():
-        count = PublishedPerson.objects.filter(person=person).update(name=name)
+        count = PublishedPerson.objects.filter(person=person).update(**fields)
         projects = PublishedPerson.objects.filter(person=person).values("version__project")
         # The published pages' cache keys hold the latest version's names_revision.
         Version.objects.filter(project__in=projects).update(names_revision=F("names_revision") + 1)

@@ -84,6 +84,8 @@ class Change:
     credit_id: int | None = None
     credit_text: str = ""
     alias_id: int | None = None
+    # For a name: whether it replaces the former one everywhere (Proposal.Replacement).
+    replacement: str = ""
 
 
 def confirm(review):
@@ -178,13 +180,18 @@ def _record(review, change):
         Proposal.objects.create(review=review, kind=change.kind, value=change.value)
         return 1
     pending = _pending(review, change)
-    if pending is not None and (pending.kind, pending.value) == (change.kind, change.value):
+    if (
+        pending is not None
+        and (pending.kind, pending.value) == (change.kind, change.value)
+        and pending.replacement == change.replacement
+    ):
         return 0
     proposal = pending or Proposal(
         review=review, credit_id=change.credit_id, alias_id=change.alias_id
     )
     proposal.kind = change.kind
     proposal.value = change.value
+    proposal.replacement = change.replacement
     proposal.old_value = change.old_value
     proposal.credit_text = change.credit_text
     proposal.created_at = timezone.now()

@@ -2,14 +2,17 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from people.models import Alias, Credit, Person
+from people.models import Alias, Credit, Person, ProjectBusy
+from people.renaming import REASON, NameReplacement, RenameError, replace_name
 from people.reviews.models import Proposal, Review
+from people.reviews.waiting import not_yet_asked
 
 
 class DecisionError(Exception):
@@ -25,12 +28,15 @@ PERMISSIONS = {
 }
 
 
-def accept(proposal, user):
+def accept(proposal, user, *, replacement=None, old_name=None):
     """Apply `proposal` as an admin edit would, and record it as accepted; return the object
     changed (None for a note or a missing credit, which editors act on themselves).
 
     The change is validated as the admin validates it (full_clean) and recorded in the
-    history with the editor and the reason "Accepted from <person>'s review".
+    history with the editor and the reason "Accepted from <person>'s review". A name
+    that replaces the former one everywhere is given by people/renaming.py, as "Replace
+    name" gives it: `replacement` (a NameReplacement) may say how the new name sorts,
+    and `old_name` is the name the editor saw.
     """
     with transaction.atomic():
         proposal = (
@@ -40,8 +46,11 @@ def accept(proposal, user):
         )
         if proposal.status != Proposal.Status.PENDING:
             raise DecisionError("This proposal was already decided.")
-        reason = Truncator(f"Accepted from {proposal.review.person.name}'s review").chars(100)
-        changed = _apply(proposal, user, reason)
+        if proposal.replacement:
+            changed = _replace_name(proposal, user, replacement, old_name)
+        else:
+            reason = Truncator(f"Accepted from {proposal.review.person.name}'s review").chars(100)
+            changed = _apply(proposal, user, reason)
         proposal.status = Proposal.Status.ACCEPTED
         proposal.decided_at = timezone.now()
         proposal.decided_by = user
@@ -87,6 +96,29 @@ def _apply(proposal, user, reason):
     return changed
 
 
+def _replace_name(proposal, user, replacement, old_name):
+    """Give the person the name they proposed everywhere, keeping the former one as they chose."""
+    person = proposal.review.person
+    keeps = proposal.replacement == Proposal.Replacement.KEEP
+    replacement = replacement or NameReplacement(proposal.value, keeps_old_name=keeps)
+    if (replacement.name, replacement.keeps_old_name) != (proposal.value, keeps):
+        raise DecisionError(
+            "Give the name the person proposed, and keep or drop their former name as they chose."
+        )
+    try:
+        plan = replace_name(
+            person,
+            replacement,
+            old_name=old_name or person.name,
+            user=user,
+            reason=f"{REASON}, accepted from {proposal.value}'s review",
+            wait_seconds=settings.WEB_LOCK_WAIT_SECONDS,
+        )
+    except (RenameError, ProjectBusy) as error:
+        raise DecisionError(str(error)) from error
+    return plan.person
+
+
 def _record(instance, user, reason):
     # django-simple-history reads these for the history record's user and reason.
     instance._history_user = user
@@ -105,17 +137,6 @@ def reject(proposal, user, reason):
         proposal.decided_at = timezone.now()
         proposal.decided_by = user
         proposal.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-
-
-def credited_people(project):
-    """The people with a credit on `project`."""
-    credits = Credit.objects.in_projects([project])
-    return Person.objects.filter(pk__in=credits.values("person_id"))
-
-
-def not_yet_asked(project):
-    """The people credited on `project` who were never asked to review it."""
-    return credited_people(project).exclude(reviews__project=project)
 
 
 @dataclass(frozen=True)

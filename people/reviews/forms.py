@@ -23,6 +23,28 @@ class CorrectionsForm(forms.Form):
         max_length=200,
         validators=[validate_name],
     )
+    replace_everywhere = forms.BooleanField(
+        label="Replace my former name everywhere",
+        required=False,
+        help_text="Also on the pages already published, in their files, in search and in the "
+        "address of your page. Otherwise your new name shows from the next published version "
+        "on, and earlier versions keep the name they were published with.",
+    )
+    former_name = forms.ChoiceField(
+        label="My former name",
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                Proposal.Replacement.KEEP,
+                "Keep it privately, so that the editors' imports "
+                "still recognise me (it is never shown)",
+            ),
+            (Proposal.Replacement.DROP, "Do not keep it at all"),
+        ],
+        initial=Proposal.Replacement.KEEP,
+        required=False,
+        help_text="When it is replaced everywhere.",
+    )
     sort_name = forms.CharField(
         label="Sorted as",
         max_length=200,
@@ -85,7 +107,8 @@ class CorrectionsForm(forms.Form):
             )
 
     def person_fields(self):
-        return [self[name] for name in ["name", "sort_name", "orcid", "homepage"]]
+        names = ["name", "replace_everywhere", "former_name", "sort_name", "orcid", "homepage"]
+        return [self[name] for name in names]
 
     def alias_fields(self):
         """(other spelling, "show publicly" field) for the template."""
@@ -111,11 +134,27 @@ class CorrectionsForm(forms.Form):
             validate_orcid(orcid)
         return orcid
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("replace_everywhere") and cleaned_data.get("name") == self.person.name:
+            self.add_error(
+                "replace_everywhere", "Write your name as it should be above to replace it."
+            )
+        return cleaned_data
+
     def changes(self):
         """The Changes the person asks for: what differs from their data and credits now."""
         data = self.cleaned_data
+        replacement = Proposal.Replacement.NONE
+        if data["replace_everywhere"]:
+            replacement = data["former_name"] or Proposal.Replacement.KEEP
         changes = [
-            Change(kind=kind, value=data[kind], old_value=getattr(self.person, kind))
+            Change(
+                kind=kind,
+                value=data[kind],
+                old_value=getattr(self.person, kind),
+                replacement=replacement if kind == Proposal.Kind.NAME else "",
+            )
             for kind in Proposal.PERSON_FIELDS
             if data[kind] != getattr(self.person, kind)
         ]

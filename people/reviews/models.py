@@ -120,6 +120,11 @@ class Proposal(models.Model):
         ACCEPTED = "accepted", "accepted"
         REJECTED = "rejected", "rejected"
 
+    class Replacement(models.TextChoices):
+        NONE = "", "from the next published version"
+        KEEP = "keep", "everywhere, the former name kept privately"
+        DROP = "drop", "everywhere, the former name not kept"
+
     PERSON_FIELDS = [Kind.NAME, Kind.SORT_NAME, Kind.ORCID, Kind.HOMEPAGE]
     CREDIT_KINDS = [Kind.TITLE, Kind.NOT_MINE]
     ALIAS_KINDS = [Kind.ALIAS_PUBLIC, Kind.ALIAS_PRIVATE]
@@ -147,6 +152,15 @@ class Proposal(models.Model):
     )
     old_value = models.TextField(blank=True, help_text="The value when proposed.")
     value = models.TextField(blank=True)
+    replacement = models.CharField(
+        max_length=4,
+        choices=Replacement.choices,
+        blank=True,
+        default=Replacement.NONE,
+        help_text="For a name: whether it replaces the former one everywhere, pages already "
+        "published included (people/renaming.py), and whether the former name is kept "
+        "privately, for imports to match.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reason = models.TextField(blank=True, help_text="Why it was rejected; the person sees it.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -178,6 +192,11 @@ class Proposal(models.Model):
                 fields=["review", "alias"],
                 condition=Q(status="pending", alias__isnull=False),
                 name="unique_pending_alias_proposal",
+            ),
+            models.CheckConstraint(
+                condition=Q(replacement="") | Q(kind="name"),
+                name="check_replacement_is_of_a_name",
+                violation_error_message="Only a name replaces a former one everywhere.",
             ),
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(reason=""),

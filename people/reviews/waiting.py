@@ -8,12 +8,22 @@ editor sees who they are and may publish anyway (people/versions.py).
 
 from dataclasses import dataclass
 
-from people.models import Person, Project
-from people.reviews.decisions import credited_people, not_yet_asked
+from people.models import Credit, Person, Project
 from people.reviews.models import Review
 
 # People named in a warning, per kind; the others are counted.
 LISTED = 100
+
+
+def credited_people(project):
+    """The people with a credit on `project`."""
+    credits = Credit.objects.in_projects([project])
+    return Person.objects.filter(pk__in=credits.values("person_id"))
+
+
+def not_yet_asked(project):
+    """The people credited on `project` who were never asked to review it."""
+    return credited_people(project).exclude(reviews__project=project)
 
 
 @dataclass(frozen=True)
