@@ -16,6 +16,7 @@ from people.models import (
     Team,
     numbered_slug,
     slug_base,
+    validate_name,
 )
 from people.renaming import NameReplacement
 from people.sorting import lower, normalize_name, split_at_family_name
@@ -334,17 +335,25 @@ class ReplaceNameForm(forms.Form):
 
     KEEP, DROP = "keep", "drop"
 
-    # The model's fields, so that a new name is checked as any name is.
-    name = Person._meta.get_field("name").formfield(
-        label="New name", help_text="As every page, published versions included, will show it."
+    name = forms.CharField(
+        label="New name",
+        max_length=200,
+        validators=[validate_name],
+        help_text="As every page, published versions included, will show it.",
     )
-    family_name = Person._meta.get_field("family_name").formfield(
+    family_name = forms.CharField(
+        max_length=200,
+        required=False,
+        validators=[validate_name],
         help_text="Which words of the new name are the family name, written as in the name, "
-        "when the rules get it wrong. Leave empty to let the rules work it out."
+        "when the rules get it wrong. Leave empty to let the rules work it out.",
     )
-    sort_name = Person._meta.get_field("sort_name").formfield(
+    sort_name = forms.CharField(
+        max_length=200,
+        required=False,
+        validators=[validate_name],
         help_text="How the new name sorts, family name first. "
-        "Leave empty to sort by the family name."
+        "Leave empty to sort by the family name.",
     )
     old_name = forms.ChoiceField(
         label="The old name",
