@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from people.spreadsheet.format import CreditsError, is_too_large, size_limit
-from people.spreadsheet.people import import_people, read_people
+from people.spreadsheet.people import PEOPLE_COLUMNS, import_people, read_people
 from people.spreadsheet.storage import DatabaseUploadStorage, UploadExpired
 
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
@@ -38,8 +38,7 @@ def people_file_field(**kwargs):
     return forms.FileField(
         label="People file",
         help_text="A people file written by “Export people (identity)” or export_people: CSV, "
-        "UTF-8, with the header name,slug,sort_name,family_name,orcid,homepage,"
-        f"other_spellings,old_addresses. Largest size: {size_limit()}.",
+        f"UTF-8, with the header {','.join(PEOPLE_COLUMNS)}. Largest size: {size_limit()}.",
         **kwargs,
     )
 

@@ -12,6 +12,7 @@ from people.models import (
     Credit,
     ImportJob,
     ImportUpload,
+    NotNamed,
     Person,
     PersonRedirect,
 )
@@ -592,3 +593,53 @@ def test_preview_shows_spellings_made_public_or_private(editor_client, ada):
         ("Ada King", False),
         ("Augusta Ada King", True),
     ]
+
+
+# Choices about being named
+
+
+NAMING_HEADER = "name,slug,never_listed,not_named_on"
+
+
+def test_preview_shows_the_choices_about_being_named_and_undo_takes_them_back(
+    editor_client, ada, make_person, make_project
+):
+    make_project("Vision", "vision")
+    make_project("Other <work>", "other")
+    data = people_file(
+        "Ada Lovelace,ada-lovelace,,other | vision",
+        "Grace Hopper,grace-hopper,yes,",
+        header=NAMING_HEADER,
+    )
+
+    text = page_text(upload(editor_client, data))
+    confirm(editor_client, upload(editor_client, data))
+    choices = (
+        sorted(NotNamed.objects.values_list("person__slug", "project__slug")),
+        list(Person.objects.filter(never_listed=True).values_list("slug", flat=True)),
+    )
+    editor_client.post(f"/admin/people/changeset/{ChangeSet.objects.get().pk}/undo/")
+
+    assert (
+        "1 person created, 1 updated, 0 unchanged, 0 other spellings and 0 old addresses "
+        "added; 1 person never listed, 2 choices not to be named on a project."
+    ) in text
+    assert '<th scope="row">People never listed</th><td>1</td>' in text
+    assert '<th scope="row">Choices not to be named on a project</th><td>2</td>' in text
+    assert "<li>Never listed: yes</li>" in text
+    assert "<li>Not named on: Other &lt;work&gt;, Vision</li>" in text
+    assert choices == ([("ada-lovelace", "other"), ("ada-lovelace", "vision")], ["grace-hopper"])
+    assert not NotNamed.objects.exists()
+    assert list(Person.objects.values_list("slug", "never_listed")) == [("ada-lovelace", False)]
+
+
+def test_a_project_that_does_not_exist_is_named_by_row_and_column(editor_client, ada):
+    data = people_file("Ada Lovelace,ada-lovelace,,nowhere", header=NAMING_HEADER)
+    before = database_rows()
+
+    response = upload(editor_client, data)
+
+    text = page_text(response)
+    assert "Row 2, column not_named_on: no project has the address “nowhere”." in text
+    assert "Confirm import" not in text
+    assert database_rows() == before

@@ -12,11 +12,13 @@ from people.models import (
     ChangeSet,
     Credit,
     DistinctPair,
+    NotNamed,
     Person,
     PersonRedirect,
     Project,
     Section,
     Team,
+    Version,
 )
 from people.spreadsheet.apply import import_credits
 from people.spreadsheet.format import CreditsError, read_credits
@@ -26,6 +28,8 @@ from people.spreadsheet.people import (
     import_people,
     read_people,
 )
+from people.versions import publish
+from tests.html_tree import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +37,9 @@ CHANGELIST_URL = "/admin/people/person/"
 
 
 @pytest.fixture
-def identities(make_person):
+def identities(make_person, make_project):
+    """Ada Lovelace, not named on the projects Vision and Other work; Gabriel García
+    Márquez, never listed; and a name that starts like a spreadsheet formula."""
     ada = make_person(
         "Ada Lovelace",
         slug="ada-lovelace",
@@ -44,7 +50,9 @@ def identities(make_person):
     Alias.objects.create(person=ada, name="Augusta Ada King", is_public=True)
     Alias.objects.create(person=ada, name="A. Lovelace")
     PersonRedirect.objects.create(old_slug="augusta-ada-king", person=ada)
-    gabriel = make_person("Gabriel García Márquez", family_name="García Márquez")
+    for project in [make_project("Vision", "vision"), make_project("Other work", "other")]:
+        NotNamed.objects.create(project=project, person=ada)
+    gabriel = make_person("Gabriel García Márquez", family_name="García Márquez", never_listed=True)
     make_person("=cmd", slug="cmd", sort_name="Cmd")
     return ada, gabriel
 
@@ -66,11 +74,11 @@ def test_export_has_identity_columns_sorted_and_no_email(identities):
 
     lines = text.split("\n")
     assert lines[0] == ",".join(PEOPLE_COLUMNS)
-    assert lines[1] == "'=cmd,cmd,Cmd,,,,,,"
-    assert lines[2].startswith("Gabriel García Márquez,gabriel-garcia-marquez,,García Márquez,")
+    assert lines[1] == "'=cmd,cmd,Cmd,,,,,,,,"
+    assert lines[2] == "Gabriel García Márquez,gabriel-garcia-marquez,,García Márquez,,,,,,yes,"
     assert lines[3] == (
         "Ada Lovelace,ada-lovelace,,,0000-0002-1825-0097,https://example.org/ada,"
-        "A. Lovelace,Augusta Ada King,augusta-ada-king"
+        "A. Lovelace,Augusta Ada King,augusta-ada-king,,other | vision"
     )
     assert "ada@example.org" not in text
     assert text.endswith("\n") and "\r" not in text
@@ -90,6 +98,10 @@ def test_round_trip_into_an_empty_database_gives_the_same_bytes(identities, tmp_
     assert sorted(ada.aliases.values_list("name", "is_public")) == [
         ("A. Lovelace", False),
         ("Augusta Ada King", True),
+    ]
+    assert sorted(ada.not_named.values_list("project__slug", flat=True)) == ["other", "vision"]
+    assert list(Person.objects.filter(never_listed=True).values_list("slug", flat=True)) == [
+        "gabriel-garcia-marquez"
     ]
 
 
@@ -249,6 +261,119 @@ def test_a_spelling_both_private_and_public_is_refused(make_person):
     [problem] = error.value.problems
     assert (problem.row, problem.column) == (2, "public_spellings")
     assert "“ada king” is both a private and a public spelling" in problem.message
+
+
+# Choices about being named (people/naming.py)
+
+
+@pytest.fixture
+def named_on_vision(make_project, make_section, make_team, make_credit):
+    """The published page Vision, its team Data crediting Jane Doe, Sam Roe and Ann Young."""
+    project = make_project("Vision", "vision")
+    data = make_team(make_section(project, "Research"), "Data")
+    for name in ["Ann Young", "Jane Doe", "Sam Roe"]:
+        make_credit(name, team=data)
+    publish(project)
+    return project
+
+
+def data_team(client):
+    page = parse(client.get("/credits/vision/").text)
+    return page.by_id("research--data").find("ul", "names").text()
+
+
+NAMING_FILE = (
+    b"name,slug,never_listed,not_named_on\n"
+    b"Ann Young,ann-young,,\n"
+    b"Jane Doe,jane-doe,,vision\n"
+    b"Sam Roe,sam-roe,yes,\n"
+)
+
+
+def test_the_preview_lists_the_choices_and_the_import_applies_them_at_once(
+    client, named_on_vision, tmp_path
+):
+    path = tmp_path / "people.csv"
+    path.write_bytes(NAMING_FILE)
+    before = data_team(client)
+
+    preview = StringIO()
+    call_command("import_people", str(path), "--dry-run", stdout=preview)
+    unchanged = data_team(client)
+    call_command("import_people", str(path), stdout=StringIO())
+
+    assert preview.getvalue() == (
+        "Choices about being named (2):\n"
+        "  row 3: Jane Doe (/jane-doe/): not named on: Vision\n"
+        "  row 4: Sam Roe (/sam-roe/): never listed: yes\n"
+        f"Dry run: importing {path} would make 0 people created, 2 updated, 1 unchanged, "
+        "0 other spellings and 0 old addresses added; 1 person never listed, 1 choice not to "
+        "be named on a project. Nothing was written.\n"
+    )
+    assert before == unchanged == "Jane Doe, Sam Roe, Ann Young"
+    assert data_team(client) == "Ann Young and 2 others"
+    assert list(NotNamed.objects.values_list("person__slug", "project__slug")) == [
+        ("jane-doe", "vision")
+    ]
+    assert Person.objects.get(slug="sam-roe").never_listed
+
+
+def test_empty_cells_and_old_files_never_name_anyone_again(client, named_on_vision):
+    choices = import_people(read_people(NAMING_FILE)).change_set
+    empty = b"name,slug,never_listed,not_named_on\nJane Doe,jane-doe,,\nSam Roe,sam-roe,,\n"
+    old = b"name,slug,other_spellings,old_addresses\nJane Doe,jane-doe,,\nSam Roe,sam-roe,,\n"
+
+    plans = [import_people(read_people(data)) for data in [empty, old, NAMING_FILE]]
+
+    assert [plan.unchanged for plan in plans] == [2, 2, 3]
+    assert ChangeSet.objects.get() == choices
+    assert data_team(client) == "Ann Young and 2 others"
+
+
+def test_a_project_that_does_not_exist_is_refused_and_nothing_is_written(named_on_vision):
+    data = (
+        b"name,slug,never_listed,not_named_on\n"
+        b"Ann Young,ann-young,yes,\n"
+        b"Jane Doe,jane-doe,,vision | elsewhere\n"
+    )
+
+    with pytest.raises(CreditsError) as error:
+        import_people(read_people(data))
+
+    [problem] = error.value.problems
+    assert (problem.row, problem.column) == (3, "not_named_on")
+    assert problem.message.startswith("no project has the address “elsewhere”.")
+    assert not NotNamed.objects.exists()
+    assert not Person.objects.filter(never_listed=True).exists()
+    assert not ChangeSet.objects.exists()
+
+
+def test_never_listed_is_yes_or_empty(named_on_vision):
+    data = b"name,slug,never_listed,not_named_on\nAnn Young,ann-young,no,\nSam Roe,sam roe,YES,\n"
+
+    with pytest.raises(CreditsError) as error:
+        read_people(data)
+
+    assert [(problem.row, problem.column) for problem in error.value.problems] == [
+        (2, "never_listed"),
+        (3, "slug"),
+    ]
+    assert error.value.problems[0].message == (
+        "write “yes” for a person never listed, or leave the cell empty."
+    )
+
+
+def test_undoing_the_import_names_the_people_again_at_once(client, named_on_vision):
+    change_set = import_people(read_people(NAMING_FILE)).change_set
+    hidden = data_team(client)
+
+    undo(change_set)
+
+    assert hidden == "Ann Young and 2 others"
+    assert data_team(client) == "Jane Doe, Sam Roe, Ann Young"
+    assert not NotNamed.objects.exists()
+    assert not Person.objects.filter(never_listed=True).exists()
+    assert NotNamed.history.filter(change_set=change_set).count() == 1
 
 
 # Credits and people moved together (import_credits --people)
@@ -469,3 +594,37 @@ def test_a_new_person_whose_slug_is_an_old_address_of_someone_else_gets_a_free_o
     assert (plan.created, plan.unchanged) == (1, 1)
     assert Person.objects.get(name="Ada Lovelace").slug == "ada-lovelace"
     assert list(grace.redirects.values_list("old_slug", flat=True)) == ["ada"]
+
+
+def test_people_not_named_stay_unnamed_when_moved_with_their_credits(
+    client, named_on_vision, tmp_path
+):
+    jane, sam = Person.objects.get(slug="jane-doe"), Person.objects.get(slug="sam-roe")
+    NotNamed.objects.create(project=named_on_vision, person=jane)
+    sam.never_listed = True
+    sam.save()
+    credits, people = tmp_path / "credits.csv", tmp_path / "people.csv"
+    call_command("export_credits", "--project", "vision", "-o", str(credits))
+    call_command("export_people", "-o", str(people))
+    Version.objects.all().delete()
+    start_afresh()
+    call_command("create_project", "vision", "--title", "Vision", stdout=StringIO())
+
+    output = import_with_people(credits, people)
+    publish(Project.objects.get())
+
+    assert (
+        "People created (3):\n"
+        "  row 2: Jane Doe (/jane-doe/); not named on: Vision\n"
+        "  row 3: Sam Roe (/sam-roe/); never listed: yes\n"
+        "  row 4: Ann Young (/ann-young/)\n"
+        "People who asked not to be named (2):\n"
+    ) in output
+    assert data_team(client) == "Ann Young and 2 others"
+    page = client.get("/credits/vision/").text
+    for hidden in ["Jane Doe", "jane-doe", "Sam Roe", "sam-roe"]:
+        assert hidden not in page
+    assert client.get("/people/sam-roe/").status_code == 404
+    assert (tmp_path / "people.csv").read_bytes() == export_people_csv(
+        Person.objects.all()
+    ).encode()

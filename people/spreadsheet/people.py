@@ -1,15 +1,21 @@
 """The people file: each person's identity, to carry it from one database to another.
 
 One row per person: name, address (slug), sort and family names, ORCID, homepage,
-other spellings and old addresses. Never the private email address. Importing it
-before a credits file, or with it (apply.import_credits' `people`), makes that file's
-other spellings land on the right people. An import is planned (plan_people), shown,
-then written (write_people) as one change set.
+other spellings and old addresses, and the person's choices about being named
+(people/naming.py): never listed, and the projects they are not named on. Never the
+private email address. Importing it before a credits file, or with it
+(apply.import_credits' `people`), makes that file's other spellings land on the right
+people, and keeps unnamed who asked not to be named. An import is planned
+(plan_people), shown, then written (write_people) as one change set.
 
 Other spellings are in two columns: `other_spellings` the private ones (as every
 spelling was before spellings could be public), `public_spellings` those shown as
 "Also credited as". A file without `public_spellings` (written before it existed)
 adds its spellings as private and changes no existing spelling's flag.
+
+A file only ever adds choices not to be named: an empty `never_listed` or
+`not_named_on` cell leaves a person as they are, so that no file names again
+someone who asked not to be named.
 """
 
 import hashlib
@@ -28,8 +34,10 @@ from people.changesets.record import recording_people_import
 from people.models import (
     Alias,
     ChangeSet,
+    NotNamed,
     Person,
     PersonRedirect,
+    Project,
     numbered_slug,
     slug_base,
 )
@@ -54,6 +62,8 @@ PEOPLE_COLUMNS = (
     "other_spellings",
     "public_spellings",
     "old_addresses",
+    "never_listed",
+    "not_named_on",
 )
 LIST_SEPARATOR = " | "
 # The model field each single-valued column is checked against, as the admin's forms check it.
@@ -67,8 +77,11 @@ FIELDS = {
     "other_spellings": Alias._meta.get_field("name"),
     "public_spellings": Alias._meta.get_field("name"),
     "old_addresses": PersonRedirect._meta.get_field("old_slug"),
+    "not_named_on": Project._meta.get_field("slug"),
 }
-LIST_COLUMNS = ("other_spellings", "public_spellings", "old_addresses")
+LIST_COLUMNS = ("other_spellings", "public_spellings", "old_addresses", "not_named_on")
+# What the never_listed column holds for a person never listed; empty otherwise.
+YES = "yes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +100,10 @@ class PersonRow:
     # None when the file has no public_spellings column.
     public_spellings: tuple[str, ...] | None = None
     old_addresses: tuple[str, ...] = ()
+    # True adds the choice; False (an empty cell) leaves the person as they are.
+    never_listed: bool = False
+    # The slugs of the projects the person is not named on.
+    not_named_on: tuple[str, ...] = ()
 
     def spellings(self):
         """(spelling, is_public) for each other spelling; is_public None from a file without
@@ -100,7 +117,7 @@ class PersonRow:
 
 def people_rows(queryset):
     """The rows of the people file for `queryset`, by sort key, cells escaped for spreadsheets."""
-    people = queryset.prefetch_related("aliases", "redirects")
+    people = queryset.prefetch_related("aliases", "redirects", "not_named__project")
     rows = []
     for person in sorted(people, key=lambda person: (person.sort_key, person.name, person.slug)):
         aliases = person.aliases.all()
@@ -115,6 +132,8 @@ def people_rows(queryset):
                 LIST_SEPARATOR.join(sorted(a.name for a in aliases if not a.is_public)),
                 LIST_SEPARATOR.join(sorted(a.name for a in aliases if a.is_public)),
                 LIST_SEPARATOR.join(sorted(r.old_slug for r in person.redirects.all())),
+                YES if person.never_listed else "",
+                LIST_SEPARATOR.join(sorted(row.project.slug for row in person.not_named.all())),
             ]
         )
     return [[escape_cell(value) for value in row] for row in rows]
@@ -184,13 +203,16 @@ def _read_row(number, cells, columns):
                     Problem("a value in a column without a name in the header.", number)
                 )
             continue
-        if name in LIST_COLUMNS:
+        if name == "never_listed":
+            value = _read_yes(cell, number, problems)
+        elif name in LIST_COLUMNS:
             items = [clean_cell(item) for item in cell.split(LIST_SEPARATOR.strip())]
             value = tuple(item for item in items if item)
+            for item in value:
+                problems.extend(_check(FIELDS[name], item, number, name))
         else:
             value = clean_cell(cell)
-        for item in value if name in LIST_COLUMNS else [value]:
-            problems.extend(_check(FIELDS[name], item, number, name))
+            problems.extend(_check(FIELDS[name], value, number, name))
         values[name] = value
     for name in ("name", "slug"):
         if not values.get(name):
@@ -198,6 +220,20 @@ def _read_row(number, cells, columns):
     if problems:
         return None, problems
     return PersonRow(number, **values), []
+
+
+def _read_yes(cell, number, problems):
+    """True for "yes" (in any case), False for an empty cell; anything else is a problem."""
+    value = clean_cell(cell)
+    if value and value.casefold() != YES:
+        problems.append(
+            Problem(
+                f"write “{YES}” for a person never listed, or leave the cell empty.",
+                number,
+                "never_listed",
+            )
+        )
+    return bool(value)
 
 
 def _check(field, value, number, column):
@@ -229,6 +265,18 @@ class FieldChange:
 
 
 @dataclass(frozen=True, slots=True)
+class ProjectRef:
+    """A project a row names in not_named_on."""
+
+    pk: int
+    slug: str
+    title: str
+
+    def __str__(self):
+        return self.title
+
+
+@dataclass(frozen=True, slots=True)
 class PlannedPerson:
     """A row of the people file and what importing it does: a new person, or changes to one.
 
@@ -247,6 +295,9 @@ class PlannedPerson:
     # the person had public that become private.
     made_public: tuple[str, ...] = ()
     made_private: tuple[str, ...] = ()
+    # Whether the person becomes never listed, and the projects they become not named on.
+    never_listed: bool = False
+    not_named_on: tuple[ProjectRef, ...] = ()
 
     @property
     def is_new(self):
@@ -260,6 +311,8 @@ class PlannedPerson:
             or self.new_addresses
             or self.made_public
             or self.made_private
+            or self.never_listed
+            or self.not_named_on
         )
 
     def value(self, column):
@@ -314,6 +367,14 @@ class PeoplePlan:
         return sum(len(person.made_private) for person in self.people)
 
     @property
+    def never_listed(self):
+        return sum(person.never_listed for person in self.people)
+
+    @property
+    def not_named(self):
+        return sum(len(person.not_named_on) for person in self.people)
+
+    @property
     def has_changes(self):
         return bool(self.new or self.changed)
 
@@ -328,6 +389,11 @@ class PeoplePlan:
             text += (
                 f"; {_count(self.made_public, 'other spelling')} shown publicly, "
                 f"{self.made_private} made private"
+            )
+        if self.never_listed or self.not_named:
+            text += (
+                f"; {_count(self.never_listed, 'person', 'people')} never listed, "
+                f"{_count(self.not_named, 'choice')} not to be named on a project"
             )
         return text
 
@@ -368,6 +434,14 @@ def describe_person_changes(planned):
         phrases.append("shown publicly: " + ", ".join(planned.made_public))
     if planned.made_private:
         phrases.append("made private: " + ", ".join(planned.made_private))
+    return phrases + describe_naming(planned)
+
+
+def describe_naming(planned):
+    """The choices about being named a row adds, in short phrases ("never listed: yes")."""
+    phrases = [f"never listed: {YES}"] if planned.never_listed else []
+    if planned.not_named_on:
+        phrases.append("not named on: " + ", ".join(map(str, planned.not_named_on)))
     return phrases
 
 
@@ -376,7 +450,7 @@ class _Everyone:
 
     def __init__(self):
         people = Person.objects.order_by("pk").values_list(
-            "pk", "slug", *IDENTITY_FIELDS, named=True
+            "pk", "slug", *IDENTITY_FIELDS, "never_listed", named=True
         )
         self.people = {person.pk: person for person in people}
         self.by_slug = {person.slug: person.pk for person in self.people.values()}
@@ -398,9 +472,21 @@ class _Everyone:
         key = same_name_key(name)
         return self.by_name.get(key) or list(dict.fromkeys(self.by_alias.get(key, ())))
 
+    # Read only for a file that names projects in not_named_on.
+    @cached_property
+    def projects(self):
+        """Every project, by slug."""
+        rows = Project.objects.values_list("pk", "slug", "title")
+        return {slug: ProjectRef(pk, slug, title) for pk, slug, title in rows}
+
+    @cached_property
+    def not_named(self):
+        """(person pk, project pk) of every choice not to be named on a project."""
+        return set(NotNamed.objects.values_list("person_id", "project_id"))
+
 
 # What a new person has before the import: nothing.
-NOBODY = SimpleNamespace(slug="", **dict.fromkeys(IDENTITY_FIELDS, ""))
+NOBODY = SimpleNamespace(slug="", never_listed=False, **dict.fromkeys(IDENTITY_FIELDS, ""))
 
 
 def plan_people(rows, source=""):
@@ -507,7 +593,31 @@ def _plan_row(row, pk, everyone, problems):
         tuple(dict.fromkeys(addresses)),
         tuple(public),
         tuple(private),
+        row.never_listed and not person.never_listed,
+        _not_named_on(row, pk, everyone, problems),
     )
+
+
+def _not_named_on(row, pk, everyone, problems):
+    """The projects of the row's not_named_on that the person is still named on.
+
+    A slug that is no project's is refused: left out, the person would be named there.
+    """
+    projects = []
+    for slug in dict.fromkeys(row.not_named_on):
+        project = everyone.projects.get(slug)
+        if project is None:
+            problems.append(
+                Problem(
+                    f"no project has the address “{slug}”. Create the project first, so that "
+                    "the person's choice not to be named on it is kept.",
+                    row.row,
+                    "not_named_on",
+                )
+            )
+        elif (pk, project.pk) not in everyone.not_named:
+            projects.append(project)
+    return tuple(projects)
 
 
 def _family_name_problems(name, family_name, row):
@@ -532,7 +642,11 @@ def write_people(plan, *, user=None, source=""):
         user, (f"Imported from {source}" if source else "People import")[:100], timezone.now()
     )
     new = [
-        Person(slug=planned.slug, **{column: planned.value(column) for column in IDENTITY_FIELDS})
+        Person(
+            slug=planned.slug,
+            never_listed=planned.never_listed,
+            **{column: planned.value(column) for column in IDENTITY_FIELDS},
+        )
         for planned in plan.new
     ]
     for person in new:
@@ -555,9 +669,25 @@ def write_people(plan, *, user=None, source=""):
         stamp,
     )
     _update_flags(plan.changed, stamp)
-    # Stored versions show the spellings public now: their cache keys must move.
+    bulk.create(
+        NotNamed,
+        [
+            NotNamed(project_id=project.pk, person_id=pk_of[planned.row])
+            for planned in plan.people
+            for project in planned.not_named_on
+        ],
+        stamp,
+    )
+    # Stored versions show the spellings public now, and pages apply the choices not
+    # to be named as they are served: their cache keys must move (naming_changed's
+    # part in the database; the caller moves the person pages).
     invalidate_published_pages_of(
-        [planned.pk for planned in plan.changed if planned.made_public or planned.made_private]
+        [
+            planned.pk
+            for planned in plan.changed
+            if planned.made_public or planned.made_private or planned.never_listed
+        ],
+        project_ids=[project.pk for planned in plan.people for project in planned.not_named_on],
     )
     bulk.create(
         PersonRedirect,
@@ -594,18 +724,20 @@ def _update_flags(changed, stamp):
 
 
 def _update_people(changed, stamp):
-    fields = {planned.pk: planned.fields for planned in changed if planned.fields}
-    if not fields:
+    by_pk = {planned.pk: planned for planned in changed if planned.fields or planned.never_listed}
+    if not by_pk:
         return
-    people = list(Person.objects.filter(pk__in=fields))
+    people = list(Person.objects.filter(pk__in=by_pk))
     for person in people:
-        for change in fields[person.pk]:
+        for change in by_pk[person.pk].fields:
             setattr(person, change.column, change.new)
+        # Only ever set: a file never names again someone who asked not to be listed.
+        person.never_listed = person.never_listed or by_pk[person.pk].never_listed
         person.set_sort_key()
     bulk_update_with_history(
         people,
         Person,
-        [*IDENTITY_FIELDS, "sort_key"],
+        [*IDENTITY_FIELDS, "never_listed", "sort_key"],
         batch_size=bulk.BATCH_SIZE,
         **stamp.for_simple_history(),
     )

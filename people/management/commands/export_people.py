@@ -10,7 +10,8 @@ from people.spreadsheet.people import export_people_csv
 class Command(BaseCommand):
     help = (
         "Export every person's identity (name, slug, sort and family names, ORCID, homepage, "
-        "other spellings, old addresses; never the email address) as CSV, UTF-8, LF line "
+        "other spellings, old addresses, never listed, the projects not named on; never the "
+        "email address) as CSV, UTF-8, LF line "
         "endings, by sort key. import_people reads it back."
     )
 

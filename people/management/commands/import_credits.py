@@ -13,7 +13,12 @@ from people.spreadsheet.format import (
     read_credits,
     size_limit,
 )
-from people.spreadsheet.people import describe_person_changes, plan_people, read_people
+from people.spreadsheet.people import (
+    describe_naming,
+    describe_person_changes,
+    plan_people,
+    read_people,
+)
 from people.spreadsheet.plan import ADD, SYNC
 
 LISTED = 20
@@ -144,7 +149,11 @@ class Command(BaseCommand):
         self.say(f"People file: {people.summary()}.")
         self.listing(
             "People created",
-            [f"row {person.row}: {person.name} (/{person.slug}/)" for person in people.new],
+            [
+                f"row {person.row}: {person.name} (/{person.slug}/)"
+                + "".join(f"; {phrase}" for phrase in describe_naming(person))
+                for person in people.new
+            ],
         )
         self.listing(
             "People changed",
