@@ -23,7 +23,7 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from people.import_tasks import (
-    PREVIEW_ROWS,
+    draw_preview,
     import_preview_view,
     import_progress_view,
     is_large,
@@ -204,10 +204,12 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             return response
         result = context.get("result")
         plan = getattr(result, "plan", None)
-        context["plan"] = plan
-        context["preview_rows"] = PREVIEW_ROWS
         if context.get("confirm_form") is not None and plan is not None:
-            context["confirm_form"].initial["digest"] = plan.digest()
+            confirm_form = context["confirm_form"]
+            confirm_form.initial["digest"] = plan.digest()
+            context["preview_confirmation"], context["preview_page"] = draw_preview(
+                plan, confirm_form.initial["original_file_name"]
+            )
             return response
         if result is not None and result.has_errors():
             context["credits_errors"] = [

@@ -62,6 +62,22 @@ def is_large(rows):
 # Previews
 
 
+def draw_preview(plan, original_file_name):
+    """The HTML of a plan's preview: (what confirming makes, above the button; the preview).
+
+    Drawn from the import page's templates by the request of a small file's preview and by
+    the task of a large one's, so that both show the same. Drawn apart from the page, not
+    inside its template: there, deep in the template's nesting, the preview of 20,000 new
+    names took 17 s instead of 4 (Python 3.11 maps and unmaps a 16 KiB piece of its frame
+    stack at every call that crosses the piece's edge, a million times here).
+    """
+    context = {"plan": plan, "preview_rows": PREVIEW_ROWS, "original_file_name": original_file_name}
+    return (
+        render_to_string("admin/import_export/credits_preview_confirmation.html", context),
+        render_to_string("admin/import_export/credits_preview.html", context),
+    )
+
+
 def queue_preview(*, project, user, upload_name, source, mode, file_format, resource, rows):
     """Record a stored upload's preview as an ImportPreview; queue it once the request commits."""
     preview = ImportPreview.objects.create(
@@ -97,11 +113,7 @@ def prepare_import_preview(preview_id):
         plan = import_credits(preview.project, rows, preview.mode, dry_run=True)
         preview.rows = len(rows)
         preview.digest = plan.digest()
-        context = {"plan": plan, "preview_rows": PREVIEW_ROWS, "original_file_name": preview.source}
-        preview.confirmation = render_to_string(
-            "admin/import_export/credits_preview_confirmation.html", context
-        )
-        preview.page = render_to_string("admin/import_export/credits_preview.html", context)
+        preview.confirmation, preview.page = draw_preview(plan, preview.source)
     except CreditsError as error:
         preview.errors = [str(problem) for problem in error.problems]
         storage.remove()
@@ -166,9 +178,9 @@ def import_preview_view(model_admin, request, preview_id):
         media=model_admin.media + confirm_form.media,
         # The library's page shows its preview block for a result without errors.
         result=CreditsResult(),
-        # Drawn by prepare_import_preview from our templates, escaped there.
-        prepared_confirmation=mark_safe(preview.confirmation),
-        prepared_page=mark_safe(preview.page),
+        # Drawn by draw_preview, escaped there.
+        preview_confirmation=mark_safe(preview.confirmation),
+        preview_page=mark_safe(preview.page),
     )
     return TemplateResponse(request, [model_admin.import_template_name], context)
 

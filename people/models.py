@@ -469,8 +469,12 @@ class Person(models.Model):
         "email addresses” see it.",
     )
 
-    # The private address stays out of the history, which every editor can read.
-    history = HistoricalRecords(bases=[ChangeSetRecord], excluded_fields=["email"])
+    # The private address stays out of the history, which every editor can read. History
+    # rows are found by the person's id, never by slug or sort key: without those two
+    # indexes (four on PostgreSQL) an import of 50,000 new people writes faster.
+    history = HistoricalRecords(
+        bases=[ChangeSetRecord], excluded_fields=["email"], no_db_index=["slug", "sort_key"]
+    )
     objects = PersonQuerySet.as_manager()
 
     class Meta:

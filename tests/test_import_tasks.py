@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from people.import_tasks import ProgressReport, prepare_import_preview, run_import_job
+from people.import_tasks import (
+    ProgressReport,
+    prepare_import_preview,
+    rows_at_most,
+    run_import_job,
+)
 from people.models import Alias, Credit, ImportJob, ImportPreview, ImportUpload, Person
 from people.spreadsheet.plan import ADD
 from tests.spreadsheets import csv_file, database_rows, page, run_import
@@ -263,6 +268,22 @@ LOOK_ALIKE_ROWS = (
     "Research,Data,José Perez,",
     "Safety,,Cy Dane,Lead",
 )
+
+
+@pytest.mark.parametrize(
+    ("data", "rows"),
+    [
+        (csv_file(), 0),
+        (csv_file(*ROWS), 3),
+        (csv_file(*ROWS).rstrip(b"\n"), 3),
+        (csv_file(*ROWS).replace(b"\n", b"\r\n"), 3),
+        (csv_file(*ROWS).replace(b"\n", b"\r"), 3),
+        # A line end inside quotes counts: as many rows as the file has, or more.
+        (csv_file('Safety,Evals,"Ann\nBeta",'), 2),
+    ],
+)
+def test_a_files_rows_are_counted_by_its_line_ends_before_it_is_read(data, rows):
+    assert rows_at_most(data) == rows
 
 
 def preview_section(response):
