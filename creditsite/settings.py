@@ -138,8 +138,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 IMPORT_UPLOAD_EXPIRY = int(env("IMPORT_UPLOAD_EXPIRY", str(60 * 60 * 24)))
-# An admin import of this many rows or more is written by a background task (see
-# people/import_tasks.py), so that no request outlives the web worker's timeout.
+# An admin import of this many rows or more (about 1 MB) is previewed and written by
+# background tasks (see people/import_tasks.py), so that no request outlives the web
+# worker's timeout; a smaller file's preview and write each take a few seconds at most.
 IMPORT_BACKGROUND_ROWS = int(env("IMPORT_BACKGROUND_ROWS", "20000"))
 
 # Background work (review emails) through the Django tasks API. "database" queues

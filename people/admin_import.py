@@ -9,7 +9,6 @@ this mixin confirms only what was written, keeps uploads in the database
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -31,8 +30,16 @@ from people.admin_people_import import (
     remove_upload,
     store_upload,
 )
-from people.import_tasks import import_progress_view, queue_import
-from people.models import Project, ProjectBusy, can_see_emails
+from people.import_tasks import (
+    draw_preview,
+    import_preview_view,
+    import_progress_view,
+    is_large,
+    queue_import,
+    queue_preview,
+    rows_at_most,
+)
+from people.models import ImportPreview, Project, ProjectBusy, can_see_emails
 from people.resources import CreditsCSV, CreditsXLSX
 from people.spreadsheet.apply import refuse_emails
 from people.spreadsheet.export import export_file_name
@@ -40,8 +47,6 @@ from people.spreadsheet.format import CreditsError, is_too_large, read_credits, 
 from people.spreadsheet.plan import ADD, MODES, SYNC
 from people.spreadsheet.storage import UploadExpired
 
-# Each list of the preview is drawn row by row up to this length, else summarised.
-PREVIEW_ROWS = 500
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -252,19 +257,27 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             super().add_data_read_fail_error_to_form(form, e)
 
     def import_action(self, request, **kwargs):
-        # ImportMixin.import_action: wrapped, to put the plan and our errors on its preview
-        # page and to delete an upload that cannot be confirmed.
+        # ImportMixin.import_action: wrapped, to prepare the preview of a large file in the
+        # background, to put the plan and our errors on its preview page and to delete an
+        # upload that cannot be confirmed.
+        if request.method == "POST" and self.has_import_permission(request):
+            import_form = self.create_import_form(request)
+            if import_form.is_valid():
+                data = b"".join(import_form.cleaned_data["import_file"].chunks())
+                if is_large(rows_at_most(data)):
+                    return self.preview_in_background(request, import_form, data)
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
         if context is None:
             return response
         result = context.get("result")
         plan = getattr(result, "plan", None)
-        context["plan"] = plan
-        context["preview_rows"] = PREVIEW_ROWS
-        context["can_see_emails"] = can_see_emails(request.user)
         if context.get("confirm_form") is not None and plan is not None:
-            context["confirm_form"].initial["digest"] = plan.digest()
+            confirm_form = context["confirm_form"]
+            confirm_form.initial["digest"] = plan.digest()
+            context["preview_confirmation"], context["preview_page"] = draw_preview(
+                plan, confirm_form.initial["original_file_name"], can_see_emails(request.user)
+            )
             return response
         if result is not None and result.has_errors():
             context["credits_errors"] = [
@@ -276,6 +289,37 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         if name is not None:
             self.tmp_storage(name).remove()
         return response
+
+    def preview_in_background(self, request, import_form, data):
+        """Store a large upload, queue its preview (people/import_tasks.py) and show its page.
+
+        This request only stores the file: the task reads, plans and draws the preview.
+        """
+        form = import_form.cleaned_data
+        storage = self.get_tmp_storage_class()(read_mode="rb")
+        storage.save(data)
+        preview = queue_preview(
+            project=form["project"],
+            user=request.user,
+            upload_name=storage.name,
+            source=form["import_file"].name,
+            mode=form["mode"],
+            file_format=form["format"],
+            resource=form.get("resource", ""),
+            rows=rows_at_most(data),
+            **self.stored_people_file(import_form),
+        )
+        opts = self.model._meta
+        return redirect(f"admin:{opts.app_label}_{opts.model_name}_import_preview", preview.pk)
+
+    def stored_people_file(self, import_form):
+        """The people file sent with a large upload, stored for its background preview."""
+        if getattr(import_form, "people_rows", None) is None:
+            return {}
+        return {
+            "people_upload_name": store_upload(import_form.people_data),
+            "people_source": import_form.cleaned_data["people_file"].name,
+        }
 
     @method_decorator(require_POST)
     def process_import(self, request, **kwargs):
@@ -300,10 +344,15 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
                 )
             return self.import_failed(request, ["The confirmation was incomplete; upload again."])
         queued = False
+        prepared = ImportPreview.objects.filter(upload_name=storage.name).first()
         try:
+            if prepared is not None:
+                # Previewed in the background, so written there too, the file unread here.
+                queued = True
+                return self.import_in_background(request, confirm_form, prepared.rows)
             rows = read_credits(storage.read())
             refuse_emails(rows, request.user)
-            if len(rows) >= settings.IMPORT_BACKGROUND_ROWS:
+            if is_large(len(rows)):
                 # The task reads the upload, then deletes it.
                 queued = True
                 return self.import_in_background(request, confirm_form, len(rows))
@@ -314,6 +363,8 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             if not queued:
                 storage.remove()
                 remove_upload(people_name)
+            if prepared is not None:
+                prepared.delete()
         if result.has_errors():
             return self.import_failed(request, [str(error.error) for error in result.base_errors])
         return self.process_result(result, request)
@@ -333,6 +384,7 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             mode=data["mode"],
             digest=data["digest"],
             rows=rows,
+            same_people=same_people(request.POST),
             people_upload_name=data["people_file_name"],
             people_source=data["people_source"],
         )
@@ -346,10 +398,18 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
             self.admin_site.admin_view(self.import_progress),
             name=f"{opts.app_label}_{opts.model_name}_import_progress",
         )
-        return [progress, *super().get_urls()]
+        preview = path(
+            "import/preview/<uuid:preview_id>/",
+            self.admin_site.admin_view(self.import_preview),
+            name=f"{opts.app_label}_{opts.model_name}_import_preview",
+        )
+        return [progress, preview, *super().get_urls()]
 
     def import_progress(self, request, job_id):
         return import_progress_view(self, request, job_id)
+
+    def import_preview(self, request, preview_id):
+        return import_preview_view(self, request, preview_id)
 
     def tmp_storage(self, name):
         return self.get_tmp_storage_class()(name=name, read_mode="rb")

@@ -50,7 +50,8 @@ def read_people_upload(upload):
             f"The file is {filesizeformat(upload.size)}; the largest file you can import is "
             f"{size_limit()}. Split it into smaller files."
         )
-    data = upload.read()
+    # From its start: the credits import's form may be validated twice (admin_import.py).
+    data = b"".join(upload.chunks())
     try:
         return data, read_people(data)
     except CreditsError as error:

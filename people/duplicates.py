@@ -318,6 +318,8 @@ class Blocks:
         self.one_word_apart = defaultdict(lambda: defaultdict(list))
         self.owners_of_word = defaultdict(set)
         self.words_by_start_and_length = defaultdict(list)
+        # words_near's candidates by (first letter, length), until another word is filed.
+        self.near_candidates = {}
         for spelling in spellings:
             self.add(spelling)
 
@@ -328,6 +330,7 @@ class Blocks:
         for index, word in enumerate(words):
             if word not in self.owners_of_word:
                 self.words_by_start_and_length[word[0], len(word)].append(word)
+                self.near_candidates.clear()
             self.owners_of_word[word].add(spelling.owner)
             if len(words) >= 2:
                 others = words[:index] + words[index + 1 :]
@@ -343,11 +346,14 @@ class Blocks:
 
     def words_near(self, word):
         """The words one or two letters away from `word`, with its first letter."""
-        candidates = [
-            other
-            for length in range(len(word) - 2, len(word) + 3)
-            for other in self.words_by_start_and_length.get((word[0], length), ())
-        ]
+        key = (word[0], len(word))
+        candidates = self.near_candidates.get(key)
+        if candidates is None:
+            candidates = self.near_candidates[key] = [
+                other
+                for length in range(len(word) - 2, len(word) + 3)
+                for other in self.words_by_start_and_length.get((word[0], length), ())
+            ]
         return within_two_letters(word, candidates)
 
     def likenesses(self, spelling):
@@ -541,15 +547,19 @@ class Hints:
         else:
             self.single_words[hint.family].append(hint)
 
-    def likenesses(self, hint):
-        """Yield (other hint, rule) for each filed name alike `hint`, with the same initials."""
+    def likenesses(self, hint, limit=None):
+        """Yield (other hint, rule) for each filed name alike `hint`, with the same initials.
+
+        `limit`: how many will be looked at, at most; the similar spellings are the most
+        alike first, so only that many of them need be found.
+        """
         initials = (hint.given[:1], hint.family[:1])
         alike = process.extract(
             hint.folded,
             self.folded_by_initials.get(initials, []),
             scorer=fuzz.ratio,
             score_cutoff=SIMILAR_SPELLING_SCORE,
-            limit=None,
+            limit=limit,
         )
         for _folded, _score, index in alike:
             yield self.by_initials[initials][index], SIMILAR_SPELLING
@@ -614,9 +624,13 @@ class LookAlikeFinder:
 
     def likenesses(self, new):
         """(other, rule) for what `new` resembles, the surest rules (the blocks) first."""
+        found = 0
         for spelling in spellings_of(new, new.text):
-            yield from self.blocks.likenesses(spelling)
-        yield from self.hints.likenesses(hint_of(new, new.text))
+            for likeness in self.blocks.likenesses(spelling):
+                yield likeness
+                found += 1
+        hint = hint_of(new, new.text)
+        yield from self.hints.likenesses(hint, limit=LIKENESSES_LOOKED_AT - found)
 
     def add(self, new):
         for spelling in spellings_of(new, new.text):
@@ -661,14 +675,21 @@ def look_alikes(new_names, names, aliases=()):
     list means it resembles no one. Names that are a person's name or other spelling
     (same_name_key) are not new: leave them out.
     """
+    return dict(each_look_alike(new_names, names, aliases))
+
+
+def each_look_alike(new_names, names, aliases=()):
+    """Yield (new name, [LookAlike, …] best first) for each of `new_names`, in turn.
+
+    As look_alikes, but each name is compared only when asked for: a listing that stops
+    early compares no further.
+    """
     finder = LookAlikeFinder(list(names), list(aliases))
-    found = {}
     for position, text in enumerate(new_names):
         new = NewName(position, text)
-        found[text] = finder.find(new)
+        yield text, finder.find(new)
         if position < NEW_NAMES_FILED:
             finder.add(new)
-    return found
 
 
 # Names two people share

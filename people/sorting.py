@@ -60,6 +60,9 @@ def visible(text):
     characters (Unicode category Cf). Not for stored names: there a joiner can be part
     of the spelling (Persian, Indic scripts).
     """
+    if text.isascii():
+        # No character of ASCII is a format character: most names are quick to check.
+        return text
     return "".join(character for character in text if unicodedata.category(character) != "Cf")
 
 

@@ -4,13 +4,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from people.import_tasks import run_import_job
+from people.import_tasks import prepare_import_preview, run_import_job
 from people.merging import merge_people
 from people.models import (
     Alias,
     ChangeSet,
     Credit,
     ImportJob,
+    ImportPreview,
     ImportUpload,
     NotNamed,
     Person,
@@ -376,6 +377,15 @@ def upload_credits(client, project, credits, people=None):
     return client.post(CREDITS_IMPORT_URL, data)
 
 
+def preview_credits(client, project, credits, people=None):
+    """The credits import's preview page: at once, or once a worker has prepared it."""
+    response = upload_credits(client, project, credits, people)
+    if response.status_code != 302:
+        return response
+    prepare_import_preview.call(str(ImportPreview.objects.get().pk))
+    return client.get(response["Location"])
+
+
 def confirm_credits(client, preview):
     form = preview.context["confirm_form"]
     data = {name: form.initial.get(name, "") for name in form.fields}
@@ -486,7 +496,7 @@ def test_without_the_people_permissions_the_credits_form_has_no_people_file(
     credits_only = staff_client(
         django_user_model, "view_credit", "add_credit", "import_credit", "view_person"
     )
-    preview = upload_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
+    preview = preview_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
     forged = {
         name: preview.context["confirm_form"].initial.get(name, "")
         for name in preview.context["confirm_form"].fields
@@ -510,7 +520,8 @@ def test_a_large_import_takes_its_people_file_to_the_background_task(
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
     project = make_project("Vision", "vision")
-    preview = upload_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
+    preview = preview_credits(editor_client, project, ORIGINAL_CREDITS, merged_people_file)
+    assert "People to be created (1)" in page_text(preview)
     form = preview.context["confirm_form"]
     with django_capture_on_commit_callbacks(execute=True):
         editor_client.post(
@@ -565,10 +576,10 @@ def test_preview_and_confirm_take_a_fixed_number_of_queries(
     rows += [f"New Person {n:03},new-{n:03},,,,,,old-{n:03}" for n in range(people)]
     data = people_file(*rows)
 
-    # 11 and 34 queries, for 10 people as for 200 (the confirmation follows the redirect).
-    with django_assert_max_num_queries(11):
+    # 12 and 38 queries, for 10 people as for 200 (the confirmation follows the redirect).
+    with django_assert_max_num_queries(12):
         preview = upload(editor_client, data)
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(38):
         confirm(editor_client, preview)
 
     assert Person.objects.count() == 2 * people

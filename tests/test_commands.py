@@ -72,6 +72,27 @@ def test_dry_run_writes_nothing_and_flags_lookalikes(make_project, make_person, 
     assert database_rows() == before
 
 
+def test_a_file_of_look_alike_names_lists_the_first_of_them_and_says_how_many_more(
+    make_project, write, monkeypatch
+):
+    monkeypatch.setattr("people.management.commands.import_credits.LOOK_ALIKES_LISTED", 3)
+    make_project("GPT-4V", "gpt-4v")
+    names = [f"Bulk Person {number:07}" for number in range(1, 11)]
+    path = write(csv_file(*(f"Bulk,Team,{name}," for name in names)))
+
+    out, _err = run("import_credits", path, "--project", "gpt-4v", "--dry-run")
+
+    assert out.splitlines()[:-1] == [
+        "New people (10):",
+        "  row 2: Bulk Person 0000001",
+        "  row 3: Bulk Person 0000002 (did you mean Bulk Person 0000001 (row 2)?)",
+        "  row 4: Bulk Person 0000003 (did you mean Bulk Person 0000001 (row 2)?)",
+        "  row 5: Bulk Person 0000004 (did you mean Bulk Person 0000001 (row 2)?)",
+        "  … and 6 more: only the first 3 who resemble someone are listed (the admin's "
+        "import preview lists them all)",
+    ]
+
+
 def test_names_written_family_name_first_are_reported(make_project, make_person, write):
     make_project("GPT-4V", "gpt-4v")
     make_person("Ada Lovelace")

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
-from people.duplicates import find_groups, look_alikes, spelling_rule
+from people.duplicates import each_look_alike, find_groups, look_alikes, spelling_rule
 from people.models import Alias, DistinctPair, Person
 from tests.admin_pages import page_text
 
@@ -576,3 +576,15 @@ def test_a_name_late_in_a_long_file_is_compared_with_the_database_and_the_first_
 
     assert [alike.spelling for alike in found["Filippo Raso"]] == ["Filippo Rasso"]
     assert [alike.spelling for alike in found["Madeline Boyd"]] == ["Madeleine Boyd"]
+
+
+def test_look_alikes_found_one_by_one_are_those_found_at_once():
+    fillers = [f"Bulk Person {number:07}" for number in range(600)]
+    new_names = ["Filippo Rasso", *fillers, "Filippo Raso", "Madeline Boyd", "Bo Chen"]
+    people = [(1, "Madeleine Boyd"), (2, "Bob Chen")]
+
+    one_by_one = each_look_alike(new_names, people)
+    first = next(one_by_one)
+
+    assert first == ("Filippo Rasso", [])
+    assert dict([first, *one_by_one]) == look_alikes(new_names, people)

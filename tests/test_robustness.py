@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import time
+import unicodedata
 from io import StringIO
 
 import pytest
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from people.models import (
+    TEXT_DIRECTION_CHARACTERS,
     Acknowledgment,
     Alias,
     Credit,
@@ -407,6 +409,18 @@ def test_the_validators_can_be_used_outside_forms():
     assert refused.value.messages == [direction(0x202E, "RIGHT-TO-LEFT OVERRIDE", 6)]
     assert refused.value.code == "text_direction_character"
     validate_title("Optimization\tlead")
+
+
+def test_every_control_and_text_direction_character_is_refused_and_no_other():
+    refused = set()
+    for code in range(0x3000):
+        try:
+            validate_title(f"Data{chr(code)}lead")
+        except ValidationError:
+            refused.add(code)
+
+    controls = {code for code in range(0x3000) if unicodedata.category(chr(code)) == "Cc"}
+    assert refused == (controls - {0x09}) | {ord(c) for c in TEXT_DIRECTION_CHARACTERS}
 
 
 def test_look_alikes_are_compared_without_invisible_characters():

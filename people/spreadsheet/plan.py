@@ -327,6 +327,15 @@ class ImportPlan:
             for newcomer in newcomers
         ]
 
+    def each_newcomer(self):
+        """The newcomers in turn, each compared with everyone as it comes, for a listing that
+        may stop early: 50,000 new names need not all be compared to list the first few."""
+        report = self.report
+        for person, found in _each_look_alike(
+            list(self.changes.new_people), report.known_names, report.known_aliases
+        ):
+            yield Newcomer(person, *(found or ("", None)))
+
     @property
     def has_decisions(self):
         """Whether the preview asks the editor about some names (same person or new)."""
@@ -840,18 +849,28 @@ def _look_alikes(new_people, names, aliases=()):
     the admin's warnings and the finder agree. Each new person is also compared with the
     new people before them ("Filippo Raso" resembles "Filippo Rasso (row 4)").
     """
+    return {
+        person: found
+        for person, found in _each_look_alike(new_people, names, aliases)
+        if found is not None
+    }
+
+
+def _each_look_alike(new_people, names, aliases=()):
+    """(new person, (the name they resemble, its person's pk or None) or None), in turn.
+
+    See _look_alikes; each new person is compared only when asked for.
+    """
     name_of = dict(names)
     first_row = {}
     for person in new_people:
         first_row.setdefault(person.name, person.row)
-    matches = duplicates.look_alikes([person.name for person in new_people], names, aliases)
-    found = {}
-    for person in new_people:
-        best = next(iter(matches[person.name]), None)
+    matches = duplicates.each_look_alike([person.name for person in new_people], names, aliases)
+    for person, (_name, alike) in zip(new_people, matches, strict=True):
+        best = next(iter(alike), None)
         if best is None:
-            continue
-        if best.person_id is None:
-            found[person] = (f"{best.spelling} (row {first_row[best.spelling]})", None)
+            yield person, None
+        elif best.person_id is None:
+            yield person, (f"{best.spelling} (row {first_row[best.spelling]})", None)
         else:
-            found[person] = (name_of[best.person_id], best.person_id)
-    return found
+            yield person, (name_of[best.person_id], best.person_id)

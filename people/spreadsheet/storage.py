@@ -3,7 +3,8 @@
 Between an import's preview and its confirmation the file is kept in the database,
 which every worker process reads, unlike process memory or a local-memory cache,
 and nothing there is reachable by URL, unlike media storage. An upload serves one
-confirmation: it is deleted then, or purged once CREDITS_IMPORT_UPLOAD_EXPIRY has passed.
+confirmation: it is deleted then, or purged once CREDITS_IMPORT_UPLOAD_EXPIRY has passed,
+with its preview if a background task prepared one.
 """
 
 from datetime import timedelta
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from import_export.tmp_storages import BaseStorage
 
-from people.models import ImportUpload
+from people.models import ImportPreview, ImportUpload
 
 
 class UploadExpired(Exception):
@@ -48,6 +49,8 @@ class DatabaseUploadStorage(BaseStorage):
 
 def purge_expired_uploads():
     ImportUpload.objects.filter(created_at__lt=_expiry()).delete()
+    # A preview prepared in the background (people/import_tasks.py) expires with its upload.
+    ImportPreview.objects.filter(created_at__lt=_expiry()).delete()
 
 
 def _expiry():

@@ -22,6 +22,9 @@ from people.spreadsheet.people import (
 from people.spreadsheet.plan import ADD, SYNC
 
 LISTED = 20
+# New people who resemble someone are listed up to this many; the names after the last
+# of them are not compared (the admin's import preview compares and lists them all).
+LOOK_ALIKES_LISTED = 100
 YES = ("y", "yes")
 # Names and titles are printed with these escaped, as Python writes them ("\x1b"), so that a
 # name cannot move the cursor, clear the screen or reverse the text of a terminal: the C0
@@ -208,24 +211,44 @@ class Command(BaseCommand):
             "People who asked not to be named",
             [f"row {person.row}: {person}" for person in plan.report.not_named],
         )
-        self.report_new_people(plan.newcomers)
+        self.report_new_people(plan)
         duplicates = plan.report.duplicates
         for duplicate in duplicates[:LISTED]:
             self.say(f"Row {duplicate.row} repeats row {duplicate.first}: imported once.")
         self.more(len(duplicates) - LISTED)
         self.report_removed(plan)
 
-    def report_new_people(self, newcomers):
-        """Every new person who resembles someone, and the first few others."""
-        if not newcomers:
+    def report_new_people(self, plan):
+        """The new people who resemble someone (the first LOOK_ALIKES_LISTED), and a few others.
+
+        New people are compared in the file's order, and no further than the last one
+        listed: a file of 50,000 look-alike names is not compared in full to list 100.
+        """
+        total = len(plan.changes.new_people)
+        if not total:
             return
-        self.say(f"New people ({len(newcomers)}):")
-        flagged = [newcomer for newcomer in newcomers if newcomer.look_alike]
-        listed = flagged + [newcomer for newcomer in newcomers if not newcomer.look_alike][:LISTED]
-        for newcomer in sorted(listed, key=lambda newcomer: newcomer.person.row):
-            note = f" (did you mean {newcomer.look_alike}?)" if newcomer.look_alike else ""
+        self.say(f"New people ({total}):")
+        flagged = others = compared = 0
+        for newcomer in plan.each_newcomer():
+            if flagged == LOOK_ALIKES_LISTED:
+                break
+            compared += 1
+            if newcomer.look_alike:
+                flagged += 1
+                note = f" (did you mean {newcomer.look_alike}?)"
+            elif others < LISTED:
+                others += 1
+                note = ""
+            else:
+                continue
             self.say(f"  row {newcomer.person.row}: {newcomer.person.name}{note}")
-        self.more(len(newcomers) - len(listed))
+        if compared < total:
+            self.say(
+                f"  … and {total - flagged - others:,} more: only the first {flagged} who "
+                "resemble someone are listed (the admin's import preview lists them all)"
+            )
+        else:
+            self.more(total - flagged - others)
 
     def report_removed(self, plan):
         """What a sync removes: credits, sections and teams, then the warning in counts."""
