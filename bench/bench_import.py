@@ -164,11 +164,23 @@ def generate_similar_names(rows):
     )
 
 
+def double_barrelled_names(people):
+    """`people` distinct names "Given Family-Family", non-ASCII ones among them."""
+    families = family_names()
+    found = []
+    for number in range(people):
+        rest, given = divmod(number, len(GIVEN))
+        second, first = divmod(rest, len(families))
+        family = f"{families[first]}-{families[(first + 7 * second + 1) % len(families)]}"
+        found.append(f"{GIVEN[given]} {family}")
+    return found
+
+
 def generate_varied_names(rows):
     """One credit each for `rows` new people with varied names, in the similar file's places."""
     return csv_bytes(
         ["Bulk contributions", f"Team {number % 10}", name, ""]
-        for number, name in enumerate(names(rows), start=1)
+        for number, name in enumerate(double_barrelled_names(rows), start=1)
     )
 
 
