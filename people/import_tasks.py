@@ -85,32 +85,11 @@ def draw_preview(plan, original_file_name, can_see_emails=False):
     )
 
 
-def queue_preview(
-    *,
-    project,
-    user,
-    upload_name,
-    source,
-    mode,
-    file_format,
-    resource,
-    rows,
-    people_upload_name="",
-    people_source="",
-):
-    """Record a stored upload's preview as an ImportPreview; queue it once the request commits."""
-    preview = ImportPreview.objects.create(
-        project=project,
-        user=user,
-        upload_name=upload_name,
-        source=source,
-        people_upload_name=people_upload_name,
-        people_source=people_source,
-        mode=mode,
-        file_format=file_format,
-        resource=resource,
-        rows=rows,
-    )
+def queue_preview(**fields):
+    """Record a stored upload's preview as an ImportPreview (its `fields`: project, user,
+    upload_name, source, mode, file_format, resource, rows and the people file's) and queue
+    it once the request commits."""
+    preview = ImportPreview.objects.create(**fields)
     transaction.on_commit(lambda: prepare_import_preview.enqueue(str(preview.pk)))
     return preview
 
@@ -227,35 +206,11 @@ def import_preview_view(model_admin, request, preview_id):
 PROGRESS_EVERY_SECONDS = 1.0
 
 
-def queue_import(
-    *,
-    project,
-    user,
-    upload_name,
-    source,
-    mode,
-    digest,
-    rows,
-    same_people,
-    people_upload_name="",
-    people_source="",
-):
-    """Record a confirmed import as an ImportJob and queue it once the request commits.
-
-    `same_people` are the editor's decisions on the preview (see build_plan).
-    """
-    job = ImportJob.objects.create(
-        project=project,
-        user=user,
-        upload_name=upload_name,
-        source=source,
-        people_upload_name=people_upload_name,
-        people_source=people_source,
-        mode=mode,
-        digest=digest,
-        rows=rows,
-        same_people=same_people,
-    )
+def queue_import(**fields):
+    """Record a confirmed import as an ImportJob (its `fields`: project, user, upload_name,
+    source, mode, digest, rows, the people file's and same_people, the editor's decisions on
+    the preview, see build_plan) and queue it once the request commits."""
+    job = ImportJob.objects.create(**fields)
     transaction.on_commit(lambda: run_import_job.enqueue(str(job.pk)))
     return job
 
