@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 # Local development runs with debug on; `make serve` runs production settings.
 LOCAL := CREDITS_DEBUG=1
+# Tests run in one process per core (pytest-xdist), each on its own test database.
+TEST_WORKERS ?= auto
 
 .PHONY: help setup run test test-all lint format bench serve worker clean
 
@@ -27,10 +29,10 @@ run: setup ## Set up everything and serve the GPT-4V credits at http://127.0.0.1
 
 test: $(BIN)/.installed ## Run the tests: all on DATABASE_URL; without it, on SQLite, those marked sqlite
 	$(if $(DATABASE_URL),,@echo "SQLite: the tests marked sqlite (make test-all runs them all)")
-	$(BIN)/pytest $(if $(DATABASE_URL),,-m sqlite)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(if $(DATABASE_URL),,-m sqlite)
 
 test-all: $(BIN)/.installed ## Run every test, also on SQLite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(BIN)/.installed ## ruff, missing migrations, system checks
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
 from django.core import serializers
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from people.caching import new_generation
@@ -51,6 +51,10 @@ def pytest_configure(config):
     # Real password hashing costs a quarter of a second per user created or
     # signed in; the tests of sign-in itself only need the check, not its cost.
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database["ENGINE"] = "tests.postgresql"
+        del connections["default"]  # made by django.setup() with the engine it read
 
 
 def pytest_itemcollected(item):
