@@ -370,19 +370,10 @@ def draft_snapshot(project, *, apps=installed_apps, updated_at=None):
     when not given.
     """
     models = DraftModels(apps)
-    sections = list(
-        models.section.objects.filter(project_id=project.pk)
-        .order_by("position", "pk")
-        .values_list("pk", "title", named=True)
+    sections, teams = _sections_and_teams(models, project)
+    places = Q(section_id__in=[section.pk for section in sections]) | Q(
+        team_id__in=[team.pk for team in teams]
     )
-    section_order = {section.pk: index for index, section in enumerate(sections)}
-    teams = sorted(
-        models.team.objects.filter(section__project_id=project.pk).values_list(
-            "pk", "section_id", "name", "position", named=True
-        ),
-        key=lambda team: (section_order[team.section_id], team.position, team.pk),
-    )
-    places = Q(section_id__in=list(section_order)) | Q(team_id__in=[team.pk for team in teams])
     credited = models.credit.objects.filter(places)
     acknowledgments = list(
         models.acknowledgment.objects.filter(project_id=project.pk)
@@ -397,56 +388,21 @@ def draft_snapshot(project, *, apps=installed_apps, updated_at=None):
         | Q(pk__in=mentions.values("person_id"))
         | Q(pk=project.assembled_by_id)
     )
-    people = {
-        row.pk: row
-        for row in models.person.objects.filter(shown).values_list(
-            "pk",
-            "name",
-            "slug",
-            "sort_name",
-            "family_name",
-            "sort_key",
-            "orcid",
-            "homepage",
-            named=True,
-        )
-    }
-    aliases = {}
-    for row in (
-        models.public_aliases()
-        .filter(person_id__in=models.person.objects.filter(shown).values("pk"))
-        .order_by("name", "pk")
-        .values_list("person_id", "name", named=True)
-    ):
-        aliases.setdefault(row.person_id, []).append(row.name)
+    people = _people_shown(models, shown)
     rank = {
         pk: index
         for index, pk in enumerate(
             sorted(people, key=lambda pk: (people[pk].sort_key, people[pk].name, pk))
         )
     }
-
-    leads = {section.pk: [] for section in sections}
-    members = {team.pk: [] for team in teams}
-    for credit in credited.order_by("pk").values_list(
-        "pk", "person_id", "section_id", "team_id", "title", named=True
-    ):
-        place = members[credit.team_id] if credit.team_id is not None else leads[credit.section_id]
-        place.append(credit)
-
-    def in_page_order(credits):
-        ordered = sorted(credits, key=lambda credit: (rank[credit.person_id], credit.pk))
-        return tuple(Credit(credit.person_id, credit.title) for credit in ordered)
-
-    named = {ack.pk: [] for ack in acknowledgments}
+    leads, members = _credits_by_place(credited, sections, teams, rank)
+    named = {ack.pk: set() for ack in acknowledgments}
     for mention in mentions.values_list("acknowledgment_id", "person_id", named=True):
-        named[mention.acknowledgment_id].append(mention.person_id)
+        named[mention.acknowledgment_id].add(mention.person_id)
 
     teams_of = {section.pk: [] for section in sections}
     for team in teams:
-        teams_of[team.section_id].append(
-            TeamContent(team.pk, team.name, in_page_order(members[team.pk]))
-        )
+        teams_of[team.section_id].append(TeamContent(team.pk, team.name, members[team.pk]))
     content = PageContent(
         intro=project.intro,
         closing_text=project.closing_text,
@@ -463,34 +419,94 @@ def draft_snapshot(project, *, apps=installed_apps, updated_at=None):
         ),
         sections=tuple(
             SectionContent(
-                section.pk,
-                section.title,
-                in_page_order(leads[section.pk]),
-                tuple(teams_of[section.pk]),
+                section.pk, section.title, leads[section.pk], tuple(teams_of[section.pk])
             )
             for section in sections
         ),
         acknowledgments=tuple(
             AcknowledgmentContent(
-                ack.pk, ack.text, tuple(sorted(set(named[ack.pk]), key=rank.__getitem__))
+                ack.pk, ack.text, tuple(sorted(named[ack.pk], key=rank.__getitem__))
             )
             for ack in acknowledgments
         ),
-        details={
-            pk: PersonDetails(
+        details={pk: row.details for pk, row in people.items()},
+    )
+    records = {pk: PersonRecord(pk, row.name, row.slug, row.details) for pk, row in people.items()}
+    return Snapshot(title=project.title, content=content, people=records)
+
+
+def _sections_and_teams(models, project):
+    """A project's sections, and its teams, in page order."""
+    sections = list(
+        models.section.objects.filter(project_id=project.pk)
+        .order_by("position", "pk")
+        .values_list("pk", "title", named=True)
+    )
+    section_order = {section.pk: index for index, section in enumerate(sections)}
+    teams = sorted(
+        models.team.objects.filter(section__project_id=project.pk).values_list(
+            "pk", "section_id", "name", "position", named=True
+        ),
+        key=lambda team: (section_order[team.section_id], team.position, team.pk),
+    )
+    return sections, teams
+
+
+@dataclass(frozen=True, slots=True)
+class _ShownPerson:
+    name: str
+    slug: str
+    sort_key: str
+    details: PersonDetails
+
+
+def _people_shown(models, shown):
+    """The people a page shows, by id, with their public spellings (two queries)."""
+    fields = ["pk", "name", "slug", "sort_name", "family_name", "sort_key", "orcid", "homepage"]
+    rows = list(models.person.objects.filter(shown).values_list(*fields, named=True))
+    aliases = {}
+    for alias in (
+        models.public_aliases()
+        .filter(person_id__in=models.person.objects.filter(shown).values("pk"))
+        .order_by("name", "pk")
+        .values_list("person_id", "name", named=True)
+    ):
+        aliases.setdefault(alias.person_id, []).append(alias.name)
+    return {
+        row.pk: _ShownPerson(
+            row.name,
+            row.slug,
+            row.sort_key,
+            PersonDetails(
                 sort_name=row.sort_name,
                 family_name=row.family_name,
                 orcid=row.orcid,
                 homepage=row.homepage,
-                aliases=tuple(aliases.get(pk, ())),
-            )
-            for pk, row in people.items()
-        },
-    )
-    records = {
-        pk: PersonRecord(pk, row.name, row.slug, content.details[pk]) for pk, row in people.items()
+                aliases=tuple(aliases.get(row.pk, ())),
+            ),
+        )
+        for row in rows
     }
-    return Snapshot(title=project.title, content=content, people=records)
+
+
+def _credits_by_place(credited, sections, teams, rank):
+    """Each section's lead lines and each team's members, in page order (one query)."""
+    leads = {section.pk: [] for section in sections}
+    members = {team.pk: [] for team in teams}
+    for credit in credited.order_by("pk").values_list(
+        "pk", "person_id", "section_id", "team_id", "title", named=True
+    ):
+        place = members[credit.team_id] if credit.team_id is not None else leads[credit.section_id]
+        place.append(credit)
+
+    def in_page_order(credits):
+        ordered = sorted(credits, key=lambda credit: (rank[credit.person_id], credit.pk))
+        return tuple(Credit(credit.person_id, credit.title) for credit in ordered)
+
+    return (
+        {pk: in_page_order(credits) for pk, credits in leads.items()},
+        {pk: in_page_order(credits) for pk, credits in members.items()},
+    )
 
 
 class DraftModels:
