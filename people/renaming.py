@@ -33,6 +33,7 @@ from people.diff import (
     Comparison,
     Kind,
     Side,
+    acknowledgment_changes,
     details_changed,
     kept_merges,
     reorder_changes,
@@ -519,6 +520,21 @@ def _rewrite_versions(plan):
     Version.objects.filter(project__in=plan.projects).update(names_revision=F("names_revision") + 1)
 
 
+def acknowledgments_compared_again(changes, previous, snapshot):
+    """The changes of acknowledgments, compared again from the texts with the name replaced.
+
+    They quote the first 70 characters of a text, which may end inside the old
+    name ("and Jane D…"), where no whole word is left to replace.
+    """
+    kinds = set(GROUPS["Acknowledgments"])
+    at = next((index for index, change in enumerate(changes) if change.kind in kinds), None)
+    if at is None:
+        return changes
+    others = [change for change in changes if change.kind not in kinds]
+    again = acknowledgment_changes(Side(previous), Side(snapshot), merges(previous, snapshot))
+    return others[:at] + again + others[at:]
+
+
 def moved_into_place(items, moving, rank, person_of):
     """`items` with those of the people `moving` moved to where rank(person id) sorts them.
 
@@ -679,6 +695,8 @@ class VersionRewriter:
                 else change
                 for change in changes
             ]
+            if previous is not None:
+                changes = acknowledgments_compared_again(changes, previous, snapshot)
         return Comparison(changes).to_json()
 
     def compared_again(self, changes, previous, snapshot, named):

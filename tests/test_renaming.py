@@ -275,6 +275,24 @@ def test_texts_editors_wrote_are_replaced_too_unless_asked_not_to(client, vision
     assert preview(vision).is_unchanged
 
 
+def test_a_list_of_changes_cut_inside_the_old_name_keeps_no_part_of_it(client, vision):
+    # The list of changes quotes 70 characters of an acknowledgment: this one is cut
+    # after "Jane D", where no whole word of the old name is left to replace.
+    text = "We thank everyone who tested the model in its first weeks, and Jane Doe for the logs."
+    Acknowledgment.objects.create(project=vision, text=text, position=1)
+    publish(vision)
+    changes = client.get("/credits/vision/changes/").text
+    assert "and Jane D…" in changes
+
+    replace(jane(), "Jane Roe", keep=False)
+
+    changes = client.get("/credits/vision/changes/").text
+    assert "Jane D" not in changes
+    assert "in its first weeks, and Jane R…" in changes
+    third = Version.objects.get(project=vision, number=3)
+    assert [change["kind"] for change in third.changes] == ["acknowledgment-added"]
+
+
 def test_texts_can_be_left_as_written(vision):
     Project.objects.filter(pk=vision.pk).update(intro="Assembled with Jane Doe's help.")
 
