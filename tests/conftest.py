@@ -51,6 +51,7 @@ def pytest_configure(config):
     # Real password hashing costs a quarter of a second per user created or
     # signed in; the tests of sign-in itself only need the check, not its cost.
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Django's PostgreSQL backend, quicker between tests that commit (tests/postgresql).
     database = django_settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.postgresql":
         database["ENGINE"] = "tests.postgresql"
