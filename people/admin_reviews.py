@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -228,6 +228,14 @@ class ReviewAdmin(admin.ModelAdmin):
             )
         )
 
+    def changelist_view(self, request, extra_context=None):
+        # The list of one project's reviews offers to ask everyone not yet asked.
+        project_id = request.GET.get("project__id__exact", "")
+        asks = project_id.isascii() and project_id.isdigit() and self.has_ask_permission(request)
+        ask_project = Project.objects.filter(pk=project_id).first() if asks else None
+        extra_context = {**(extra_context or {}), "ask_project": ask_project}
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self):
         ask_view = self.admin_site.admin_view(self.ask_not_yet_asked_view)
         return [
@@ -293,6 +301,8 @@ class ReviewAdmin(admin.ModelAdmin):
         # The change page is the review itself: proposals beside the current data,
         # each accepted or rejected on its own (the review's fields are never edited).
         queryset = self.get_queryset(request).select_related("person", "project", "asked_by")
+        if not (object_id.isascii() and object_id.isdigit()):
+            raise Http404
         review = get_object_or_404(queryset, pk=object_id)
         if not self.has_view_or_change_permission(request, review):
             raise PermissionDenied

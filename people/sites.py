@@ -1,7 +1,10 @@
 """The admin site: its titles, and an index grouped the way editors think of the data."""
 
+from functools import wraps
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 
 # The index shows the credits app first, in two groups, each in working order
 # rather than alphabetically (Projects before Sections before Teams).
@@ -25,6 +28,23 @@ class CreditsAdminSite(admin.AdminSite):
     site_header = "Credits administration"
     site_title = "Credits administration"
     index_title = "Curate the credits"
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin screen, refusing filters by regular expression.
+
+        The lists accept a lookup on any field in their address; no screen links to
+        `__regex`, and a broken expression ("name__regex=[") is a database error.
+        Refused as Django refuses lookups it does not allow: 400 Bad Request.
+        """
+        protected = super().admin_view(view, cacheable)
+
+        @wraps(protected)
+        def inner(request, *args, **kwargs):
+            if any(key.endswith(("__regex", "__iregex")) for key in request.GET):
+                raise DisallowedModelAdminLookup("Filtering by regular expression is not allowed")
+            return protected(request, *args, **kwargs)
+
+        return inner
 
     def get_app_list(self, request, app_label=None):
         credits, others = [], []

@@ -11,9 +11,11 @@ from io import StringIO
 import pytest
 import redis
 from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -738,3 +740,97 @@ def test_an_upload_under_the_limit_goes_on_to_djangos_handlers(settings):
 
     assert handler.receive_data_chunk(b"x" * 50, 0) == b"x" * 50
     assert handler.file_complete(50) is None
+
+
+# Hostile addresses on every admin list and page: answered, never a server error.
+
+HOSTILE_LIST_QUERIES = [
+    "o=abc",
+    "o=99",
+    "p=-1",
+    "p=abc",
+    "p=99999999999999999999",
+    "q=" + "x" * 5000,
+    "q=%ED%A0%80",  # a lone surrogate, as bytes no browser sends
+    "q=%25_%5C",
+    "_to_field=password",
+    "id__in=1,x",
+    "pk=99999999999999999999",
+    "project__id__exact=abc",
+    "project__id__exact=99999999999999999999",
+]
+HOSTILE_OBJECT_PATHS = [
+    "99999999999999999999/change/",
+    "abc/change/",
+    "-1/change/",
+    "99999999999999999999/history/",
+    "99999999999999999999/delete/",
+]
+
+
+def without_server_errors(client, addresses):
+    """The addresses answered with a 5xx (each request in a transaction of its own)."""
+    failed = []
+    for address in addresses:
+        with transaction.atomic():
+            status = client.get(address).status_code
+            transaction.set_rollback(True)
+        if status >= 500:
+            failed.append((address[:100], status))
+    return failed
+
+
+ADMIN_LISTS = {
+    model._meta.label: reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    for model in admin.site._registry
+}
+
+
+@pytest.mark.parametrize("changelist", ADMIN_LISTS.values(), ids=ADMIN_LISTS.keys())
+def test_no_hostile_admin_address_is_a_server_error(page, changelist):
+    client = Client(raise_request_exception=False)
+    client.force_login(User.objects.create_superuser("chief", password="chief-password-123"))
+    queries = [f"{changelist}?{query}" for query in HOSTILE_LIST_QUERIES]
+    objects = [changelist + path for path in HOSTILE_OBJECT_PATHS]
+
+    assert without_server_errors(client, queries + objects) == []
+
+
+@pytest.mark.parametrize("model", ["person", "team", "alias"])
+def test_a_filter_by_regular_expression_is_a_bad_request(editor_client, page, model):
+    # Any field's lookup may be typed into a list's address; a broken expression
+    # would be a database error.
+    address = reverse(f"admin:people_{model}_changelist")
+
+    assert editor_client.get(f"{address}?name__regex=[").status_code == 400
+    assert editor_client.get(f"{address}?name__iregex=a").status_code == 400
+    assert editor_client.get(f"{address}?name__icontains=a").status_code == 200
+
+
+def test_the_reviews_of_a_project_that_is_not_a_number_offer_nothing_to_ask(editor_client, page):
+    reviews = reverse("admin:people_review_changelist")
+
+    assert editor_client.get(f"{reviews}?project__id__exact=abc").status_code in (200, 302)
+    assert editor_client.get(f"{reviews}abc/change/").status_code == 404
+    listed = editor_client.get(f"{reviews}?project__id__exact={page[Project].pk}")
+    assert reverse("admin:people_review_ask", args=[page[Project].pk]) in listed.text
+
+
+def test_no_hostile_public_address_is_a_server_error(page):
+    client = Client(raise_request_exception=False)
+    addresses = [
+        "/credits/vision/v/99999999999999999999/",
+        "/credits/vision/v/0/credits.json",
+        "/credits/vision/changes/?page=abc",
+        "/credits/vision/changes.atom?page=99999999999999999999",
+        "/review/99999999999999999999/",
+        "/review/link/" + "A" * 5000 + "/",
+        "/review/link/%ED%A0%80/",
+        "/people/%ED%A0%80/",
+        "/credits/" + "b" * 3000 + "/",
+        "/search/?q=" + "z" * 10000,
+        "/search/?q=%ED%A0%80",
+        "/search/?q=%25%25&page=abc",
+    ]
+
+    assert without_server_errors(client, addresses) == []
