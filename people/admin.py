@@ -23,6 +23,7 @@ from people.admin_filters import (
 )
 from people.admin_forms import (
     PERSON_CREDITS_SHOWN,
+    CheckedAutocompleteMixin,
     CreditInlineFormSet,
     CreditPlacesForm,
     DistinctPairForm,
@@ -114,7 +115,7 @@ class AcknowledgmentInline(admin.TabularInline):
     }
 
 
-class CreditInline(admin.TabularInline):
+class CreditInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = Credit
     form = InlineCreditForm
     formset = CreditInlineFormSet
@@ -218,7 +219,7 @@ class AliasInline(admin.TabularInline):
     verbose_name_plural = "other spellings (private unless marked public)"
 
 
-class NotNamedInline(admin.TabularInline):
+class NotNamedInline(CheckedAutocompleteMixin, admin.TabularInline):
     """The projects where a person is not named (on the Person page), or the people not named
     on a project (on the Project page)."""
 
@@ -242,7 +243,7 @@ class ProjectNotNamedInline(NotNamedInline):
     verbose_name_plural = "people not named on this project"
 
 
-class MentionInline(admin.TabularInline):
+class MentionInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = Mention
     form = InlineConstraintsForm
     fields = ["person"]
@@ -252,7 +253,7 @@ class MentionInline(admin.TabularInline):
     verbose_name_plural = "named people"
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(CheckedAutocompleteMixin, SimpleHistoryAdmin):
     """Per-object history: who changed what and when, and a revert to any version."""
 
     object_history_list_template = "admin/people/object_history_list.html"

@@ -26,7 +26,7 @@ class ProjectFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not value.isdigit():
+        if not value.isdecimal():
             raise IncorrectLookupParameters(f"Unknown project {value!r}.")
         return queryset.in_projects([value])
 
@@ -53,10 +53,10 @@ class SectionFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         # Shown once a project is chosen: every project's sections would be a long list.
         project = request.GET.get(ProjectFilter.parameter_name, "")
-        if project.isdigit():
+        if project.isdecimal():
             return Section.objects.filter(project=project).values_list("pk", "title")
         # Without a project, a section already chosen (e.g. in a bookmark) still applies.
-        if (self.value() or "").isdigit():
+        if (self.value() or "").isdecimal():
             return Section.objects.filter(pk=self.value()).values_list("pk", "title")
         return []
 
@@ -64,7 +64,7 @@ class SectionFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not value.isdigit():
+        if not value.isdecimal():
             raise IncorrectLookupParameters(f"Unknown section {value!r}.")
         return queryset.filter(Q(team__section=value) | Q(section=value))
 

@@ -140,7 +140,40 @@ def place_label(place, with_project=False):
     return f"{label} — {section.project.title}" if with_project else label
 
 
-class PlaceSelect(AutocompleteSelect):
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete picker, showing nothing chosen for a value that is no id.
+
+    A form sent back with its errors shows what was sent, and an add form what its
+    address says ("?person=abc"). Django's widget looks the value up, and a value that
+    cannot be an id made that lookup fail instead of the form saying "Select a valid
+    choice".
+    """
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [pk for pk in value if is_id_of(self.field, pk)], attr)
+
+
+def is_id_of(foreign_key, value):
+    """Whether `value` can be looked up as an id of the rows `foreign_key` points to."""
+    try:
+        foreign_key.target_field.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class CheckedAutocompleteMixin:
+    """For ModelAdmins and inlines: their autocomplete_fields use CheckedAutocompleteSelect."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PlaceSelect(CheckedAutocompleteSelect):
     """An autocomplete picker of a section or team, labelled by place_label.
 
     Once `project` is set, it offers only that project's places, labelled without it.
@@ -163,7 +196,7 @@ class PlaceSelect(AutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         # AutocompleteMixin.optgroups looks the selected place up with a query of its own
         # and labels it with str(); this labels it with place_label, from `selected` if loaded.
-        ids = [str(pk) for pk in value if str(pk).isdigit()]
+        ids = [str(pk) for pk in value if is_id_of(self.field, pk)]
         if ids and self.selected is not None and ids == [str(self.selected.pk)]:
             places = [self.selected]
         else:
@@ -186,7 +219,7 @@ class PlaceAutocompleteView(AutocompleteJsonView):
 
     def project(self):
         project = self.request.GET.get("project", "")
-        return int(project) if project.isdigit() else None
+        return int(project) if project.isdecimal() else None
 
     def get_queryset(self):
         places = super().get_queryset()

@@ -10,7 +10,8 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import select_template
@@ -61,7 +62,7 @@ def same_people(post):
     decisions = {}
     for name, value in post.items():
         found = SAME_PERSON.match(name)
-        if found and value.isdigit():
+        if found and value.isdecimal():
             decisions[int(found[1])] = int(value)
     return decisions
 
@@ -203,6 +204,17 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
         )
         self.change_list_template = self.import_export_change_list_template
 
+    def get_export_queryset(self, request):
+        # ExportMixin.get_export_queryset: wrapped, as it reads the list's filters from the
+        # address through a ChangeList, which raises for one the list refuses (the list
+        # itself then redirects): that is a bad address, not a server error.
+        try:
+            return super().get_export_queryset(request)
+        except IncorrectLookupParameters as error:
+            raise BadRequest(
+                f"The list's filters in this address are not valid: {error}"
+            ) from error
+
     def create_import_form(self, request):
         form = super().create_import_form(request)
         if not can_import_people(request.user):
@@ -211,7 +223,7 @@ class CreditsImportExportMixin(ImportMixin, ExportActionMixin):
 
     def get_import_resource_kwargs(self, request, form=None, **kwargs):
         data = getattr(form, "cleaned_data", None) or {}
-        if "project" not in data:
+        if "project" not in data or form.errors:
             return {}
         return {
             "project": data["project"],

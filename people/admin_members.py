@@ -13,7 +13,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
@@ -24,7 +23,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from people.admin_forms import place_label
+from people.admin_forms import CheckedAutocompleteSelect, place_label
 from people.caching import invalidate_pages
 from people.models import (
     Alias,
@@ -138,7 +137,7 @@ class AddCreditForm(forms.Form):
         super().__init__(*args, **kwargs)
         person = Credit._meta.get_field("person")
         self.fields["person"] = person.formfield(
-            widget=AutocompleteSelect(person, admin_site),
+            widget=CheckedAutocompleteSelect(person, admin_site),
             help_text="Type a name or another spelling.",
         )
         self.fields["title"] = forms.CharField(
@@ -356,7 +355,7 @@ def remove_view(request, model_admin, object_id):
     if request.POST.get("all") == "yes":
         chosen = searched(chosen, query)
     else:
-        ids = [pk for pk in request.POST.getlist("credit") if pk.isdigit()]
+        ids = [pk for pk in request.POST.getlist("credit") if pk.isdecimal()]
         chosen = chosen.filter(pk__in=ids)
     chosen = chosen.select_related("person")
     chosen = chosen.order_by("person__sort_key", "person__name", "pk")

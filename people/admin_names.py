@@ -291,7 +291,7 @@ def names_to_check_view(request, model_admin):
 
 def posted_people(data):
     """Return the people of a submitted page of the list, in its order (those still there)."""
-    ids = [int(pk) for pk in data.get("people", "").split(",") if pk.isdigit()]
+    ids = [int(pk) for pk in data.get("people", "").split(",") if pk.isdecimal()]
     found = Person.objects.in_bulk(ids[:PEOPLE_PER_PAGE])
     return [found[pk] for pk in ids if pk in found]
 

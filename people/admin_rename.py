@@ -50,7 +50,7 @@ def proposal_of(request, person):
     if not value:
         return None
     proposal = (
-        Proposal.objects.filter(pk=value if value.isdigit() else None)
+        Proposal.objects.filter(pk=value if value.isdecimal() else None)
         .filter(review__person=person, kind=Proposal.Kind.NAME)
         .exclude(replacement=Proposal.Replacement.NONE)
         .select_related("review__project")

@@ -101,7 +101,7 @@ def ask_page(request, model_admin, project, people, *, hidden=()):
 def filtered_project(request):
     """The project the People list is filtered by ("credited in project"), or None."""
     value = request.GET.get("project", "")
-    return Project.objects.filter(pk=value).first() if value.isdigit() else None
+    return Project.objects.filter(pk=value).first() if value.isdecimal() else None
 
 
 @admin.action(description="Ask selected people to review their credits…", permissions=["ask"])
@@ -231,7 +231,7 @@ class ReviewAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         # The list of one project's reviews offers to ask everyone not yet asked.
         project_id = request.GET.get("project__id__exact", "")
-        asks = project_id.isascii() and project_id.isdigit() and self.has_ask_permission(request)
+        asks = project_id.isdecimal() and self.has_ask_permission(request)
         ask_project = Project.objects.filter(pk=project_id).first() if asks else None
         extra_context = {**(extra_context or {}), "ask_project": ask_project}
         return super().changelist_view(request, extra_context)
@@ -301,7 +301,7 @@ class ReviewAdmin(admin.ModelAdmin):
         # The change page is the review itself: proposals beside the current data,
         # each accepted or rejected on its own (the review's fields are never edited).
         queryset = self.get_queryset(request).select_related("person", "project", "asked_by")
-        if not (object_id.isascii() and object_id.isdigit()):
+        if not object_id.isdecimal():
             raise Http404
         review = get_object_or_404(queryset, pk=object_id)
         if not self.has_view_or_change_permission(request, review):
@@ -319,7 +319,7 @@ class ReviewAdmin(admin.ModelAdmin):
         """Accept or reject the posted proposal; return (redirect, None) or (None, forms)."""
         proposal_id = request.POST.get("proposal", "")
         proposal = (
-            review.proposals.filter(pk=proposal_id).first() if proposal_id.isdigit() else None
+            review.proposals.filter(pk=proposal_id).first() if proposal_id.isdecimal() else None
         )
         back = HttpResponseRedirect(request.path)
         if proposal is None:

@@ -94,7 +94,7 @@ def publish_one(modeladmin, request, project, notes):
     note = notes[project.pk]
     base = request.POST.get(f"{prefix}-base", "")
     fingerprint = request.POST.get(f"{prefix}-fingerprint", "")
-    if not base.isdigit() or not fingerprint:
+    if not base.isdecimal() or not fingerprint:
         message = f"“{project}”: review its changes before publishing it; nothing was published."
         modeladmin.message_user(request, message, messages.ERROR)
         return False
@@ -217,7 +217,7 @@ def side(project, choice):
     """Return (label, Snapshot) of "draft" or a version number of `project`; 404 otherwise."""
     if choice == DRAFT:
         return "the draft", draft_snapshot(project)
-    if not choice.isdigit():
+    if not choice.isdecimal():
         raise Http404("Choose a version number or the draft.")
     version = get_object_or_404(Version, project=project, number=int(choice))
     return f"version {version.number}", load_snapshot(version)

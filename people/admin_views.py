@@ -95,10 +95,10 @@ def mark_distinct_view(request, model_admin):
         raise PermissionDenied
     back = reverse("admin:people_person_duplicates")
     page = request.POST.get("page", "")
-    if page.isdigit():
+    if page.isdecimal():
         back += f"?page={page}"
     ids = [request.POST.get("first", ""), request.POST.get("second", "")]
-    if not all(value.isdigit() for value in ids) or ids[0] == ids[1]:
+    if not all(value.isdecimal() for value in ids) or ids[0] == ids[1]:
         messages.error(request, "Choose two different people to mark as different.")
         return redirect(back)
     people = Person.objects.filter(pk__in=ids).order_by("pk")

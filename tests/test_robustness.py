@@ -1,6 +1,7 @@
 """Nothing a careless editor or a hostile stranger sends gives a server error (issue 9)."""
 
 import html
+import re
 import shutil
 import socket
 import subprocess
@@ -834,3 +835,64 @@ def test_no_hostile_public_address_is_a_server_error(page):
     ]
 
     assert without_server_errors(client, addresses) == []
+
+
+@pytest.mark.parametrize(
+    "model, query, field",
+    [
+        ("notnamed", "person=abc&project=1²", "person"),
+        ("distinctpair", "first=abc&second=99999999999999999999", "first"),
+    ],
+)
+def test_an_add_form_prefilled_with_what_is_no_id_shows_nothing_chosen(
+    editor_client, page, model, query, field
+):
+    response = editor_client.get(f"{reverse(f'admin:people_{model}_add')}?{query}")
+
+    assert response.status_code == 200
+    picker = re.search(rf'<select name="{field}".*?</select>', response.text, re.S)
+    assert "selected" not in picker[0]
+
+
+def test_an_autocomplete_field_sent_what_is_no_id_says_so(editor_client, page):
+    response = editor_client.post(reverse("admin:people_distinctpair_add"), {"first": "abc"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+
+
+@pytest.mark.parametrize("value", ["²", "1²", "abc"])
+def test_an_id_of_characters_int_cannot_read_is_no_server_error(editor_client, page, value):
+    # "²" is a digit to str.isdigit(), and no number to int().
+    team = reverse("admin:people_team_credits_remove", args=[page[Team].pk])
+    rename = reverse("admin:people_person_replace_name", args=[page[Person].pk])
+    answers = [
+        editor_client.get(f"{reverse('admin:people_credit_changelist')}?project={value}"),
+        editor_client.get(f"{reverse('admin:people_person_changelist')}?project={value}"),
+        editor_client.get(f"{rename}?proposal={value}"),
+        editor_client.post(team, {"credit": value}),
+        editor_client.post(
+            reverse("admin:people_person_distinct"), {"first": value, "second": "1"}
+        ),
+    ]
+
+    assert [answer.status_code for answer in answers if answer.status_code >= 500] == []
+
+
+def test_an_export_whose_address_carries_a_filter_the_list_refuses_is_a_bad_request(
+    editor_client, page
+):
+    export = reverse("admin:people_credit_export")
+
+    assert editor_client.get(f"{export}?project=abc").status_code == 400
+    assert editor_client.get(f"{export}?project={page[Project].pk}").status_code == 200
+
+
+def test_an_import_sent_with_a_mode_that_is_no_choice_shows_the_form_again(editor_client, page):
+    response = editor_client.post(
+        reverse("admin:people_credit_import"),
+        {"project": page[Project].pk, "mode": "1", "format": "0"},
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
