@@ -19,6 +19,7 @@ from people.models import (
     validate_name,
 )
 from people.renaming import NameReplacement
+from people.sites import is_id
 from people.sorting import lower, normalize_name, split_at_family_name
 
 
@@ -150,16 +151,9 @@ class CheckedAutocompleteSelect(AutocompleteSelect):
     """
 
     def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, [pk for pk in value if is_id_of(self.field, pk)], attr)
-
-
-def is_id_of(foreign_key, value):
-    """Whether `value` can be looked up as an id of the rows `foreign_key` points to."""
-    try:
-        foreign_key.target_field.to_python(value)
-    except ValidationError:
-        return False
-    return True
+        return super().optgroups(
+            name, [pk for pk in value if is_id(self.field.target_field, pk)], attr
+        )
 
 
 class CheckedAutocompleteMixin:
@@ -196,7 +190,7 @@ class PlaceSelect(CheckedAutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         # AutocompleteMixin.optgroups looks the selected place up with a query of its own
         # and labels it with str(); this labels it with place_label, from `selected` if loaded.
-        ids = [str(pk) for pk in value if is_id_of(self.field, pk)]
+        ids = [str(pk) for pk in value if is_id(self.field.target_field, pk)]
         if ids and self.selected is not None and ids == [str(self.selected.pk)]:
             places = [self.selected]
         else:

@@ -797,6 +797,34 @@ def test_no_hostile_admin_address_is_a_server_error(page, changelist):
     assert without_server_errors(client, queries + objects) == []
 
 
+# django-axes 8.3.1's own action fails on any selection (it reads an attribute its
+# sign-in middleware sets); it is the only one left out.
+BROKEN_ACTIONS = {"cleanup_expired_attempts"}
+
+
+@pytest.mark.parametrize("model", admin.site._registry, ids=lambda model: model._meta.label)
+def test_an_action_on_rows_whose_ids_are_none_changes_nothing_and_is_no_server_error(
+    page, rf, model
+):
+    chief = User.objects.create_superuser("chief", password="chief-password-123")
+    client = Client(raise_request_exception=False)
+    client.force_login(chief)
+    request = rf.get("/")
+    request.user = chief
+    actions = set(admin.site._registry[model].get_actions(request)) - BROKEN_ACTIONS
+    selected = ["abc", "²", "1²"]
+
+    answers = {
+        action: client.post(
+            ADMIN_LISTS[model._meta.label],
+            {"action": action, "_selected_action": selected, "index": "0"},
+        ).status_code
+        for action in actions
+    }
+
+    assert {action: status for action, status in answers.items() if status >= 500} == {}
+
+
 @pytest.mark.parametrize("model", ["person", "team", "alias"])
 def test_a_filter_by_regular_expression_is_a_bad_request(editor_client, page, model):
     # Any field's lookup may be typed into a list's address; a broken expression
