@@ -300,9 +300,9 @@ class ReviewAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The change page is the review itself: proposals beside the current data,
         # each accepted or rejected on its own (the review's fields are never edited).
-        queryset = self.get_queryset(request).select_related("person", "project", "asked_by")
         if not object_id.isdecimal():
             raise Http404
+        queryset = self.get_queryset(request).select_related("person", "project", "asked_by")
         review = get_object_or_404(queryset, pk=object_id)
         if not self.has_view_or_change_permission(request, review):
             raise PermissionDenied

@@ -94,6 +94,26 @@ def queue_preview(**fields):
     return preview
 
 
+def started(model, pk):
+    """The ImportPreview or ImportJob `pk`, marked as started.
+
+    None if it was deleted with its project; its uploads then expire on their own.
+    """
+    background = model.objects.select_related("project", "user").filter(pk=pk).first()
+    if background is not None:
+        background.started_at = timezone.now()
+        background.save(update_fields=["started_at"])
+    return background
+
+
+def uploads_of(background):
+    """The stored credits file and people file of an ImportPreview or ImportJob."""
+    return (
+        DatabaseUploadStorage(name=background.upload_name, read_mode="rb"),
+        DatabaseUploadStorage(name=background.people_upload_name or None, read_mode="rb"),
+    )
+
+
 @task()
 def prepare_import_preview(preview_id):
     """Read the ImportPreview `preview_id`'s upload, plan it and draw what its page shows.
@@ -101,14 +121,10 @@ def prepare_import_preview(preview_id):
     A file that cannot be imported has its problems recorded, by row and column, and
     its upload deleted, as the preview request of a small file does.
     """
-    preview = ImportPreview.objects.select_related("project", "user").filter(pk=preview_id).first()
+    preview = started(ImportPreview, preview_id)
     if preview is None:
-        # Deleted with its project; the upload expires on its own.
         return
-    preview.started_at = timezone.now()
-    preview.save(update_fields=["started_at"])
-    storage = DatabaseUploadStorage(name=preview.upload_name, read_mode="rb")
-    people_storage = DatabaseUploadStorage(name=preview.people_upload_name or None, read_mode="rb")
+    storage, people_storage = uploads_of(preview)
     try:
         rows = read_credits(storage.read())
         plan = import_credits(
@@ -218,14 +234,10 @@ def queue_import(**fields):
 @task()
 def run_import_job(job_id):
     """Write the ImportJob `job_id`'s upload, all or nothing, if its plan still holds."""
-    job = ImportJob.objects.select_related("project", "user").filter(pk=job_id).first()
+    job = started(ImportJob, job_id)
     if job is None:
-        # Deleted with its project; the upload expires on its own.
         return
-    job.started_at = timezone.now()
-    job.save(update_fields=["started_at"])
-    storage = DatabaseUploadStorage(name=job.upload_name, read_mode="rb")
-    people_storage = DatabaseUploadStorage(name=job.people_upload_name or None, read_mode="rb")
+    storage, people_storage = uploads_of(job)
     try:
         rows = read_credits(storage.read())
         plan = import_credits(
